@@ -1,0 +1,145 @@
+// Package backend is the portable face of the platforms Overcast runs tasks
+// on. A *Backend wraps a driver.Backend, checks arguments, and wraps every
+// driver error exactly once in an *Error that carries its ErrorCode, so
+// callers switch on codes, never on message strings.
+//
+// Backends are opened by URL: the scheme names the driver ("local",
+// "openwhisk", "lambda") and the query carries its settings, for example
+// "local://?workers=4". Drivers register their scheme in an init function;
+// import the driver package (or package backend/all) to make it available.
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/overcast-sc/overcast/backend/driver"
+)
+
+// ErrorCode is the class of a backend error; see driver.ErrorCode.
+type ErrorCode = driver.ErrorCode
+
+// The error codes, re-exported from package driver.
+const (
+	Unknown           = driver.Unknown
+	OK                = driver.OK
+	TaskFailed        = driver.TaskFailed
+	ResourceExhausted = driver.ResourceExhausted
+	Unavailable       = driver.Unavailable
+	Lost              = driver.Lost
+	DeadlineExceeded  = driver.DeadlineExceeded
+	Canceled          = driver.Canceled
+	PermissionDenied  = driver.PermissionDenied
+	NotFound          = driver.NotFound
+	InvalidArgument   = driver.InvalidArgument
+)
+
+// Backend runs task invocations on one platform.
+type Backend struct {
+	name   string
+	d      driver.Backend
+	closed atomic.Bool
+}
+
+// New wraps a driver under a display name.
+func New(name string, d driver.Backend) *Backend {
+	return &Backend{name: name, d: d}
+}
+
+// Name returns the backend's display name (its scheme when opened by URL).
+func (b *Backend) Name() string { return b.name }
+
+// Capacity returns how many invocations the backend serves at once.
+func (b *Backend) Capacity() int {
+	if c := b.d.Capacity(); c > 0 {
+		return c
+	}
+	return 1
+}
+
+// SkipEncoding reports whether the driver takes Go values instead of
+// encoded envelopes (see driver.ValueInvoker).
+func (b *Backend) SkipEncoding() bool {
+	v, ok := b.d.(driver.ValueInvoker)
+	return ok && v.SkipEncoding()
+}
+
+// Driver returns the underlying driver, for optional capabilities.
+func (b *Backend) Driver() driver.Backend { return b.d }
+
+// ErrClosed is returned by calls on a closed Backend.
+var ErrClosed = errors.New("backend: closed")
+
+// Invoke runs one attempt. A non-nil error is an *Error.
+func (b *Backend) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Activation, error) {
+	if b.closed.Load() {
+		return nil, &Error{Code: driver.Unknown, Err: ErrClosed}
+	}
+	if inv == nil || (inv.Payload == nil && inv.Request == nil) {
+		return nil, &Error{Code: driver.InvalidArgument, Err: errors.New("backend: invocation without payload")}
+	}
+	act, err := b.d.Invoke(ctx, inv)
+	if err != nil {
+		return nil, b.wrap(ctx, err)
+	}
+	if act == nil || (act.Payload == nil && act.Value == nil) {
+		return nil, &Error{Code: driver.Lost, Err: fmt.Errorf("%s: activation without payload", b.name)}
+	}
+	return act, nil
+}
+
+func (b *Backend) wrap(ctx context.Context, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	code := b.d.ErrorCode(err)
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		code = driver.Canceled
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			code = driver.DeadlineExceeded
+		}
+	}
+	return &Error{Code: code, Err: err}
+}
+
+// Close releases the backend. Calls after Close fail with ErrClosed.
+func (b *Backend) Close() error {
+	if b.closed.Swap(true) {
+		return nil
+	}
+	return b.d.Close()
+}
+
+// Error is a classified backend error.
+type Error struct {
+	Code ErrorCode
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+
+// Unwrap returns the driver's error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Code returns the ErrorCode of err: the code of the first *Error in its
+// chain, Canceled or DeadlineExceeded for context errors, OK for nil, and
+// Unknown otherwise.
+func Code(err error) ErrorCode {
+	if err == nil {
+		return driver.OK
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return driver.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return driver.DeadlineExceeded
+	}
+	return driver.Unknown
+}

@@ -1,0 +1,119 @@
+// Package driver defines the interface every Overcast backend implements.
+// Application code uses the portable type in package backend; drivers only
+// translate between the envelope and their platform and classify errors.
+// Drivers never retry: they say what is retryable through ErrorCode.
+package driver
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/overcast-sc/overcast/worker"
+)
+
+// Invocation is one attempt of one task, ready for a platform.
+type Invocation struct {
+	// Task is the registered task name.
+	Task string
+	// Job, Index and Attempt identify the attempt; Attempt starts at 1.
+	Job     string
+	Index   int
+	Attempt int
+	// Payload is the encoded worker.Request. It is set unless the driver
+	// implements ValueInvoker and asked to skip encoding.
+	Payload []byte
+	// Request is the task envelope with Input left empty and Value the
+	// task's input as a Go value; set instead of Payload for a ValueInvoker.
+	Request *worker.Request
+	Value   any
+	// Deadline is when the scheduler stops waiting; zero means none.
+	Deadline time.Time
+}
+
+// Activation is what a backend reports about a finished attempt.
+type Activation struct {
+	// ID is the platform's id for the attempt (activation id, request id).
+	ID string
+	// Payload is the encoded worker.Response. It is never nil on success,
+	// unless Value is set instead (answering an Invocation with a Value).
+	Payload []byte
+	Value   *worker.ValueResponse
+	// Start and End are when the platform ran the attempt, when it says.
+	Start, End time.Time
+	// Wait is the platform's queueing delay, Init its cold-start time.
+	Wait, Init time.Duration
+	// Billed is the billed duration and MemoryMB the memory it was billed for.
+	Billed   time.Duration
+	MemoryMB int
+}
+
+// Backend runs invocations on one platform.
+type Backend interface {
+	// Invoke runs inv and blocks until its Activation is known, ctx is done,
+	// or the attempt failed at the platform level. inv is never nil. A task's
+	// own failure is inside the Activation's Payload, not an error; an error
+	// means the platform did not deliver a response, and ErrorCode says
+	// whether trying again is safe. Invoke is called from many goroutines.
+	Invoke(ctx context.Context, inv *Invocation) (*Activation, error)
+	// Capacity returns how many invocations the backend serves at once; the
+	// scheduler uses it as the default in-flight bound.
+	Capacity() int
+	// ErrorCode classifies an error returned by Invoke.
+	ErrorCode(err error) ErrorCode
+	// Close releases the backend's resources.
+	Close() error
+}
+
+// ValueInvoker is an optional interface of drivers that run tasks in the
+// driver's own process and can skip encoding the envelope.
+type ValueInvoker interface {
+	// SkipEncoding reports whether invocations should carry Go values.
+	SkipEncoding() bool
+}
+
+// ErrorCode is the class of a backend error.
+type ErrorCode int
+
+// The error codes. Retryable ones are ResourceExhausted, Unavailable and Lost.
+const (
+	// Unknown is an error the driver could not classify; not retried.
+	Unknown ErrorCode = iota
+	// OK is no error.
+	OK
+	// TaskFailed means the platform ran the task and it failed outside the
+	// envelope: a crash, an out-of-memory kill, a platform-side timeout.
+	TaskFailed
+	// ResourceExhausted means throttled (HTTP 429); safe to retry later.
+	ResourceExhausted
+	// Unavailable means the platform is temporarily failing (5xx); safe to retry.
+	Unavailable
+	// Lost means the attempt's result never arrived; retry.
+	Lost
+	// DeadlineExceeded means the attempt ran past its deadline.
+	DeadlineExceeded
+	// Canceled means the caller's context was canceled.
+	Canceled
+	// PermissionDenied means credentials were refused (401/403).
+	PermissionDenied
+	// NotFound means the function or action does not exist.
+	NotFound
+	// InvalidArgument means the request was refused as malformed or too large.
+	InvalidArgument
+)
+
+var codeNames = [...]string{"unknown", "ok", "task failed", "throttled", "unavailable", "lost",
+	"deadline exceeded", "canceled", "permission denied", "not found", "invalid argument"}
+
+func (c ErrorCode) String() string {
+	if int(c) < len(codeNames) {
+		return codeNames[c]
+	}
+	return "code(" + strconv.Itoa(int(c)) + ")"
+}
+
+// Retryable reports whether an error of this code is safe to retry: the
+// platform certainly did not run the attempt to completion.
+func (c ErrorCode) Retryable() bool {
+	return c == ResourceExhausted || c == Unavailable || c == Lost
+}

@@ -1,0 +1,61 @@
+package overcast
+
+import (
+	"time"
+
+	"github.com/overcast-sc/overcast/backend"
+)
+
+// EventKind says what happened to a job or task.
+type EventKind int
+
+// The event kinds, in the order a task meets them.
+const (
+	// JobStarted opens a job; Event.Tasks holds its size.
+	JobStarted EventKind = iota
+	// Queued: the task waits for a free slot.
+	Queued
+	// Started: an attempt was handed to the backend.
+	Started
+	// Finished: the task produced its output.
+	Finished
+	// Retried: an attempt failed and another will follow after Event.Delay.
+	Retried
+	// Failed: the task gave up; Event.Err says why.
+	Failed
+	// JobFinished closes a job.
+	JobFinished
+)
+
+var kindNames = [...]string{"job-started", "queued", "started", "finished", "retried", "failed", "job-finished"}
+
+func (k EventKind) String() string { return kindNames[k] }
+
+// Event is one step of a job, delivered to a Reporter.
+type Event struct {
+	Kind    EventKind
+	Job     string
+	Task    string
+	Index   int
+	Attempt int
+	Time    time.Time
+	// Tasks is the job size (JobStarted only).
+	Tasks int
+	// Err and Code describe a failed attempt (Retried, Failed).
+	Err  error
+	Code backend.ErrorCode
+	// Delay is the backoff before the next attempt (Retried only).
+	Delay time.Duration
+}
+
+// Reporter receives events. Report is called from many goroutines and must
+// be quick and safe for concurrent use.
+type Reporter interface {
+	Report(Event)
+}
+
+// ReporterFunc adapts a function to a Reporter.
+type ReporterFunc func(Event)
+
+// Report calls f(e).
+func (f ReporterFunc) Report(e Event) { f(e) }

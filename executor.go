@@ -1,0 +1,86 @@
+package overcast
+
+import (
+	"context"
+	"time"
+
+	"github.com/overcast-sc/overcast/backend"
+)
+
+// Options configure an Executor. The zero value is sensible.
+type Options struct {
+	// Concurrency bounds the tasks in flight; zero means the backend's capacity.
+	Concurrency int
+	// MaxAttempts caps the attempts per task for retryable errors (throttling
+	// does not count against it); zero means 5.
+	MaxAttempts int
+	// RetryTaskErrors also retries a task's own errors, up to MaxAttempts.
+	RetryTaskErrors bool
+	// TaskTimeout bounds each attempt; zero means no bound.
+	TaskTimeout time.Duration
+	// BackoffBase and BackoffMax shape the exponential backoff between
+	// attempts (full jitter over the upper half); zero means 100 ms and 10 s.
+	BackoffBase, BackoffMax time.Duration
+	// Reporter receives events; nil means none.
+	Reporter Reporter
+	// JobID names the next job; empty means a fresh id per job.
+	JobID string
+}
+
+// Executor runs jobs on one backend.
+type Executor struct {
+	b     *backend.Backend
+	opts  Options
+	owned bool
+}
+
+// NewExecutor opens the backend a URL names (see backend.Open; "local" is
+// the local machine) and returns an Executor that closes it on Close.
+func NewExecutor(ctx context.Context, backendURL string, opts *Options) (*Executor, error) {
+	b, err := backend.Open(ctx, backendURL)
+	if err != nil {
+		return nil, err
+	}
+	ex := NewExecutorFor(b, opts)
+	ex.owned = true
+	return ex, nil
+}
+
+// NewExecutorFor returns an Executor on an open backend, which the caller
+// keeps and closes.
+func NewExecutorFor(b *backend.Backend, opts *Options) *Executor {
+	ex := &Executor{b: b}
+	if opts != nil {
+		ex.opts = *opts
+	}
+	o := &ex.opts
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = 100 * time.Millisecond
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = 10 * time.Second
+	}
+	return ex
+}
+
+// Backend returns the executor's backend.
+func (ex *Executor) Backend() *backend.Backend { return ex.b }
+
+// Concurrency returns the in-flight bound jobs run with.
+func (ex *Executor) Concurrency() int {
+	if ex.opts.Concurrency > 0 {
+		return ex.opts.Concurrency
+	}
+	return ex.b.Capacity()
+}
+
+// Close closes the backend if NewExecutor opened it.
+func (ex *Executor) Close() error {
+	if ex.owned {
+		return ex.b.Close()
+	}
+	return nil
+}

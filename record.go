@@ -1,0 +1,62 @@
+package overcast
+
+import "time"
+
+// TaskState is where a task stands.
+type TaskState uint8
+
+// The task states.
+const (
+	Pending TaskState = iota
+	Running
+	Done
+	TaskFailedState
+)
+
+// TaskRecord is the timeline of one task. Times are Unix nanoseconds (zero
+// when unknown) so that a million records stay small.
+type TaskRecord struct {
+	State    TaskState
+	Cold     bool
+	Attempts int32
+	// Throttled counts attempts refused with ResourceExhausted.
+	Throttled int32
+	// Invoked is when the last attempt was handed to the backend, Returned
+	// when its answer arrived.
+	Invoked, Returned int64
+	// Start and End are the worker's own timing of the successful attempt.
+	Start, End int64
+	// Wait and Init are the platform's queueing and cold-start times.
+	Wait, Init time.Duration
+	// Billed and MemoryMB are what the platform bills.
+	Billed   time.Duration
+	MemoryMB int32
+	// BackendID is the platform's id for the last attempt.
+	BackendID string
+}
+
+// Report is the record of one job.
+type Report struct {
+	Job, Task, Backend string
+	Tasks              int
+	Concurrency        int
+	Start, End         time.Time
+	Records            []TaskRecord
+	Failed             []*TaskFailure
+	// Retries and Throttles count retried attempts and 429-style refusals.
+	Retries, Throttles int64
+}
+
+// Wall returns the job's wall time.
+func (r *Report) Wall() time.Duration { return r.End.Sub(r.Start) }
+
+// Succeeded counts the tasks that produced an output.
+func (r *Report) Succeeded() int {
+	n := 0
+	for i := range r.Records {
+		if r.Records[i].State == Done {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,95 @@
+package worker
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Request is the task envelope: what a platform hands a worker for one
+// attempt of one task.
+type Request struct {
+	Task    string          `json:"task"`
+	Input   json.RawMessage `json:"input"`
+	Job     string          `json:"job,omitempty"`
+	Index   int             `json:"index"`
+	Attempt int             `json:"attempt,omitempty"`
+	// DeadlineMS is the attempt's deadline in Unix milliseconds; zero means none.
+	DeadlineMS int64 `json:"deadline_ms,omitempty"`
+}
+
+// Response is the worker's answer. Exactly one of Output and Error is set.
+// The field name "error" is deliberate: OpenWhisk counts a result object
+// with an "error" field as an application error.
+type Response struct {
+	Output json.RawMessage `json:"output,omitempty"`
+	Error  *TaskError      `json:"error,omitempty"`
+	Stats  Stats           `json:"stats"`
+}
+
+// Stats is the worker's own timing of one attempt.
+type Stats struct {
+	// StartNS and EndNS are Unix nanoseconds on the worker's clock.
+	StartNS int64 `json:"start_ns"`
+	EndNS   int64 `json:"end_ns"`
+	// Cold is true on the first task a worker process runs.
+	Cold bool `json:"cold,omitempty"`
+}
+
+// Start returns the start time.
+func (s Stats) Start() time.Time { return time.Unix(0, s.StartNS) }
+
+// End returns the end time.
+func (s Stats) End() time.Time { return time.Unix(0, s.EndNS) }
+
+// TaskError is a task's own failure: an error it returned, a panic, or an
+// input it could not decode.
+type TaskError struct {
+	// Kind is "error", "panic", "input", "unknown-task" or "timeout".
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Stack   string `json:"stack,omitempty"`
+}
+
+func (e *TaskError) Error() string {
+	switch e.Kind {
+	case "error", "":
+		return e.Message
+	case "panic":
+		return "panic: " + e.Message
+	default:
+		return e.Kind + ": " + e.Message
+	}
+}
+
+// EncodeRequest returns the wire form of r.
+func EncodeRequest(r *Request) ([]byte, error) {
+	if len(r.Input) > 0 && !json.Valid(r.Input) {
+		return nil, fmt.Errorf("encode task envelope: input is not valid JSON")
+	}
+	return AppendRequest(make([]byte, 0, 64+len(r.Input)), r), nil
+}
+
+// DecodeRequest parses the wire form of a Request.
+func DecodeRequest(b []byte) (*Request, error) {
+	var r Request
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("decode task envelope: %w", err)
+	}
+	if r.Task == "" {
+		return nil, fmt.Errorf("decode task envelope: no task name")
+	}
+	return &r, nil
+}
+
+// DecodeResponse parses the wire form of a Response.
+func DecodeResponse(b []byte) (*Response, error) {
+	var r Response
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("decode task response: %w", err)
+	}
+	if r.Error == nil && r.Output == nil {
+		return nil, fmt.Errorf("decode task response: neither output nor error")
+	}
+	return &r, nil
+}
