@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/report"
+)
+
+// outcome is a finished (or stopped) workload run.
+type outcome struct {
+	workload, backend string
+	answer            any
+	summary           string
+	check             *check
+	work              float64
+	unit              string
+	details           map[string]any
+	report            *overcast.Report
+	err               error
+	interrupted       bool
+}
+
+// check compares the answer with a known value.
+type check struct {
+	Expected float64 `json:"expected"`
+	Error    float64 `json:"error"`
+	OK       bool    `json:"ok"`
+}
+
+type failureJSON struct {
+	Index    int    `json:"index"`
+	Attempts int    `json:"attempts"`
+	Code     string `json:"code"`
+	Error    string `json:"error"`
+}
+
+type resultJSON struct {
+	JobID       string         `json:"job_id"`
+	Workload    string         `json:"workload"`
+	Backend     string         `json:"backend"`
+	Answer      any            `json:"answer"`
+	Check       *check         `json:"check,omitempty"`
+	Complete    bool           `json:"complete"`
+	Interrupted bool           `json:"interrupted,omitempty"`
+	Tasks       int            `json:"tasks"`
+	DoneTasks   int            `json:"done_tasks"`
+	FailedTasks int            `json:"failed_tasks"`
+	Failures    []failureJSON  `json:"failures,omitempty"`
+	Retries     int64          `json:"retries"`
+	Throttled   int64          `json:"throttled"`
+	ColdStarts  int            `json:"cold_starts"`
+	Concurrency int            `json:"concurrency"`
+	WallSeconds float64        `json:"wall_seconds"`
+	Throughput  float64        `json:"throughput"`
+	Unit        string         `json:"throughput_unit"`
+	Details     map[string]any `json:"details,omitempty"`
+	Error       string         `json:"error,omitempty"`
+}
+
+func toJSON(o *outcome) *resultJSON {
+	r := o.report
+	st := report.Summarize(r)
+	j := &resultJSON{JobID: r.Job, Workload: o.workload, Backend: o.backend, Answer: o.answer,
+		Check: o.check, Complete: o.err == nil, Interrupted: o.interrupted, Tasks: r.Tasks,
+		DoneTasks: st.Done, FailedTasks: len(r.Failed), Retries: r.Retries, Throttled: r.Throttles,
+		ColdStarts: st.Cold, Concurrency: r.Concurrency, WallSeconds: r.Wall().Seconds(),
+		Unit: o.unit + "/s", Details: o.details}
+	if s := r.Wall().Seconds(); s > 0 {
+		j.Throughput = o.work / s
+	}
+	if math.IsNaN(j.Throughput) || math.IsInf(j.Throughput, 0) {
+		j.Throughput = 0
+	}
+	for _, f := range r.Failed {
+		j.Failures = append(j.Failures, failureJSON{f.Index, f.Attempts, f.Code.String(), f.Err.Error()})
+	}
+	if o.err != nil {
+		j.Error = o.err.Error()
+	}
+	return j
+}
+
+func printJSON(w io.Writer, o *outcome) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(toJSON(o))
+}
+
+func printHuman(w io.Writer, o *outcome) error {
+	j := toJSON(o)
+	if !j.Complete {
+		fmt.Fprintf(w, "PARTIAL (%d of %d tasks done) ", j.DoneTasks, j.Tasks)
+	}
+	fmt.Fprintln(w, o.summary)
+	fmt.Fprintf(w, "job      %s on %s, up to %d tasks in flight\n", j.JobID, j.Backend, j.Concurrency)
+	fmt.Fprintf(w, "tasks    %d: %d done, %d failed, %d retries, %d throttled, %d cold starts\n",
+		j.Tasks, j.DoneTasks, j.FailedTasks, j.Retries, j.Throttled, j.ColdStarts)
+	fmt.Fprintf(w, "wall     %.3f s\n", j.WallSeconds)
+	_, err := fmt.Fprintf(w, "rate     %.3g %s\n", j.Throughput, j.Unit)
+	return err
+}

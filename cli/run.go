@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/report"
+)
+
+// runFlags are the flags every workload takes.
+type runFlags struct {
+	backend         string
+	concurrency     int
+	json            bool
+	noProgress      bool
+	timeout         time.Duration
+	maxAttempts     int
+	retryTaskErrors bool
+	jobID           string
+}
+
+func (f *runFlags) add(fs *pflag.FlagSet) {
+	fs.StringVar(&f.backend, "backend", "local", "where tasks run: local, openwhisk, lambda, ... (see overcast tasks)")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "bound on tasks in flight (default: the backend's capacity)")
+	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
+	fs.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")
+	fs.DurationVar(&f.timeout, "timeout", 0, "per-task time limit, e.g. 30s (default: none on local, the platform's elsewhere)")
+	fs.IntVar(&f.maxAttempts, "max-attempts", 5, "attempts per task for retryable platform errors")
+	fs.BoolVar(&f.retryTaskErrors, "retry-task-errors", false, "also retry tasks that failed on their own")
+	fs.StringVar(&f.jobID, "job-id", "", "use this job id (default: a fresh one)")
+	for _, b := range backendFlagSets {
+		b.add(fs)
+	}
+}
+
+func (f *runFlags) validate() error {
+	switch {
+	case f.concurrency < 0:
+		return usagef("--concurrency must not be negative, got %d", f.concurrency)
+	case f.timeout < 0:
+		return usagef("--timeout must not be negative, got %v", f.timeout)
+	case f.maxAttempts < 1:
+		return usagef("--max-attempts must be at least 1, got %d", f.maxAttempts)
+	}
+	return nil
+}
+
+// workload is one subcommand of run.
+type workload struct {
+	name, short, example string
+	// flags adds the workload's flags and returns the function that runs it.
+	flags func(fs *pflag.FlagSet) func(ctx context.Context, ex *overcast.Executor) (*outcome, error)
+}
+
+var workloads []*workload
+
+func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "run WORKLOAD [flags]",
+		Short: "Run a workload as many parallel tasks",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("run needs a workload (%s)", workloadNames())
+			}
+			return usagef("unknown workload %q (known: %s)", args[0], workloadNames())
+		},
+	}
+	for _, w := range workloads {
+		cmd.AddCommand(newWorkloadCmd(w, stdout, stderr))
+	}
+	return cmd
+}
+
+func newWorkloadCmd(w *workload, stdout, stderr io.Writer) *cobra.Command {
+	var rf runFlags
+	var start func(ctx context.Context, ex *overcast.Executor) (*outcome, error)
+	cmd := &cobra.Command{
+		Use:     w.name,
+		Short:   w.short,
+		Example: w.example,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := rf.validate(); err != nil {
+				return err
+			}
+			return runWorkload(cmd.Context(), w, &rf, start, stdout, stderr)
+		},
+	}
+	start = w.flags(cmd.Flags())
+	rf.add(cmd.Flags())
+	return cmd
+}
+
+func workloadNames() string {
+	s := ""
+	for i, w := range workloads {
+		if i > 0 {
+			s += ", "
+		}
+		s += w.name
+	}
+	return s
+}
+
+func runWorkload(ctx context.Context, w *workload, rf *runFlags, start func(context.Context, *overcast.Executor) (*outcome, error), stdout, stderr io.Writer) error {
+	url, err := backendURL(rf.backend)
+	if err != nil {
+		return err
+	}
+	opts := &overcast.Options{Concurrency: rf.concurrency, MaxAttempts: rf.maxAttempts,
+		RetryTaskErrors: rf.retryTaskErrors, TaskTimeout: rf.timeout, JobID: rf.jobID}
+	var progress *report.Progress
+	if !rf.noProgress && isatty.IsTerminal(os.Stderr.Fd()) && stderr == os.Stderr {
+		progress = report.NewProgress(stderr)
+		opts.Reporter = progress
+	}
+	ex, err := overcast.NewExecutor(ctx, url, opts)
+	if err != nil {
+		return err
+	}
+	defer ex.Close()
+	out, err := start(ctx, ex)
+	if progress != nil {
+		progress.Wait()
+	}
+	if err != nil && out == nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			return err
+		}
+		return fmt.Errorf("%s: %w", w.name, err)
+	}
+	out.workload, out.backend = w.name, ex.Backend().Name()
+	out.interrupted = ctx.Err() != nil
+	if rf.json {
+		err = printJSON(stdout, out)
+	} else {
+		err = printHuman(stdout, out)
+	}
+	if err != nil {
+		return err
+	}
+	if out.err != nil {
+		fmt.Fprintf(stderr, "overcast: %s\n", oneLine(out.err.Error()))
+		return &exitError{exitFailed}
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/backend"
+)
+
+// Progress draws a progress bar from job events. It is an overcast.Reporter.
+type Progress struct {
+	p                        *mpb.Progress
+	bar                      atomic.Pointer[mpb.Bar]
+	failed, retried, running atomic.Int64
+	throttled                atomic.Int64
+}
+
+// NewProgress draws on w, which should be a terminal.
+func NewProgress(w io.Writer) *Progress {
+	return &Progress{p: mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh())}
+}
+
+// Report updates the bar.
+func (p *Progress) Report(e overcast.Event) {
+	switch e.Kind {
+	case overcast.JobStarted:
+		p.start(e)
+	case overcast.Started:
+		p.running.Add(1)
+	case overcast.Finished:
+		p.running.Add(-1)
+		p.incr()
+	case overcast.Failed:
+		p.running.Add(-1)
+		p.failed.Add(1)
+		p.incr()
+	case overcast.Retried:
+		p.running.Add(-1)
+		p.retried.Add(1)
+		if e.Code == backend.ResourceExhausted {
+			p.throttled.Add(1)
+		}
+	case overcast.JobFinished:
+		if b := p.bar.Load(); b != nil {
+			b.Abort(false)
+		}
+	}
+}
+
+func (p *Progress) start(e overcast.Event) {
+	info := decor.Any(func(decor.Statistics) string {
+		s := fmt.Sprintf(" %d running", p.running.Load())
+		if n := p.failed.Load(); n > 0 {
+			s += fmt.Sprintf(", %d failed", n)
+		}
+		if n := p.retried.Load(); n > 0 {
+			s += fmt.Sprintf(", %d retried", n)
+		}
+		if n := p.throttled.Load(); n > 0 {
+			s += fmt.Sprintf(", throttled %d×", n)
+		}
+		return s
+	})
+	bar := p.p.AddBar(int64(e.Tasks),
+		mpb.PrependDecorators(decor.Name(e.Task+" "), decor.CountersNoUnit("%d/%d tasks")),
+		mpb.AppendDecorators(decor.Percentage(), info, decor.Name(" "), decor.Elapsed(decor.ET_STYLE_GO)))
+	if old := p.bar.Swap(bar); old != nil {
+		old.Abort(false)
+	}
+}
+
+func (p *Progress) incr() {
+	if b := p.bar.Load(); b != nil {
+		b.Increment()
+	}
+}
+
+// Wait waits for the bar to finish drawing.
+func (p *Progress) Wait() {
+	if b := p.bar.Load(); b != nil && !b.Completed() {
+		b.Abort(false)
+	}
+	p.p.Wait()
+}
