@@ -26,6 +26,7 @@ type runFlags struct {
 	maxAttempts     int
 	retryTaskErrors bool
 	jobID           string
+	noDeploy        bool
 }
 
 func (f *runFlags) add(fs *pflag.FlagSet) {
@@ -37,6 +38,7 @@ func (f *runFlags) add(fs *pflag.FlagSet) {
 	fs.IntVar(&f.maxAttempts, "max-attempts", 5, "attempts per task for retryable platform errors")
 	fs.BoolVar(&f.retryTaskErrors, "retry-task-errors", false, "also retry tasks that failed on their own")
 	fs.StringVar(&f.jobID, "job-id", "", "use this job id (default: a fresh one)")
+	fs.BoolVar(&f.noDeploy, "no-deploy", false, "do not deploy the worker first; invoke what the platform already has")
 	for _, b := range backendFlagSets {
 		b.add(fs)
 	}
@@ -129,6 +131,11 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start func(cont
 		return err
 	}
 	defer ex.Close()
+	if !rf.noDeploy {
+		if err := deployWorker(ctx, ex.Backend(), stderr); err != nil {
+			return err
+		}
+	}
 	out, err := start(ctx, ex)
 	if progress != nil {
 		progress.Wait()

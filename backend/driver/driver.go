@@ -72,6 +72,31 @@ type ValueInvoker interface {
 	SkipEncoding() bool
 }
 
+// Deployer is an optional interface of drivers whose platform must hold
+// the worker code before it can be invoked (OpenWhisk actions, Lambda
+// functions). The CLI calls Deploy before a job unless told not to.
+type Deployer interface {
+	// Deploy installs or updates the worker, skipping the upload when the
+	// platform already holds the same code. It reports what it did.
+	Deploy(ctx context.Context) (*DeployInfo, error)
+	// Undeploy removes what Deploy made.
+	Undeploy(ctx context.Context) error
+}
+
+// DeployInfo says what a Deploy did.
+type DeployInfo struct {
+	// Name is the deployed action or function.
+	Name string
+	// CodeHash is the hex SHA-256 of the uploaded archive.
+	CodeHash string
+	// Uploaded is false when the platform already held this code.
+	Uploaded bool
+	// Bytes is the archive size.
+	Bytes int
+	// Note is anything else worth telling the user, e.g. "cross-built for linux/arm64".
+	Note string
+}
+
 // ErrorCode is the class of a backend error.
 type ErrorCode int
 

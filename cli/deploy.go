@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/overcast-sc/overcast/backend"
+	"github.com/overcast-sc/overcast/backend/driver"
+)
+
+func init() {
+	extraCommands = append(extraCommands, newDeployCmd, newUndeployCmd)
+}
+
+// deployWorker deploys the worker when the backend needs one.
+func deployWorker(ctx context.Context, b *backend.Backend, stderr io.Writer) error {
+	d, ok := b.Driver().(driver.Deployer)
+	if !ok {
+		return nil
+	}
+	info, err := d.Deploy(ctx)
+	if err != nil {
+		return fmt.Errorf("deploy to %s: %w", b.Name(), err)
+	}
+	if info == nil {
+		return nil
+	}
+	if info.Note != "" {
+		fmt.Fprintf(stderr, "overcast: %s\n", info.Note)
+	}
+	if info.Uploaded {
+		fmt.Fprintf(stderr, "overcast: deployed %s (%.1f MB, sha256 %.12s)\n", info.Name, float64(info.Bytes)/1e6, info.CodeHash)
+	}
+	return nil
+}
+
+// backendCmd is a command that only needs a backend: deploy and undeploy.
+func backendCmd(use, short string, stdout, stderr io.Writer, do func(ctx context.Context, b *backend.Backend, d driver.Deployer) error) *cobra.Command {
+	var name string
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if name == "" {
+				return usagef("%s needs --backend (openwhisk, lambda, ...)", cmd.Name())
+			}
+			url, err := backendURL(name)
+			if err != nil {
+				return err
+			}
+			b, err := backend.Open(cmd.Context(), url)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			d, ok := b.Driver().(driver.Deployer)
+			if !ok {
+				return usagef("backend %s needs no deployment", b.Name())
+			}
+			return do(cmd.Context(), b, d)
+		},
+	}
+	cmd.Flags().StringVar(&name, "backend", "", "the platform: openwhisk, lambda, ...")
+	for _, bf := range backendFlagSets {
+		bf.add(cmd.Flags())
+	}
+	return cmd
+}
+
+func newDeployCmd(stdout, stderr io.Writer) *cobra.Command {
+	return backendCmd("deploy", "Install or update the worker on a platform (skipped when unchanged)", stdout, stderr,
+		func(ctx context.Context, b *backend.Backend, d driver.Deployer) error {
+			info, err := d.Deploy(ctx)
+			if err != nil {
+				return fmt.Errorf("deploy to %s: %w", b.Name(), err)
+			}
+			if info.Note != "" {
+				fmt.Fprintf(stderr, "overcast: %s\n", info.Note)
+			}
+			state := "unchanged"
+			if info.Uploaded {
+				state = fmt.Sprintf("uploaded %.1f MB", float64(info.Bytes)/1e6)
+			}
+			fmt.Fprintf(stdout, "%s on %s: %s (sha256 %s)\n", info.Name, b.Name(), state, info.CodeHash)
+			return nil
+		})
+}
+
+func newUndeployCmd(stdout, stderr io.Writer) *cobra.Command {
+	return backendCmd("undeploy", "Remove what deploy installed", stdout, stderr,
+		func(ctx context.Context, b *backend.Backend, d driver.Deployer) error {
+			if err := d.Undeploy(ctx); err != nil {
+				return fmt.Errorf("undeploy from %s: %w", b.Name(), err)
+			}
+			fmt.Fprintf(stdout, "removed the worker from %s\n", b.Name())
+			return nil
+		})
+}
