@@ -2,6 +2,7 @@ package overcast
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/overcast-sc/overcast/backend"
@@ -23,8 +24,13 @@ type Options struct {
 	BackoffBase, BackoffMax time.Duration
 	// Reporter receives events; nil means none.
 	Reporter Reporter
-	// JobID names the next job; empty means a fresh id per job.
+	// JobID names the jobs; empty means a fresh id per job.
 	JobID string
+	// Journal records jobs durably and lets a job with the same JobID
+	// resume; nil means no record.
+	Journal Journal
+	// Speculation configures backup copies of straggling tasks.
+	Speculation Speculation
 }
 
 // Executor runs jobs on one backend.
@@ -32,6 +38,8 @@ type Executor struct {
 	b     *backend.Backend
 	opts  Options
 	owned bool
+	mu    sync.Mutex
+	seqs  map[string]int
 }
 
 // NewExecutor opens the backend a URL names (see backend.Open; "local" is
@@ -75,6 +83,18 @@ func (ex *Executor) Concurrency() int {
 		return ex.opts.Concurrency
 	}
 	return ex.b.Capacity()
+}
+
+// nextSeq numbers the Maps run under one job id.
+func (ex *Executor) nextSeq(id string) int {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if ex.seqs == nil {
+		ex.seqs = make(map[string]int)
+	}
+	n := ex.seqs[id]
+	ex.seqs[id] = n + 1
+	return n
 }
 
 // Close closes the backend if NewExecutor opened it.

@@ -40,6 +40,7 @@ func Map[In, Out any](ctx context.Context, ex *Executor, task string, inputs []I
 		f.outs[i] = o
 		return nil
 	}
+	j.encodeOut = func(i int) ([]byte, error) { return json.Marshal(f.outs[i]) }
 	f.j = j
 	go j.run(ctx)
 	return f

@@ -16,9 +16,12 @@ const (
 // TaskRecord is the timeline of one task. Times are Unix nanoseconds (zero
 // when unknown) so that a million records stay small.
 type TaskRecord struct {
-	State    TaskState
-	Cold     bool
-	Attempts int32
+	State TaskState
+	Cold  bool
+	// Backup is true when a speculative backup copy produced the output;
+	// Resumed when an earlier run of the job did.
+	Backup, Resumed bool
+	Attempts        int32
 	// Throttled counts attempts refused with ResourceExhausted.
 	Throttled int32
 	// Invoked is when the last attempt was handed to the backend, Returned
@@ -45,6 +48,9 @@ type Report struct {
 	Failed             []*TaskFailure
 	// Retries and Throttles count retried attempts and 429-style refusals.
 	Retries, Throttles int64
+	// Backups counts speculative backup copies launched, BackupWins those
+	// whose result was taken.
+	Backups, BackupWins int64
 }
 
 // Wall returns the job's wall time.

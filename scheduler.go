@@ -5,7 +5,6 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"sort"
 	"sync"
@@ -13,38 +12,58 @@ import (
 	"time"
 
 	"github.com/overcast-sc/overcast/backend"
-	"github.com/overcast-sc/overcast/backend/driver"
 	"github.com/overcast-sc/overcast/worker"
+)
+
+// Task states, kept per task in job.state. A task's record is written only
+// by the goroutine that moves its state from running to a final state, so
+// each task's result is taken exactly once whatever duplicates arrive.
+const (
+	statePending uint32 = iota
+	stateRunning
+	stateDone
+	stateFailed
+	stateDelivering // one copy is delivering the output
 )
 
 // job is one run of the scheduler over n tasks. The scheduler is untyped:
 // encode yields task i's encoded input and deliver takes its encoded
 // output; the typed layer in map.go supplies both.
 type job struct {
-	ex      *Executor
-	id      string
-	task    string
-	n       int
+	ex   *Executor
+	id   string
+	seq  int
+	task string
+	n    int
+	rep  Reporter
+	log  JobLog
+
 	encode  func(i int) ([]byte, error)
 	deliver func(i int, out []byte) error
-	// value and deliverValue are the unencoded forms, for a backend that
-	// skips encoding.
+	// value, deliverValue and encodeOut are the unencoded forms, for a
+	// backend that skips encoding.
 	value        func(i int) any
 	deliverValue func(i int, out any) error
+	encodeOut    func(i int) ([]byte, error)
 	direct       bool
-	rep          Reporter
 
 	next      atomic.Int64
+	remaining atomic.Int64
 	retries   atomic.Int64
 	throttles atomic.Int64
+	state     []atomic.Uint32
+	attempts  []atomic.Int32
+	invoked   []atomic.Int64 // when the running attempt began, for straggler checks
 	records   []TaskRecord
+	spec      speculation
 
 	mu     sync.Mutex
 	failed []*TaskFailure
 
 	start, end time.Time
 	cause      error
-	done       chan struct{}
+	allDone    chan struct{} // closed when every task is resolved
+	done       chan struct{} // closed when the job is finalized
 }
 
 func newJob(ex *Executor, task string, n int) *job {
@@ -52,8 +71,12 @@ func newJob(ex *Executor, task string, n int) *job {
 	if id == "" {
 		id = NewJobID()
 	}
-	return &job{ex: ex, id: id, task: task, n: n, rep: ex.opts.Reporter, direct: ex.b.SkipEncoding(),
-		records: make([]TaskRecord, n), done: make(chan struct{})}
+	j := &job{ex: ex, id: id, task: task, n: n, rep: ex.opts.Reporter, direct: ex.b.SkipEncoding(),
+		state: make([]atomic.Uint32, n), attempts: make([]atomic.Int32, n), invoked: make([]atomic.Int64, n),
+		records: make([]TaskRecord, n), allDone: make(chan struct{}), done: make(chan struct{})}
+	j.remaining.Store(int64(n))
+	j.spec.init(ex.opts.Speculation)
+	return j
 }
 
 // NewJobID returns a fresh job id: the UTC time and a random suffix.
@@ -66,14 +89,27 @@ func NewJobID() string {
 // run dispatches every task with a bounded number of slots and closes done.
 func (j *job) run(ctx context.Context) {
 	j.start = time.Now()
+	defer j.finish(ctx)
+	if err := j.openLog(); err != nil {
+		j.cause = err
+		return
+	}
 	j.event(Event{Kind: JobStarted, Tasks: j.n})
+	j.resumeCompleted()
 	if j.rep != nil {
 		for i := range j.n {
-			j.event(Event{Kind: Queued, Index: i})
+			if j.state[i].Load() == statePending {
+				j.event(Event{Kind: Queued, Index: i})
+			}
 		}
 	}
-	slots := min(j.ex.Concurrency(), j.n)
+	if j.remaining.Load() == 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
+	slots := min(j.ex.Concurrency(), j.n)
 	wg.Add(slots)
 	for range slots {
 		go func() {
@@ -81,12 +117,78 @@ func (j *job) run(ctx context.Context) {
 			j.slot(ctx)
 		}()
 	}
-	wg.Wait()
+	if j.spec.enabled {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			j.speculate(ctx, &wg)
+		}()
+	}
+	slotsDone := make(chan struct{})
+	go func() { wg.Wait(); close(slotsDone) }()
+	select {
+	case <-j.allDone:
+		// Losing copies of backed-up tasks may still be waiting on the
+		// platform; cancel them and do not wait.
+		cancel()
+	case <-slotsDone:
+	}
+}
+
+func (j *job) openLog() error {
+	jr := j.ex.opts.Journal
+	if jr == nil {
+		return nil
+	}
+	j.seq = j.ex.nextSeq(j.id)
+	log, err := jr.Job(j.id, j.seq, j.task, j.n)
+	if err != nil {
+		return err
+	}
+	j.log = log
+	return nil
+}
+
+// resumeCompleted takes the outputs of tasks an earlier run finished.
+func (j *job) resumeCompleted() {
+	if j.log == nil {
+		return
+	}
+	for i := range j.n {
+		out, ok := j.log.Completed(i)
+		if !ok {
+			continue
+		}
+		if err := j.deliver(i, out); err != nil {
+			continue // run it again
+		}
+		j.state[i].Store(stateDone)
+		j.records[i] = TaskRecord{State: Done, Resumed: true}
+		j.resolved()
+	}
+}
+
+func (j *job) finish(ctx context.Context) {
 	j.end = time.Now()
-	j.cause = context.Cause(ctx)
+	if j.cause == nil && j.remaining.Load() > 0 {
+		j.cause = context.Cause(ctx)
+	}
+	j.mu.Lock()
 	sort.Slice(j.failed, func(a, b int) bool { return j.failed[a].Index < j.failed[b].Index })
+	j.mu.Unlock()
+	if j.log != nil {
+		if err := j.log.Close(j.report()); err != nil && j.cause == nil {
+			j.cause = err
+		}
+	}
 	j.event(Event{Kind: JobFinished, Tasks: j.n})
 	close(j.done)
+}
+
+func (j *job) resolved() {
+	if j.remaining.Add(-1) == 0 {
+		close(j.allDone)
+	}
 }
 
 func (j *job) slot(ctx context.Context) {
@@ -95,32 +197,25 @@ func (j *job) slot(ctx context.Context) {
 		if i >= j.n {
 			return
 		}
-		j.runTask(ctx, i)
+		if j.state[i].CompareAndSwap(statePending, stateRunning) {
+			j.runTask(ctx, i)
+		}
 	}
 }
 
-// runTask runs task i to success or final failure.
+// runTask runs task i until it succeeds, fails for good, or another copy
+// of it resolves first.
 func (j *job) runTask(ctx context.Context, i int) {
-	rec := &j.records[i]
-	rec.State = Running
-	req := worker.Request{Task: j.task, Job: j.id, Index: i}
-	if !j.direct {
-		in, err := j.encode(i)
-		if err != nil {
-			j.fail(i, &TaskFailure{Index: i, Code: backend.InvalidArgument, Err: err})
-			return
-		}
-		req.Input = in
+	req, err := j.request(i)
+	if err != nil {
+		j.fail(i, &TaskRecord{}, &TaskFailure{Index: i, Code: backend.InvalidArgument, Err: err})
+		return
 	}
+	var rec TaskRecord
 	tries := 0 // attempts that count against MaxAttempts
-	for attempt := 1; ; attempt++ {
-		rec.Attempts = int32(attempt)
-		code, err := j.attempt(ctx, i, &req, attempt)
-		if code == backend.OK {
-			return
-		}
-		if ctx.Err() != nil {
-			rec.State = Pending
+	for {
+		code, err := j.attempt(ctx, i, req, &rec, false)
+		if code == backend.OK || j.final(i) || ctx.Err() != nil {
 			return
 		}
 		if code == backend.ResourceExhausted {
@@ -130,17 +225,35 @@ func (j *job) runTask(ctx context.Context, i int) {
 			tries++
 		}
 		if !j.retryable(code) || tries >= j.ex.opts.MaxAttempts {
-			j.fail(i, &TaskFailure{Index: i, Attempts: attempt, Code: code, Err: err})
+			j.fail(i, &rec, &TaskFailure{Index: i, Attempts: int(j.attempts[i].Load()), Code: code, Err: err})
 			return
 		}
 		d := j.backoff(tries + int(rec.Throttled))
 		j.retries.Add(1)
-		j.event(Event{Kind: Retried, Index: i, Attempt: attempt, Err: err, Code: code, Delay: d})
+		j.event(Event{Kind: Retried, Index: i, Attempt: int(rec.Attempts), Err: err, Code: code, Delay: d})
 		if !sleep(ctx, d) {
-			rec.State = Pending
 			return
 		}
 	}
+}
+
+// request builds task i's envelope, without its attempt number.
+func (j *job) request(i int) (*worker.Request, error) {
+	req := &worker.Request{Task: j.task, Job: j.id, Index: i}
+	if !j.direct {
+		in, err := j.encode(i)
+		if err != nil {
+			return nil, err
+		}
+		req.Input = in
+	}
+	return req, nil
+}
+
+// final reports whether task i is already resolved.
+func (j *job) final(i int) bool {
+	s := j.state[i].Load()
+	return s == stateDone || s == stateFailed
 }
 
 func (j *job) retryable(code backend.ErrorCode) bool {
@@ -150,85 +263,21 @@ func (j *job) retryable(code backend.ErrorCode) bool {
 	return j.ex.opts.RetryTaskErrors && (code == backend.TaskFailed || code == backend.DeadlineExceeded)
 }
 
-// attempt makes one invocation of task i and records its outcome.
-func (j *job) attempt(ctx context.Context, i int, req *worker.Request, attempt int) (backend.ErrorCode, error) {
-	rec := &j.records[i]
-	req.Attempt = attempt
-	inv := &driver.Invocation{Task: j.task, Job: j.id, Index: i, Attempt: attempt}
-	actx := ctx
-	if t := j.ex.opts.TaskTimeout; t > 0 {
-		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(ctx, t)
-		defer cancel()
-		inv.Deadline = time.Now().Add(t)
-		req.DeadlineMS = inv.Deadline.UnixMilli()
+func (j *job) fail(i int, rec *TaskRecord, f *TaskFailure) {
+	if !j.state[i].CompareAndSwap(stateRunning, stateFailed) {
+		return
 	}
-	if j.direct {
-		inv.Request, inv.Value = req, j.value(i)
-	} else {
-		payload, err := worker.EncodeRequest(req)
-		if err != nil {
-			return backend.InvalidArgument, err
-		}
-		inv.Payload = payload
-	}
-	j.event(Event{Kind: Started, Index: i, Attempt: attempt})
-	rec.Invoked = time.Now().UnixNano()
-	act, err := j.ex.b.Invoke(actx, inv)
-	rec.Returned = time.Now().UnixNano()
-	if err != nil {
-		code := backend.Code(err)
-		if code == backend.Canceled && ctx.Err() == nil && actx.Err() != nil {
-			code = backend.DeadlineExceeded
-		}
-		if code == backend.DeadlineExceeded {
-			err = fmt.Errorf("timed out after %v: %w", j.ex.opts.TaskTimeout, err)
-		}
-		return code, err
-	}
-	return j.accept(i, act)
-}
-
-// accept decodes an activation and delivers the task's output.
-func (j *job) accept(i int, act *driver.Activation) (backend.ErrorCode, error) {
-	rec := &j.records[i]
-	rec.BackendID, rec.Wait, rec.Init = act.ID, act.Wait, act.Init
-	rec.Billed, rec.MemoryMB = act.Billed, int32(act.MemoryMB)
-	if err := j.take(i, act); err != nil {
-		return backend.TaskFailed, err
-	}
-	rec.State = Done
-	j.event(Event{Kind: Finished, Index: i, Attempt: int(rec.Attempts)})
-	return backend.OK, nil
-}
-
-// take delivers the output an activation carries, or returns the task's error.
-func (j *job) take(i int, act *driver.Activation) error {
-	rec := &j.records[i]
-	if v := act.Value; v != nil {
-		rec.Start, rec.End, rec.Cold = v.Stats.StartNS, v.Stats.EndNS, v.Stats.Cold
-		if v.Error != nil {
-			return v.Error
-		}
-		return j.deliverValue(i, v.Output)
-	}
-	resp, err := worker.DecodeResponse(act.Payload)
-	if err != nil {
-		return err
-	}
-	rec.Start, rec.End, rec.Cold = resp.Stats.StartNS, resp.Stats.EndNS, resp.Stats.Cold
-	if resp.Error != nil {
-		return resp.Error
-	}
-	return j.deliver(i, resp.Output)
-}
-
-func (j *job) fail(i int, f *TaskFailure) {
-	j.records[i].State = TaskFailedState
+	rec.State = TaskFailedState
+	rec.Attempts = j.attempts[i].Load()
+	j.records[i] = *rec
 	j.mu.Lock()
 	j.failed = append(j.failed, f)
 	j.mu.Unlock()
+	if j.log != nil {
+		j.log.Failed(i, rec, f)
+	}
 	j.event(Event{Kind: Failed, Index: i, Attempt: f.Attempts, Err: f.Err, Code: f.Code})
+	j.resolved()
 }
 
 // backoff returns the delay before retry n (n >= 1): exponential from
@@ -255,13 +304,8 @@ func (j *job) event(e Event) {
 
 // err returns the job's outcome as a *JobError, or nil when every task succeeded.
 func (j *job) err() error {
-	unfinished := 0
-	for i := range j.records {
-		if s := j.records[i].State; s == Pending || s == Running {
-			unfinished++
-		}
-	}
-	if len(j.failed) == 0 && unfinished == 0 {
+	unfinished := int(j.remaining.Load())
+	if len(j.failed) == 0 && unfinished == 0 && j.cause == nil {
 		return nil
 	}
 	je := &JobError{Job: j.id, Task: j.task, Tasks: j.n, Failed: j.failed, Unfinished: unfinished}
@@ -270,6 +314,8 @@ func (j *job) err() error {
 		if je.Cause == nil {
 			je.Cause = errors.New("stopped")
 		}
+	} else if j.cause != nil {
+		return j.cause // the journal failed to record a finished job
 	}
 	return je
 }
@@ -277,7 +323,8 @@ func (j *job) err() error {
 func (j *job) report() *Report {
 	return &Report{Job: j.id, Task: j.task, Backend: j.ex.b.Name(), Tasks: j.n,
 		Concurrency: j.ex.Concurrency(), Start: j.start, End: j.end, Records: j.records,
-		Failed: j.failed, Retries: j.retries.Load(), Throttles: j.throttles.Load()}
+		Failed: j.failed, Retries: j.retries.Load(), Throttles: j.throttles.Load(),
+		Backups: j.spec.launched.Load(), BackupWins: j.spec.wins.Load()}
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

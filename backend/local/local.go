@@ -4,9 +4,9 @@
 // as a remote platform would see it, so local runs exercise the same path.
 //
 // Open it as "local" or "local://?workers=N" (default GOMAXPROCS workers).
-// A task that ignores its context cannot be stopped; when its deadline
-// passes, Invoke returns a DeadlineExceeded error and the worker goroutine
-// stays busy until the task returns.
+// Tasks should honor their context: a task that ignores it cannot be
+// stopped. When its deadline passes, Invoke returns a DeadlineExceeded
+// error and the task's slot stays busy until the task returns.
 package local
 
 import (
@@ -69,27 +69,20 @@ func parseURL(u *url.URL) (*Options, error) {
 	return opts, nil
 }
 
-// Driver is the local backend's driver.
+// Driver is the local backend's driver. A semaphore of Workers slots
+// bounds the tasks running at once. An invocation without a deadline runs
+// on the caller's goroutine (no hand-off: the cheapest path); one with a
+// deadline runs on a goroutine of its own, so that Invoke can return when
+// the deadline passes even if the task ignores its context.
 type Driver struct {
 	workers int
 	direct  bool
-	calls   chan *call
+	sem     chan struct{}
 	stop    chan struct{}
-	wg      sync.WaitGroup
 	once    sync.Once
 }
 
-type call struct {
-	ctx   context.Context
-	inv   *driver.Invocation
-	out   []byte
-	value *worker.ValueResponse
-	done  chan struct{}
-}
-
-var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
-
-// New starts a pool of workers.
+// New returns a local driver.
 func New(opts *Options) *Driver {
 	if opts == nil {
 		opts = &Options{}
@@ -98,54 +91,41 @@ func New(opts *Options) *Driver {
 	if opts.Workers > 0 {
 		n = opts.Workers
 	}
-	d := &Driver{workers: n, direct: opts.SkipEncoding, calls: make(chan *call), stop: make(chan struct{})}
-	d.wg.Add(n)
-	for range n {
-		go d.work()
-	}
-	return d
+	return &Driver{workers: n, direct: opts.SkipEncoding, sem: make(chan struct{}, n), stop: make(chan struct{})}
 }
 
-func (d *Driver) work() {
-	defer d.wg.Done()
-	for {
-		select {
-		case c := <-d.calls:
-			if c.inv.Payload != nil {
-				c.out = worker.Handle(c.ctx, c.inv.Payload)
-			} else {
-				c.value = worker.RunValue(c.ctx, c.inv.Request, c.inv.Value, c.inv.Deadline)
-			}
-			c.done <- struct{}{}
-		case <-d.stop:
-			return
-		}
-	}
-}
-
-// Invoke runs inv on a pool worker.
+// Invoke runs inv once a worker slot is free.
 func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Activation, error) {
-	c := callPool.Get().(*call)
-	c.ctx, c.inv = ctx, inv
 	select {
-	case d.calls <- c:
+	case d.sem <- struct{}{}:
 	case <-ctx.Done():
-		callPool.Put(c)
 		return nil, ctx.Err()
 	case <-d.stop:
-		callPool.Put(c)
 		return nil, errClosed
 	}
+	if inv.Deadline.IsZero() {
+		defer func() { <-d.sem }()
+		return run(ctx, inv), nil
+	}
+	done := make(chan *driver.Activation, 1)
+	go func() {
+		defer func() { <-d.sem }()
+		done <- run(ctx, inv)
+	}()
 	select {
-	case <-c.done:
+	case act := <-done:
+		return act, nil
 	case <-ctx.Done():
-		// The worker still owns c; it is not returned to the pool.
+		// The task goes on until it returns; its slot stays taken.
 		return nil, ctx.Err()
 	}
-	act := &driver.Activation{Payload: c.out, Value: c.value}
-	*c = call{done: c.done}
-	callPool.Put(c)
-	return act, nil
+}
+
+func run(ctx context.Context, inv *driver.Invocation) *driver.Activation {
+	if inv.Payload != nil {
+		return &driver.Activation{Payload: worker.Handle(ctx, inv.Payload)}
+	}
+	return &driver.Activation{Value: worker.RunValue(ctx, inv.Request, inv.Value, inv.Deadline)}
 }
 
 var errClosed = errors.New("local backend closed")
@@ -168,7 +148,7 @@ func (d *Driver) ErrorCode(err error) driver.ErrorCode {
 	return driver.Unknown
 }
 
-// Close stops idle workers; running tasks finish on their own.
+// Close makes later invocations fail; running tasks finish on their own.
 func (d *Driver) Close() error {
 	d.once.Do(func() { close(d.stop) })
 	return nil

@@ -1,0 +1,141 @@
+package overcast
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/overcast-sc/overcast/backend"
+	"github.com/overcast-sc/overcast/backend/driver"
+	"github.com/overcast-sc/overcast/worker"
+)
+
+// attempt makes one invocation of task i. rec collects what this copy saw;
+// if the attempt succeeds and this copy is the first to resolve the task,
+// rec becomes the task's record.
+func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *TaskRecord, backup bool) (backend.ErrorCode, error) {
+	n := int(j.attempts[i].Add(1))
+	req := *tmpl
+	req.Attempt = n
+	rec.Attempts = int32(n)
+	inv := &driver.Invocation{Task: j.task, Job: j.id, Index: i, Attempt: n}
+	actx := ctx
+	if t := j.ex.opts.TaskTimeout; t > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+		inv.Deadline = time.Now().Add(t)
+		req.DeadlineMS = inv.Deadline.UnixMilli()
+	}
+	if j.direct {
+		inv.Request, inv.Value = &req, j.value(i)
+	} else {
+		payload, err := worker.EncodeRequest(&req)
+		if err != nil {
+			return backend.InvalidArgument, err
+		}
+		inv.Payload = payload
+	}
+	j.event(Event{Kind: Started, Index: i, Attempt: n})
+	rec.Invoked = time.Now().UnixNano()
+	if !backup {
+		j.invoked[i].Store(rec.Invoked)
+	}
+	act, err := j.ex.b.Invoke(actx, inv)
+	rec.Returned = time.Now().UnixNano()
+	if j.log != nil {
+		id := ""
+		if act != nil {
+			id = act.ID
+		}
+		j.log.Attempted(i, n, id, err)
+	}
+	return j.outcome(ctx, actx, i, rec, act, err)
+}
+
+// outcome classifies an attempt's result and, on success, resolves the task.
+func (j *job) outcome(ctx, actx context.Context, i int, rec *TaskRecord, act *driver.Activation, err error) (backend.ErrorCode, error) {
+	if err != nil {
+		code := backend.Code(err)
+		if code == backend.Canceled && ctx.Err() == nil && actx.Err() != nil {
+			code = backend.DeadlineExceeded
+		}
+		if code == backend.DeadlineExceeded {
+			err = fmt.Errorf("timed out after %v: %w", j.ex.opts.TaskTimeout, err)
+		}
+		return code, err
+	}
+	rec.BackendID, rec.Wait, rec.Init = act.ID, act.Wait, act.Init
+	rec.Billed, rec.MemoryMB = act.Billed, int32(act.MemoryMB)
+	out, claimed, err := j.take(i, act, rec)
+	if err != nil {
+		return backend.TaskFailed, err
+	}
+	if claimed {
+		j.succeed(i, rec, out)
+	}
+	return backend.OK, nil
+}
+
+// take delivers the output an activation carries, or returns the task's
+// error. Delivery happens only for the first copy to get here (claimed);
+// it returns the encoded output for the journal.
+func (j *job) take(i int, act *driver.Activation, rec *TaskRecord) (out []byte, claimed bool, err error) {
+	if v := act.Value; v != nil {
+		rec.Start, rec.End, rec.Cold = v.Stats.StartNS, v.Stats.EndNS, v.Stats.Cold
+		if v.Error != nil {
+			return nil, false, v.Error
+		}
+		if !j.claim(i) {
+			return nil, false, nil
+		}
+		if err := j.deliverValue(i, v.Output); err != nil {
+			return nil, false, j.unclaim(i, err)
+		}
+		if j.log != nil {
+			if out, err = j.encodeOut(i); err != nil {
+				return nil, false, j.unclaim(i, err)
+			}
+		}
+		return out, true, nil
+	}
+	resp, err := worker.DecodeResponse(act.Payload)
+	if err != nil {
+		return nil, false, err
+	}
+	rec.Start, rec.End, rec.Cold = resp.Stats.StartNS, resp.Stats.EndNS, resp.Stats.Cold
+	if resp.Error != nil {
+		return nil, false, resp.Error
+	}
+	if !j.claim(i) {
+		return nil, false, nil
+	}
+	if err := j.deliver(i, resp.Output); err != nil {
+		return nil, false, j.unclaim(i, err)
+	}
+	return resp.Output, true, nil
+}
+
+// claim makes this copy the one that delivers task i's output. A task is
+// claimed by moving it to stateDelivering; only one copy can.
+func (j *job) claim(i int) bool {
+	return j.state[i].CompareAndSwap(stateRunning, stateDelivering)
+}
+
+func (j *job) unclaim(i int, err error) error {
+	j.state[i].Store(stateRunning)
+	return err
+}
+
+// succeed resolves task i after this copy delivered its output.
+func (j *job) succeed(i int, rec *TaskRecord, out []byte) {
+	rec.State = Done
+	rec.Attempts = j.attempts[i].Load()
+	j.records[i] = *rec
+	if j.log != nil {
+		j.log.Finished(i, &j.records[i], out)
+	}
+	j.state[i].Store(stateDone)
+	j.event(Event{Kind: Finished, Index: i, Attempt: int(rec.Attempts)})
+	j.resolved()
+}

@@ -1,0 +1,30 @@
+package overcast
+
+// Journal keeps a durable record of jobs so that a job whose driver died
+// can be resumed: tasks a journal reports as completed are not run again.
+// Package journal implements it on disk.
+type Journal interface {
+	// Job opens the record of one Map of a job: seq numbers the Maps of
+	// one job id (0 for the first), n is its task count.
+	Job(id string, seq int, task string, n int) (JobLog, error)
+}
+
+// JobLog is the record of one Map. Its methods are called from many
+// goroutines. A JobLog that fails to write should keep its first error and
+// return it from Close; the job goes on.
+type JobLog interface {
+	// Completed returns the encoded output of task i when an earlier run
+	// finished it.
+	Completed(i int) (out []byte, ok bool)
+	// Attempted records that attempt number attempt of task i returned,
+	// with the platform's id for it (may be empty) and the platform's error
+	// (nil when the platform answered; the task's own error comes later,
+	// through Failed). It is called before the attempt's outcome is taken.
+	Attempted(i, attempt int, backendID string, err error)
+	// Finished records task i's output; it is called once per task.
+	Finished(i int, rec *TaskRecord, out []byte)
+	// Failed records task i's final failure.
+	Failed(i int, rec *TaskRecord, f *TaskFailure)
+	// Close records the end of the Map.
+	Close(r *Report) error
+}

@@ -1,0 +1,120 @@
+package overcast
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/overcast-sc/overcast/backend"
+)
+
+// Speculation configures backup tasks, as in MapReduce: when most tasks
+// are done, a task running much longer than the median gets a second copy;
+// the first result wins and the other is ignored.
+type Speculation struct {
+	// Disable turns backup tasks off.
+	Disable bool
+	// After is the fraction of tasks that must be done first; zero means 0.8.
+	After float64
+	// Factor is how many medians a task must run to be a straggler; zero means 3.
+	Factor float64
+	// Min is the least running time of a straggler; zero means 100 ms.
+	Min time.Duration
+}
+
+// speculation is a job's backup-task state.
+type speculation struct {
+	enabled        bool
+	after, factor  float64
+	min            time.Duration
+	backedUp       sync.Map // task index -> struct{}
+	launched, wins atomic.Int64
+}
+
+func (s *speculation) init(o Speculation) {
+	s.enabled = !o.Disable
+	s.after, s.factor, s.min = o.After, o.Factor, o.Min
+	if s.after <= 0 || s.after > 1 {
+		s.after = 0.8
+	}
+	if s.factor <= 0 {
+		s.factor = 3
+	}
+	if s.min <= 0 {
+		s.min = 100 * time.Millisecond
+	}
+}
+
+// median estimates the median duration of finished tasks from a sample of
+// up to 1,024 of them spread over the job. A record is read only after its
+// state says done, which is stored after the record is written.
+func (j *job) median() time.Duration {
+	step := max(1, j.n/1024)
+	var d []time.Duration
+	for i := 0; i < j.n; i += step {
+		if j.state[i].Load() == stateDone {
+			if r := &j.records[i]; !r.Resumed {
+				d = append(d, time.Duration(r.Returned-r.Invoked))
+			}
+		}
+	}
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return d[len(d)/2]
+}
+
+// speculate watches for stragglers until the job's tasks are resolved or
+// ctx is done, and starts a backup copy of each, once. Backups are added
+// to wg.
+func (j *job) speculate(ctx context.Context, wg *sync.WaitGroup) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-j.allDone:
+			return
+		case <-tick.C:
+		}
+		done := j.n - int(j.remaining.Load())
+		if float64(done) < j.spec.after*float64(j.n) {
+			continue
+		}
+		limit := max(time.Duration(j.spec.factor*float64(j.median())), j.spec.min)
+		now := time.Now().UnixNano()
+		for i := range j.n {
+			if j.state[i].Load() != stateRunning || now-j.invoked[i].Load() < int64(limit) {
+				continue
+			}
+			if _, dup := j.spec.backedUp.LoadOrStore(i, struct{}{}); dup {
+				continue
+			}
+			j.spec.launched.Add(1)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				j.backup(ctx, i)
+			}()
+		}
+	}
+}
+
+// backup runs one extra copy of task i. Its failure does not fail the
+// task: the original copy is still running and retries on its own.
+func (j *job) backup(ctx context.Context, i int) {
+	req, err := j.request(i)
+	if err != nil {
+		return
+	}
+	var rec TaskRecord
+	rec.Backup = true
+	code, _ := j.attempt(ctx, i, req, &rec, true)
+	if code == backend.OK && j.records[i].Backup && j.state[i].Load() == stateDone {
+		j.spec.wins.Add(1)
+	}
+}

@@ -1,0 +1,133 @@
+package overcast_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/backend"
+	"github.com/overcast-sc/overcast/backend/driver"
+	"github.com/overcast-sc/overcast/worker"
+)
+
+// stallDriver never answers the first attempt of the chosen tasks (as a
+// platform that lost them would), and answers everything else at once.
+type stallDriver struct {
+	stall map[int]bool
+	mu    sync.Mutex
+	calls map[int]int
+}
+
+func (d *stallDriver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Activation, error) {
+	d.mu.Lock()
+	d.calls[inv.Index]++
+	d.mu.Unlock()
+	if d.stall[inv.Index] && inv.Attempt == 1 {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return &driver.Activation{Payload: worker.Handle(ctx, inv.Payload)}, nil
+}
+func (d *stallDriver) Capacity() int                    { return 8 }
+func (d *stallDriver) ErrorCode(error) driver.ErrorCode { return driver.Unknown }
+func (d *stallDriver) Close() error                     { return nil }
+
+func TestBackupTasksRescueStragglers(t *testing.T) {
+	d := &stallDriver{stall: map[int]bool{3: true, 40: true}, calls: map[int]int{}}
+	ex := overcast.NewExecutorFor(backend.New("stall", d), &overcast.Options{
+		Speculation: overcast.Speculation{Min: 20 * time.Millisecond}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := overcast.Map[int, int](ctx, ex, "test/double", ints(50))
+	outs, err := f.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range outs {
+		if o != 2*i {
+			t.Fatalf("out[%d] = %d", i, o)
+		}
+	}
+	rep := f.Report()
+	if rep.Backups != 2 || rep.BackupWins != 2 {
+		t.Fatalf("backups %d, wins %d; want 2 and 2", rep.Backups, rep.BackupWins)
+	}
+	for _, i := range []int{3, 40} {
+		if r := rep.Records[i]; !r.Backup || r.Attempts != 2 {
+			t.Errorf("task %d record %+v; want won by its backup on attempt 2", i, r)
+		}
+	}
+}
+
+func TestNoBackupsWhenDisabled(t *testing.T) {
+	d := &stallDriver{stall: map[int]bool{1: true}, calls: map[int]int{}}
+	ex := overcast.NewExecutorFor(backend.New("stall", d), &overcast.Options{
+		Speculation: overcast.Speculation{Disable: true}})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := overcast.Map[int, int](ctx, ex, "test/double", ints(5)).Wait(context.Background())
+	if err == nil {
+		t.Fatal("the stalled task finished without a backup")
+	}
+	if d.calls[1] != 1 {
+		t.Fatalf("task 1 invoked %d times", d.calls[1])
+	}
+}
+
+// memJournal is an in-memory Journal.
+type memJournal struct {
+	mu       sync.Mutex
+	outs     map[int][]byte
+	finished map[int]int
+	attempts int
+}
+
+func (m *memJournal) Job(id string, seq int, task string, n int) (overcast.JobLog, error) {
+	return m, nil
+}
+func (m *memJournal) Completed(i int) ([]byte, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.outs[i]
+	return b, ok
+}
+func (m *memJournal) Attempted(i, attempt int, id string, err error) {
+	m.mu.Lock()
+	m.attempts++
+	m.mu.Unlock()
+}
+func (m *memJournal) Finished(i int, rec *overcast.TaskRecord, out []byte) {
+	m.mu.Lock()
+	m.outs[i] = out
+	m.finished[i]++
+	m.mu.Unlock()
+}
+func (m *memJournal) Failed(int, *overcast.TaskRecord, *overcast.TaskFailure) {}
+func (m *memJournal) Close(*overcast.Report) error                            { return nil }
+
+func TestJournalResumeRunsOnlyUnfinishedTasks(t *testing.T) {
+	for _, url := range []string{"local", "local://?encode=false"} {
+		j := &memJournal{outs: map[int][]byte{0: []byte("100"), 7: []byte("700")}, finished: map[int]int{}}
+		ex, err := overcast.NewExecutor(context.Background(), url, &overcast.Options{Journal: j, JobID: "resume-test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := overcast.Map[int, int](context.Background(), ex, "test/double", ints(10))
+		outs, err := f.Wait(context.Background())
+		ex.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if outs[0] != 100 || outs[7] != 700 || outs[5] != 10 {
+			t.Fatalf("%s: outs = %v; want journaled outputs for 0 and 7", url, outs)
+		}
+		if j.attempts != 8 || j.finished[0] != 0 || j.finished[3] != 1 || string(j.outs[3]) != "6" {
+			t.Fatalf("%s: %d attempts, finished %v, out 3 %s", url, j.attempts, j.finished, j.outs[3])
+		}
+		if !f.Report().Records[7].Resumed {
+			t.Fatalf("%s: record 7 not marked resumed", url)
+		}
+	}
+}
