@@ -58,8 +58,21 @@ type resultJSON struct {
 	Throughput  float64        `json:"throughput"`
 	Unit        string         `json:"throughput_unit"`
 	Details     map[string]any `json:"details,omitempty"`
+	Backups     int64          `json:"backups"`
+	BackupWins  int64          `json:"backup_wins"`
+	Cost        *costJSON      `json:"cost,omitempty"`
 	Error       string         `json:"error,omitempty"`
 }
+
+// costJSON is the job's billed use and what it costs (or would cost) on
+// the priced platforms.
+type costJSON struct {
+	report.Usage
+	Estimates []report.Cost `json:"estimates"`
+}
+
+// assumedMemoryMB prices tasks whose platform reported no memory size.
+const assumedMemoryMB = 1024
 
 func toJSON(o *outcome) *resultJSON {
 	r := o.report
@@ -75,6 +88,9 @@ func toJSON(o *outcome) *resultJSON {
 	if math.IsNaN(j.Throughput) || math.IsInf(j.Throughput, 0) {
 		j.Throughput = 0
 	}
+	j.Backups, j.BackupWins = r.Backups, r.BackupWins
+	u := report.MeasureUsage(r, assumedMemoryMB)
+	j.Cost = &costJSON{Usage: u, Estimates: report.Estimate(u, report.Prices)}
 	for _, f := range r.Failed {
 		j.Failures = append(j.Failures, failureJSON{f.Index, f.Attempts, f.Code.String(), f.Err.Error()})
 	}
@@ -100,6 +116,12 @@ func printHuman(w io.Writer, o *outcome) error {
 	fmt.Fprintf(w, "tasks    %d: %d done, %d failed, %d retries, %d throttled, %d cold starts\n",
 		j.Tasks, j.DoneTasks, j.FailedTasks, j.Retries, j.Throttled, j.ColdStarts)
 	fmt.Fprintf(w, "wall     %.3f s\n", j.WallSeconds)
-	_, err := fmt.Fprintf(w, "rate     %.3g %s\n", j.Throughput, j.Unit)
+	fmt.Fprintf(w, "rate     %.3g %s\n", j.Throughput, j.Unit)
+	c := j.Cost
+	how := "billed"
+	if !c.Measured {
+		how = fmt.Sprintf("task time at %d MB", c.MemoryMB)
+	}
+	_, err := fmt.Fprintf(w, "cost     %.4g GB-s (%s), %d invocations: %s\n", c.GBSeconds, how, c.Invocations, report.FormatCosts(c.Estimates))
 	return err
 }

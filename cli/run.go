@@ -27,7 +27,38 @@ type runFlags struct {
 	retryTaskErrors bool
 	jobID           string
 	noDeploy        bool
+	// args is the command line as flags the user set, without secrets,
+	// for the journal (so that jobs resume can run it again).
+	args []string
 }
+
+// secretFlags are never written to a journal or printed.
+var secretFlags = map[string]bool{"auth": true}
+
+// recordedArgs returns the flags the user set, as --name=value, minus
+// secrets and the job id.
+func recordedArgs(cmd *cobra.Command) []string {
+	var args []string
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if !secretFlags[f.Name] && f.Name != "job-id" && f.Name != "json" {
+			args = append(args, "--"+f.Name+"="+f.Value.String())
+		}
+	})
+	return args
+}
+
+// JobSpec is what the journal keeps about how a job was started.
+type JobSpec struct {
+	ID       string    `json:"id"`
+	Workload string    `json:"workload"`
+	Backend  string    `json:"backend"`
+	Args     []string  `json:"args"`
+	Started  time.Time `json:"started"`
+}
+
+// journalHook, when set (by cli/jobs.go), opens the journal of a run and
+// returns a function to call with the run's outcome when it ends.
+var journalHook func(spec *JobSpec) (overcast.Journal, func(result any), error)
 
 func (f *runFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.backend, "backend", "local", "where tasks run: local, openwhisk, lambda, ... (see overcast tasks)")
@@ -95,6 +126,7 @@ func newWorkloadCmd(w *workload, stdout, stderr io.Writer) *cobra.Command {
 			if err := rf.validate(); err != nil {
 				return err
 			}
+			rf.args = recordedArgs(cmd)
 			return runWorkload(cmd.Context(), w, &rf, start, stdout, stderr)
 		},
 	}
@@ -126,6 +158,16 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start func(cont
 		progress = report.NewProgress(stderr)
 		opts.Reporter = progress
 	}
+	if opts.JobID == "" {
+		opts.JobID = overcast.NewJobID()
+	}
+	var journalDone func(result any)
+	if journalHook != nil {
+		spec := &JobSpec{ID: opts.JobID, Workload: w.name, Backend: rf.backend, Args: rf.args, Started: time.Now()}
+		if opts.Journal, journalDone, err = journalHook(spec); err != nil {
+			return err
+		}
+	}
 	ex, err := overcast.NewExecutor(ctx, url, opts)
 	if err != nil {
 		return err
@@ -149,6 +191,9 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start func(cont
 	}
 	out.workload, out.backend = w.name, ex.Backend().Name()
 	out.interrupted = ctx.Err() != nil
+	if journalDone != nil {
+		journalDone(toJSON(out))
+	}
 	if rf.json {
 		err = printJSON(stdout, out)
 	} else {
