@@ -46,15 +46,26 @@ func BenchmarkLocalVsHandLoop(b *testing.B) {
 	}
 	defer ex.Close()
 	var loop, local time.Duration
-	for b.Loop() {
+	runLocal := func() {
 		t0 := time.Now()
-		handLoop(samples, 1)
-		loop += time.Since(t0)
-		t0 = time.Now()
 		if _, _, err := pi.Run(ctx, ex, samples, 1000, 1); err != nil {
 			b.Fatal(err)
 		}
 		local += time.Since(t0)
+	}
+	runLoop := func() {
+		t0 := time.Now()
+		handLoop(samples, 1)
+		loop += time.Since(t0)
+	}
+	for i := 0; b.Loop(); i++ { // alternate the order, so neither always runs first
+		if i%2 == 0 {
+			runLocal()
+			runLoop()
+		} else {
+			runLoop()
+			runLocal()
+		}
 	}
 	n := float64(b.N) * samples
 	b.ReportMetric(n/loop.Seconds(), "loop-samples/s")
