@@ -9,13 +9,13 @@ import (
 // Request is the task envelope: what a platform hands a worker for one
 // attempt of one task.
 type Request struct {
-	Task    string          `json:"task"`
-	Input   json.RawMessage `json:"input"`
-	Job     string          `json:"job,omitempty"`
-	Index   int             `json:"index"`
-	Attempt int             `json:"attempt,omitempty"`
+	Task    string `json:"task"`
+	Job     string `json:"job,omitempty"`
+	Index   int    `json:"index"`
+	Attempt int    `json:"attempt,omitempty"`
 	// DeadlineMS is the attempt's deadline in Unix milliseconds; zero means none.
-	DeadlineMS int64 `json:"deadline_ms,omitempty"`
+	DeadlineMS int64           `json:"deadline_ms,omitempty"`
+	Input      json.RawMessage `json:"input"`
 }
 
 // Response is the worker's answer. Exactly one of Output and Error is set.
@@ -73,6 +73,10 @@ func EncodeRequest(r *Request) ([]byte, error) {
 // DecodeRequest parses the wire form of a Request.
 func DecodeRequest(b []byte) (*Request, error) {
 	var r Request
+	if fastRequest(b, &r) && r.Task != "" {
+		return &r, nil
+	}
+	r = Request{}
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("decode task envelope: %w", err)
 	}
@@ -85,6 +89,10 @@ func DecodeRequest(b []byte) (*Request, error) {
 // DecodeResponse parses the wire form of a Response.
 func DecodeResponse(b []byte) (*Response, error) {
 	var r Response
+	if fastResponse(b, &r) {
+		return &r, nil
+	}
+	r = Response{}
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("decode task response: %w", err)
 	}

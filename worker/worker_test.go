@@ -19,18 +19,19 @@ func init() {
 	})
 }
 
-func TestAppendRequestMatchesEncodingJSON(t *testing.T) {
+func TestAppendRequestDecodesLikeEncodingJSON(t *testing.T) {
 	for _, r := range []*Request{
 		{Task: "a/b", Input: json.RawMessage(`{"x":1}`), Job: "j1", Index: 3, Attempt: 2, DeadlineMS: 99},
 		{Task: "t", Input: json.RawMessage(`[1,2]`)},
 		{Task: "weird \"name\"\n<é>", Input: json.RawMessage(`"s"`), Job: "j\\x"},
 	} {
-		want, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
+		var got Request
+		if err := json.Unmarshal(AppendRequest(nil, r), &got); err != nil {
+			t.Fatalf("AppendRequest wrote invalid JSON: %v", err)
 		}
-		if got := AppendRequest(nil, r); string(got) != string(want) {
-			t.Errorf("AppendRequest = %s\nencoding/json = %s", got, want)
+		if got.Task != r.Task || got.Job != r.Job || got.Index != r.Index || got.Attempt != r.Attempt ||
+			got.DeadlineMS != r.DeadlineMS || string(got.Input) != string(r.Input) {
+			t.Errorf("AppendRequest round trip = %+v, want %+v", got, r)
 		}
 	}
 }
@@ -109,6 +110,83 @@ func FuzzDecodeRequest(f *testing.F) {
 		out := Handle(context.Background(), b)
 		if _, err := DecodeResponse(out); err != nil {
 			t.Fatalf("Handle produced an undecodable response %q for %q", out, b)
+		}
+	})
+}
+
+func TestFastDecodersAgreeWithEncodingJSON(t *testing.T) {
+	reqs := [][]byte{
+		AppendRequest(nil, &Request{Task: "a/b", Input: json.RawMessage(`{"x":[1,"}"]}`), Job: "j1", Index: 3, Attempt: 2, DeadlineMS: 99}),
+		AppendRequest(nil, &Request{Task: "t", Input: json.RawMessage(`null`)}),
+		[]byte(`{"task":"t","index":1,"input":{"a":1}}`),
+		[]byte(`{"task":"t","index":1,"input":{"a":1} }`),
+		[]byte(`{"task":"t","input":{"a":1},"index":1}`),
+		[]byte(`{"task":"t\u0041","index":1,"input":1}`),
+		[]byte(`{"task":"t","index":1,"input":{"a":1}`),
+		[]byte(`{"task":"t","index":x,"input":1}`),
+	}
+	for _, b := range reqs {
+		var want Request
+		wantErr := json.Unmarshal(b, &want)
+		got, err := DecodeRequest(b)
+		if (err != nil) != (wantErr != nil || want.Task == "") {
+			t.Errorf("DecodeRequest(%s) error %v, encoding/json error %v", b, err, wantErr)
+			continue
+		}
+		if err == nil && (got.Task != want.Task || got.Job != want.Job || got.Index != want.Index || got.Attempt != want.Attempt ||
+			got.DeadlineMS != want.DeadlineMS || string(got.Input) != string(want.Input)) {
+			t.Errorf("DecodeRequest(%s) = %+v, encoding/json %+v", b, got, want)
+		}
+	}
+	resps := [][]byte{
+		AppendResponse(nil, &Response{Output: json.RawMessage(`{"s":",\"stats\":{\"start_ns\":1,\"end_ns\":2}}"}`), Stats: Stats{StartNS: 5, EndNS: 6, Cold: true}}),
+		AppendResponse(nil, &Response{Error: &TaskError{Kind: "error", Message: "m"}, Stats: Stats{StartNS: 5, EndNS: 6}}),
+		[]byte(`{"output":1,"stats":{"start_ns":1,"end_ns":2,"cold":false}}`),
+		[]byte(`{"output":[1,,"stats":{"start_ns":1,"end_ns":2}}`),
+	}
+	for _, b := range resps {
+		var want Response
+		wantErr := json.Unmarshal(b, &want)
+		got, err := DecodeResponse(b)
+		if (err != nil) != (wantErr != nil) {
+			t.Errorf("DecodeResponse(%s) error %v, encoding/json error %v", b, err, wantErr)
+			continue
+		}
+		if err == nil && (string(got.Output) != string(want.Output) || got.Stats != want.Stats || (got.Error == nil) != (want.Error == nil)) {
+			t.Errorf("DecodeResponse(%s) = %+v, encoding/json %+v", b, got, want)
+		}
+	}
+}
+
+func FuzzDecodeResponse(f *testing.F) {
+	f.Add(AppendResponse(nil, &Response{Output: json.RawMessage(`{"n":1}`), Stats: Stats{StartNS: 1, EndNS: 2}}))
+	f.Add([]byte(`{"output":1,"stats":{"start_ns":1,"end_ns":2,"cold":true}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want Response
+		wantErr := json.Unmarshal(b, &want)
+		got, err := DecodeResponse(b)
+		if err == nil && wantErr != nil {
+			t.Fatalf("DecodeResponse accepted %q that encoding/json rejects: %v", b, wantErr)
+		}
+		if err == nil && (string(got.Output) != string(want.Output) || got.Stats != want.Stats) {
+			t.Fatalf("DecodeResponse(%q) = %+v, encoding/json %+v", b, got, want)
+		}
+	})
+}
+
+func FuzzFastRequest(f *testing.F) {
+	f.Add(AppendRequest(nil, &Request{Task: "a", Input: json.RawMessage(`{"n":1}`), Job: "j", Index: 2, Attempt: 1, DeadlineMS: 5}))
+	f.Add([]byte(`{"task":"t","index":,"input":1}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want Request
+		wantErr := json.Unmarshal(b, &want)
+		got, err := DecodeRequest(b)
+		if err == nil && wantErr != nil {
+			t.Fatalf("DecodeRequest accepted %q that encoding/json rejects: %v", b, wantErr)
+		}
+		if err == nil && (got.Task != want.Task || got.Job != want.Job || got.Index != want.Index ||
+			got.Attempt != want.Attempt || got.DeadlineMS != want.DeadlineMS || string(got.Input) != string(want.Input)) {
+			t.Fatalf("DecodeRequest(%q) = %+v, encoding/json %+v", b, got, want)
 		}
 	})
 }
