@@ -81,6 +81,10 @@ func newDeployCmd(stdout, stderr io.Writer) *cobra.Command {
 			if info.Note != "" {
 				fmt.Fprintf(stderr, "overcast: %s\n", info.Note)
 			}
+			if info.CodeHash == "" {
+				fmt.Fprintf(stdout, "nothing to deploy: %s on %s serves the running worker already\n", info.Name, b.Name())
+				return nil
+			}
 			state := "unchanged"
 			if info.Uploaded {
 				state = fmt.Sprintf("uploaded %.1f MB", float64(info.Bytes)/1e6)

@@ -1,0 +1,97 @@
+package lambda
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// loadConfig resolves the AWS configuration: the standard chain with the
+// region and profile overrides, SDK retries off, and an HTTP transport
+// that keeps idle connections for conns invocations in flight. Against
+// endpoints it needs no real credentials: emulators accept any.
+func loadConfig(ctx context.Context, o *Options, conns int) (aws.Config, error) {
+	hc := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConns = conns + 16
+		tr.MaxIdleConnsPerHost = conns + 1
+	})
+	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(hc),
+		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
+		config.WithRetryMaxAttempts(1),
+	}
+	if o.Region != "" {
+		opts = append(opts, config.WithRegion(o.Region))
+	}
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	if len(o.Endpoints) > 0 {
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+		if o.Profile == "" && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
+			opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("overcast", "overcast", "")))
+		}
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return cfg, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		if len(o.Endpoints) == 0 {
+			return cfg, errors.New("no AWS region: set --region, AWS_REGION or a profile's region")
+		}
+		cfg.Region = "us-east-1" // signing needs one; emulators ignore it
+	}
+	return cfg, nil
+}
+
+// newClient returns a Lambda client, aimed at endpoint when it is set.
+func newClient(cfg aws.Config, endpoint string) *lambda.Client {
+	return lambda.NewFromConfig(cfg, func(o *lambda.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+		o.RetryMaxAttempts = 1
+		o.APIOptions = append(o.APIOptions, captureErrorBody)
+	})
+}
+
+// errorBodyKey is the context key under which Invoke leaves a *[]byte for
+// the body of a 5xx answer: an emulator's 502 for a crashed runtime says
+// what happened in a body the SDK's error decoder does not read.
+type errorBodyKey struct{}
+
+const maxErrorBody = 64 << 10
+
+// captureErrorBody adds a middleware next to the transport that copies the
+// body of a 5xx answer to the holder in the context, leaving the body
+// readable for the SDK's own error decoder.
+func captureErrorBody(stack *middleware.Stack) error {
+	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("OvercastErrorBody",
+		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleDeserialize(ctx, in)
+			holder, _ := ctx.Value(errorBodyKey{}).(*[]byte)
+			resp, ok := out.RawResponse.(*smithyhttp.Response)
+			if err != nil || holder == nil || !ok || resp.StatusCode < 500 {
+				return out, md, err
+			}
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+			resp.Body.Close()
+			*holder = b
+			resp.Body = io.NopCloser(bytes.NewReader(b))
+			return out, md, err
+		}), middleware.After)
+}

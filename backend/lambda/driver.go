@@ -1,0 +1,121 @@
+package lambda
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/overcast-sc/overcast/backend/driver"
+)
+
+// Driver is the lambda backend's driver.
+type Driver struct {
+	opts *Options
+	// clients holds one client per endpoint, or the one client for AWS.
+	clients []*lambda.Client
+	// slots holds free endpoint indexes when invocations are spread over
+	// endpoints; nil against AWS, where Lambda bounds concurrency itself.
+	slots chan int
+	// gates bound invocations in flight per endpoint across all drivers of
+	// this process, so a driver opened after another gave up on a call
+	// does not send a second invoke to a busy emulator.
+	gates    []chan struct{}
+	capacity int
+	// hold bounds how long an endpoint stays busy with an invocation its
+	// caller gave up on.
+	hold time.Duration
+}
+
+// Open resolves the AWS configuration and returns a driver. Against AWS
+// without a concurrency setting it asks the account's concurrency limit,
+// and takes the default when that call is refused.
+func Open(ctx context.Context, o *Options) (*Driver, error) {
+	d := &Driver{opts: o, hold: o.timeout() + time.Minute}
+	conns := o.Concurrency
+	if conns == 0 {
+		conns = max(len(o.Endpoints), DefaultConcurrency)
+	}
+	cfg, err := loadConfig(ctx, o, conns)
+	if err != nil {
+		return nil, err
+	}
+	if len(o.Endpoints) == 0 {
+		d.clients = []*lambda.Client{newClient(cfg, "")}
+		d.capacity = o.Concurrency
+		if d.capacity == 0 {
+			d.capacity = accountConcurrency(ctx, d.clients[0])
+		}
+		return d, nil
+	}
+	per := 1
+	if o.Concurrency > len(o.Endpoints) {
+		per = (o.Concurrency + len(o.Endpoints) - 1) / len(o.Endpoints)
+	}
+	d.slots = make(chan int, per*len(o.Endpoints))
+	for range per {
+		for i, ep := range o.Endpoints {
+			if len(d.clients) < len(o.Endpoints) {
+				d.clients = append(d.clients, newClient(cfg, ep))
+				d.gates = append(d.gates, gate(ep, per))
+			}
+			d.slots <- i
+		}
+	}
+	d.capacity = cap(d.slots)
+	return d, nil
+}
+
+// accountConcurrency returns the account's concurrent executions limit, or
+// DefaultConcurrency when the account settings cannot be read.
+func accountConcurrency(ctx context.Context, c *lambda.Client) int {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out, err := c.GetAccountSettings(ctx, &lambda.GetAccountSettingsInput{})
+	if err != nil || out.AccountLimit == nil || out.AccountLimit.ConcurrentExecutions <= 0 {
+		return DefaultConcurrency
+	}
+	return int(out.AccountLimit.ConcurrentExecutions)
+}
+
+// Capacity returns how many invocations the driver serves at once.
+func (d *Driver) Capacity() int { return d.capacity }
+
+// ErrorCode classifies an error returned by Invoke.
+func (d *Driver) ErrorCode(err error) driver.ErrorCode { return errorCode(err) }
+
+// Close releases nothing: the HTTP transport's idle connections close on
+// their own.
+func (d *Driver) Close() error { return nil }
+
+// Options returns the driver's settings.
+func (d *Driver) Options() Options { return *d.opts }
+
+var gates struct {
+	sync.Mutex
+	m map[string]chan struct{}
+}
+
+// gate returns the process-wide semaphore of an endpoint taking per
+// invocations at once.
+func gate(endpoint string, per int) chan struct{} {
+	gates.Lock()
+	defer gates.Unlock()
+	if gates.m == nil {
+		gates.m = make(map[string]chan struct{})
+	}
+	key := endpoint + "#" + strconv.Itoa(per)
+	g, ok := gates.m[key]
+	if !ok {
+		g = make(chan struct{}, per)
+		gates.m[key] = g
+	}
+	return g
+}
+
+var (
+	_ driver.Backend  = (*Driver)(nil)
+	_ driver.Deployer = (*Driver)(nil)
+)

@@ -1,0 +1,188 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+
+	"github.com/overcast-sc/overcast/backend/driver"
+)
+
+// Error is a classified failure of an invocation.
+type Error struct {
+	Code driver.ErrorCode
+	Msg  string
+	Err  error
+}
+
+// Error returns the message and, for an error of the API, its code and
+// message rather than the SDK's whole chain.
+func (e *Error) Error() string {
+	if e.Err == nil {
+		return e.Msg
+	}
+	var ae smithy.APIError
+	if errors.As(e.Err, &ae) && ae.ErrorCode() != "" {
+		detail := ae.ErrorCode()
+		if m := ae.ErrorMessage(); m != "" {
+			detail += ": " + m
+		}
+		return e.Msg + " (" + detail + ")"
+	}
+	return e.Msg + ": " + e.Err.Error()
+}
+
+// Unwrap returns the SDK's error, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// errorCode classifies an error Invoke returned.
+func errorCode(err error) driver.ErrorCode {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return e.Code
+	case errors.Is(err, context.DeadlineExceeded):
+		return driver.DeadlineExceeded
+	case errors.Is(err, context.Canceled):
+		return driver.Canceled
+	}
+	return driver.Unknown
+}
+
+// maxPayload is Lambda's limit on a synchronous invocation's request and
+// response.
+const maxPayload = 6 << 20
+
+func payloadTooLarge(n int) *Error {
+	return &Error{Code: driver.InvalidArgument, Msg: fmt.Sprintf(
+		"task envelope is %.1f MB, over Lambda's 6 MB limit for a synchronous invocation; pass large data through object storage and send its key instead", float64(n)/(1<<20))}
+}
+
+// classify turns an SDK error into an *Error. body is what a 5xx answer
+// carried, when captured.
+func (d *Driver) classify(err error, body []byte) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	status := 0
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	if status == 502 && len(d.opts.Endpoints) > 0 {
+		if fe, ok := parseFunctionError(body); ok { // an emulator's crashed runtime
+			return &Error{Code: driver.TaskFailed, Msg: "the function crashed: " + fe.String()}
+		}
+	}
+	code := ""
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		code = ae.ErrorCode()
+	}
+	fn := d.opts.Function
+	switch {
+	case code == "TooManyRequestsException" || status == 429:
+		return &Error{Code: driver.ResourceExhausted, Msg: "throttled", Err: err}
+	case (code == "ResourceNotFoundException" || status == 404) && len(d.opts.Endpoints) > 0:
+		return &Error{Code: driver.NotFound, Msg: fmt.Sprintf(
+			"function %s not found at %s (the Lambda Runtime Interface Emulator answers only to --function function)", fn, strings.Join(d.opts.Endpoints, ", "))}
+	case code == "ResourceNotFoundException" || status == 404:
+		return &Error{Code: driver.NotFound, Msg: fmt.Sprintf("function %s not found; run overcast deploy --backend lambda", fn), Err: err}
+	case code == "RequestTooLargeException" || status == 413:
+		return &Error{Code: driver.InvalidArgument, Msg: "request over Lambda's 6 MB payload limit; pass large data through object storage", Err: err}
+	case isAuth(code) || status == 401 || status == 403:
+		return &Error{Code: driver.PermissionDenied, Msg: fmt.Sprintf("AWS refused the request: check the credentials and that they allow lambda:InvokeFunction on %s", fn), Err: err}
+	case isCredentials(err):
+		return &Error{Code: driver.PermissionDenied, Msg: "no usable AWS credentials (set AWS_PROFILE, --profile or AWS_ACCESS_KEY_ID)", Err: err}
+	case code == "ResourceConflictException" || code == "ResourceNotReadyException" || status >= 500:
+		return &Error{Code: driver.Unavailable, Msg: "Lambda is unavailable", Err: err}
+	case status >= 400:
+		return &Error{Code: driver.InvalidArgument, Msg: "Lambda refused the request", Err: err}
+	case isDial(err):
+		return &Error{Code: driver.Unavailable, Msg: "cannot reach Lambda", Err: err}
+	case status == 0:
+		return &Error{Code: driver.Lost, Msg: "the invocation's answer was lost", Err: err}
+	}
+	return &Error{Code: driver.Unknown, Msg: "invoke", Err: err}
+}
+
+func isAuth(code string) bool {
+	switch code {
+	case "AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
+		"ExpiredTokenException", "IncompleteSignature", "MissingAuthenticationToken", "KMSAccessDeniedException":
+		return true
+	}
+	return false
+}
+
+func isCredentials(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "get identity") || strings.Contains(s, "retrieve credentials")
+}
+
+// isDial reports a connection that was never made: the request was not sent.
+func isDial(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
+}
+
+// functionError is the body Lambda answers a failed function with.
+type functionError struct {
+	Message string `json:"errorMessage"`
+	Type    string `json:"errorType"`
+}
+
+func (e functionError) String() string {
+	if e.Type == "" {
+		return e.Message
+	}
+	return e.Type + ": " + e.Message
+}
+
+func parseFunctionError(body []byte) (functionError, bool) {
+	var fe functionError
+	if json.Unmarshal(body, &fe) != nil || (fe.Message == "" && fe.Type == "") {
+		return fe, false
+	}
+	return fe, true
+}
+
+// isEnvelope reports whether body is a worker.Response, which always
+// starts with its output or its error.
+func isEnvelope(body []byte) bool {
+	s := strings.TrimLeft(string(body[:min(len(body), 16)]), " \t\r\n")
+	return strings.HasPrefix(s, `{"output":`) || strings.HasPrefix(s, `{"error":`)
+}
+
+// failedFunction classifies a 200 answer that is not our envelope, or one
+// flagged with X-Amz-Function-Error: a crash, a platform timeout, or a
+// handler error from a worker that does not speak the envelope.
+func failedFunction(flag string, body []byte) *Error {
+	text := strings.TrimSpace(string(body[:min(len(body), 4096)]))
+	msg := "function error"
+	if flag != "" {
+		msg += " (" + flag + ")"
+	}
+	if fe, ok := parseFunctionError(body); ok {
+		switch {
+		case strings.Contains(fe.Message, "Task timed out"):
+			msg = "the function timed out"
+		case strings.HasPrefix(fe.Type, "Runtime."):
+			msg = "the function crashed"
+		}
+		return &Error{Code: driver.TaskFailed, Msg: msg + ": " + fe.String()}
+	}
+	if strings.HasPrefix(text, "Task timed out") {
+		return &Error{Code: driver.TaskFailed, Msg: "the function timed out: " + text}
+	}
+	if text == "" {
+		text = "empty response"
+	}
+	return &Error{Code: driver.TaskFailed, Msg: msg + ": unexpected response: " + text}
+}
