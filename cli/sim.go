@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/overcast-sc/overcast/sim"
+)
+
+func init() {
+	extraCommands = append(extraCommands, newSimCmd)
+}
+
+// simFlags are the settings of overcast sim.
+type simFlags struct {
+	opts        sim.Options
+	resultLimit int
+	payload     int
+}
+
+func newSimCmd(stdout, stderr io.Writer) *cobra.Command {
+	var f simFlags
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Serve a local OpenWhisk-compatible platform for tests and benchmarks",
+		Long: `sim serves the OpenWhisk REST API on a local address. It prints the lines
+a ~/.wskprops file holds (APIHOST, AUTH, NAMESPACE), then serves until
+interrupted. Actions run as real actionloop processes (--mode process) or as
+goroutines of this process (--mode inproc, for tens of thousands at once).
+It models the namespace's limits, cold starts and API latency, and injects
+faults from a seeded generator.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSim(cmd, &f, stdout, stderr)
+		},
+	}
+	fs := cmd.Flags()
+	o := &f.opts
+	fs.StringVar(&o.Addr, "addr", "127.0.0.1:3233", "listen address")
+	fs.StringVar(&o.Auth, "auth", "", "uuid:key accepted by basic auth (default random)")
+	fs.StringVar(&o.Namespace, "namespace", "guest", "the namespace")
+	fs.StringVar(&o.Mode, "mode", sim.ModeInproc, "how actions run: process (actionloop processes of the zip's exec) or inproc (goroutines)")
+	fs.IntVar(&o.Concurrency, "concurrency-limit", 1000, "activations in flight allowed per namespace")
+	fs.IntVar(&o.PerMinute, "per-minute", 0, "invocations allowed per minute (0 = unlimited)")
+	fs.DurationVar(&o.ColdStart, "cold-start", 0, "delay added when a container starts")
+	fs.DurationVar(&o.APILatency, "api-latency", 0, "delay added to every API call")
+	fs.IntVar(&f.resultLimit, "result-limit", 1<<20, "largest result in bytes")
+	fs.IntVar(&f.payload, "payload-limit", 1<<20, "largest invoke payload in bytes")
+	fs.Float64Var(&o.Faults.CrashRate, "crash-rate", 0, "share of activations that crash")
+	fs.Float64Var(&o.Faults.ServerErrorRate, "5xx-rate", 0, "share of invokes answered with a 5xx status")
+	fs.Float64Var(&o.Faults.StragglerRate, "straggler-rate", 0, "share of activations slowed down")
+	fs.Float64Var(&o.Faults.StragglerSlowdown, "straggler-slowdown", 10, "how many times slower a straggler runs")
+	fs.Float64Var(&o.Faults.LostRate, "lost-rate", 0, "share of activations whose record is never stored")
+	fs.Int64Var(&o.Seed, "seed", 0, "seed of the fault generator (0 = random)")
+	return cmd
+}
+
+// check validates the flags.
+func (f *simFlags) check() error {
+	o := &f.opts
+	if o.Mode != sim.ModeInproc && o.Mode != sim.ModeProcess {
+		return usagef("--mode must be %s or %s, got %q", sim.ModeProcess, sim.ModeInproc, o.Mode)
+	}
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"crash-rate", o.Faults.CrashRate}, {"5xx-rate", o.Faults.ServerErrorRate}, {"straggler-rate", o.Faults.StragglerRate}, {"lost-rate", o.Faults.LostRate}} {
+		if !(r.v >= 0 && r.v <= 1) {
+			return usagef("--%s must be between 0 and 1, got %g", r.name, r.v)
+		}
+	}
+	switch {
+	case o.Faults.StragglerSlowdown < 1:
+		return usagef("--straggler-slowdown must be at least 1, got %g", o.Faults.StragglerSlowdown)
+	case o.ColdStart < 0 || o.APILatency < 0:
+		return usagef("--cold-start and --api-latency must not be negative")
+	case o.Concurrency <= 0:
+		return usagef("--concurrency-limit must be positive, got %d", o.Concurrency)
+	case o.PerMinute < 0:
+		return usagef("--per-minute must not be negative, got %d", o.PerMinute)
+	case f.resultLimit <= 0 || f.payload <= 0:
+		return usagef("--result-limit and --payload-limit must be positive")
+	}
+	o.ResultLimit, o.PayloadLimit = f.resultLimit, f.payload
+	return nil
+}
+
+func runSim(cmd *cobra.Command, f *simFlags, stdout, stderr io.Writer) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	f.opts.Logf = func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+	}
+	s, err := sim.New(&f.opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "APIHOST=%s\nAUTH=%s\nNAMESPACE=%s\n", s.APIHost(), s.Auth(), s.Namespace())
+	<-cmd.Context().Done()
+	st := s.Stats()
+	f.opts.Logf("sim: stopping: %d invocations, %d activations, %d throttled, %d cold starts, %d crashes, %d 5xx, %d lost, %d stragglers, %d timeouts, at most %d running",
+		st.Invocations, st.Activations, st.Throttled, st.ColdStarts, st.Crashes, st.ServerErrors, st.Lost, st.Stragglers, st.Timeouts, st.MaxRunning)
+	return s.Close()
+}

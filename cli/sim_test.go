@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSimBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--crash-rate", "1.5"}, {"--lost-rate", "-0.1"}, {"--5xx-rate", "2"}, {"--straggler-rate", "NaN"},
+		{"--cold-start", "-1s"}, {"--api-latency", "-5ms"}, {"--mode", "docker"}, {"--concurrency-limit", "0"},
+		{"--straggler-slowdown", "0.5"}, {"--per-minute", "-1"}, {"--result-limit", "0"}, {"extra"},
+	} {
+		var stderr strings.Builder
+		code := Run(context.Background(), append([]string{"sim", "--addr", "127.0.0.1:0"}, args...), io.Discard, &stderr)
+		if code != exitUsage {
+			t.Errorf("sim %v: exit %d, want %d (%s)", args, code, exitUsage, stderr.String())
+		}
+	}
+}
+
+func TestSimServesUntilCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, w := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"sim", "--addr", "127.0.0.1:0", "--concurrency-limit", "20", "--per-minute", "100"}, w, io.Discard)
+		w.Close()
+	}()
+	props := map[string]string{}
+	sc := bufio.NewScanner(out)
+	for len(props) < 3 && sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		props[k] = v
+	}
+	go io.Copy(io.Discard, out)
+	if !strings.HasPrefix(props["APIHOST"], "http://127.0.0.1:") || !strings.Contains(props["AUTH"], ":") || props["NAMESPACE"] != "guest" {
+		t.Fatalf("printed %v", props)
+	}
+	req, _ := http.NewRequest("GET", props["APIHOST"]+"/api/v1/namespaces/_/limits", nil)
+	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(props["AUTH"])))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"concurrentInvocations":20`) || !strings.Contains(string(b), `"invocationsPerMinute":100`) {
+		t.Errorf("limits: %d %s", resp.StatusCode, b)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("sim did not stop")
+	}
+}

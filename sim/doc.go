@@ -1,0 +1,22 @@
+// Package sim is a local platform that speaks the Apache OpenWhisk REST API:
+// a test and benchmark instrument and a laptop sandbox.
+//
+// A Server listens on 127.0.0.1 with HTTP basic auth and serves actions
+// (create, get, delete), invocations (blocking, non-blocking, result only),
+// activation records (get, result, logs, list with paging) and the
+// namespace's limits, with OpenWhisk's status codes, bodies and messages.
+//
+// Actions run in one of two modes. In "process" mode each warm container
+// is a real process of the action's exec speaking the actionloop protocol
+// of OpenWhisk's Go runtime; a cold start is a process start. In "inproc"
+// mode the zip is only checked, and each activation calls worker.Handle in
+// a goroutine with the invoke's parameters as the encoded worker.Request,
+// which scales to tens of thousands of concurrent activations; containers
+// are modelled by counts and a cold-start delay.
+//
+// The server models the namespace's concurrency and per-minute limits with
+// OpenWhisk's 429 messages, API latency, cold starts, action timeouts and
+// the result size limit, and injects faults from a seeded generator:
+// crashes, 5xx answers, stragglers and lost activations. Stats counts what
+// happened, so tests can check that a client coped.
+package sim

@@ -1,0 +1,156 @@
+package sim
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// maxActionBody bounds a PUT action body: a base64 zip of about 48 MB.
+const maxActionBody = 64 << 20
+
+// readBody reads r's body up to limit bytes, answering 413 beyond it.
+func readBody(w http.ResponseWriter, r *http.Request, limit int) ([]byte, bool) {
+	if r.ContentLength > int64(limit) {
+		writeError(w, http.StatusRequestEntityTooLarge, msgTooLarge("Request", int(r.ContentLength), limit))
+		return nil, false
+	}
+	n := 512
+	if r.ContentLength > 0 {
+		n = int(r.ContentLength) + 1
+	}
+	buf := make([]byte, 0, n)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		m, err := r.Body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if len(buf) > limit {
+			writeError(w, http.StatusRequestEntityTooLarge, msgTooLarge("Request", len(buf), limit))
+			return nil, false
+		}
+		if err == io.EOF {
+			return buf, true
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, msgMalformed(err.Error()))
+			return nil, false
+		}
+	}
+}
+
+func (s *Server) lookup(name string) *action {
+	if v, ok := s.actions.Load(name); ok {
+		return v.(*action)
+	}
+	return nil
+}
+
+func (s *Server) putAction(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if !s.namespace(w, r) {
+		return
+	}
+	if !nameRE.MatchString(name) {
+		writeError(w, http.StatusBadRequest, "The name of the entity contains illegal characters.")
+		return
+	}
+	body, ok := readBody(w, r, maxActionBody)
+	if !ok {
+		return
+	}
+	var put actionPut
+	if err := json.Unmarshal(body, &put); err != nil {
+		writeError(w, http.StatusBadRequest, msgMalformed(err.Error()))
+		return
+	}
+	s.actionMu.Lock()
+	defer s.actionMu.Unlock()
+	old := s.lookup(name)
+	if old != nil && r.URL.Query().Get("overwrite") != "true" {
+		writeError(w, http.StatusConflict, msgExists)
+		return
+	}
+	a, err := put.merge(name, old)
+	if err == nil {
+		a.exec, err = s.newExecutor(a)
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.actions.Store(name, a)
+	if old != nil {
+		old.exec.close()
+	}
+	s.opts.Logf("sim: action %s version %s stored", name, a.version)
+	writeJSON(w, http.StatusOK, a.doc(s.opts.Namespace, false))
+}
+
+// newExecutor checks a's code and prepares what runs it.
+func (s *Server) newExecutor(a *action) (executor, error) {
+	zr, err := decodeZip(a.code)
+	if err != nil {
+		return nil, err
+	}
+	if s.opts.Mode == ModeInproc {
+		return newInproc(s, a), nil
+	}
+	dir, err := os.MkdirTemp(s.tmp, "action-")
+	if err != nil {
+		return nil, err
+	}
+	if err := extractZip(zr, dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return newProcessPool(s, a, filepath.Clean(dir)), nil
+}
+
+func (s *Server) getAction(w http.ResponseWriter, r *http.Request) {
+	if !s.namespace(w, r) {
+		return
+	}
+	a := s.lookup(r.PathValue("name"))
+	if a == nil {
+		writeError(w, http.StatusNotFound, msgNotFound)
+		return
+	}
+	writeJSON(w, http.StatusOK, a.doc(s.opts.Namespace, r.URL.Query().Get("code") != "false"))
+}
+
+func (s *Server) deleteAction(w http.ResponseWriter, r *http.Request) {
+	if !s.namespace(w, r) {
+		return
+	}
+	name := r.PathValue("name")
+	s.actionMu.Lock()
+	a := s.lookup(name)
+	if a != nil {
+		s.actions.Delete(name)
+	}
+	s.actionMu.Unlock()
+	if a == nil {
+		writeError(w, http.StatusNotFound, msgNotFound)
+		return
+	}
+	a.exec.close()
+	writeJSON(w, http.StatusOK, a.doc(s.opts.Namespace, false))
+}
+
+func (s *Server) listActions(w http.ResponseWriter, r *http.Request) {
+	if !s.namespace(w, r) {
+		return
+	}
+	docs := []*actionDoc{}
+	s.actions.Range(func(_, v any) bool {
+		docs = append(docs, v.(*action).doc(s.opts.Namespace, false))
+		return true
+	})
+	sort.Slice(docs, func(i, j int) bool { return docs[i].Updated > docs[j].Updated })
+	writeJSON(w, http.StatusOK, docs)
+}

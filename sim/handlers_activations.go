@@ -1,0 +1,113 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+// Listing bounds, as OpenWhisk's.
+const (
+	defaultListLimit = 30
+	maxListLimit     = 200
+)
+
+func (s *Server) getActivation(w http.ResponseWriter, r *http.Request) {
+	if !s.namespace(w, r) {
+		return
+	}
+	rec := s.store.get(r.PathValue("id"))
+	if rec == nil {
+		writeError(w, http.StatusNotFound, msgNotFound)
+		return
+	}
+	writeRaw(w, http.StatusOK, rec.marshal())
+}
+
+func (s *Server) getActivationPart(w http.ResponseWriter, r *http.Request) {
+	if !s.namespace(w, r) {
+		return
+	}
+	rec := s.store.get(r.PathValue("id"))
+	if rec == nil {
+		writeError(w, http.StatusNotFound, msgNotFound)
+		return
+	}
+	switch r.PathValue("part") {
+	case "result":
+		writeJSON(w, http.StatusOK, rec.doc().Response)
+	case "logs":
+		writeJSON(w, http.StatusOK, map[string]*[]string{"logs": rec.doc().Logs})
+	default:
+		writeError(w, http.StatusNotFound, msgNotFound)
+	}
+}
+
+func (s *Server) listActivations(w http.ResponseWriter, r *http.Request) {
+	if !s.namespace(w, r) {
+		return
+	}
+	q, err := parseQuery(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	v := r.URL.Query()
+	count := v.Get("count") == "true"
+	recs, n := s.store.list(q, count)
+	if count {
+		writeJSON(w, http.StatusOK, map[string]int{"activations": n})
+		return
+	}
+	docs := v.Get("docs") == "true"
+	out := make([]json.RawMessage, len(recs))
+	for i, rec := range recs {
+		if docs {
+			out[i] = rec.marshal()
+		} else {
+			out[i], _ = json.Marshal(rec.summary())
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// parseQuery reads a listing's name, limit, skip, since and upto.
+func parseQuery(r *http.Request) (query, error) {
+	v := r.URL.Query()
+	q := query{name: v.Get("name"), limit: defaultListLimit}
+	for _, p := range []struct {
+		key string
+		dst *int64
+	}{{"since", &q.since}, {"upto", &q.upto}} {
+		if s := v.Get(p.key); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 0 {
+				return q, fmt.Errorf("The parameter '%s' must be a non-negative integer, got %q.", p.key, s)
+			}
+			*p.dst = n
+		}
+	}
+	var err error
+	if q.skip, err = intParam(v.Get("skip"), 0, 1<<31-1, "skip"); err != nil {
+		return q, err
+	}
+	if q.limit, err = intParam(v.Get("limit"), defaultListLimit, maxListLimit, "limit"); err != nil {
+		return q, err
+	}
+	if q.limit == 0 {
+		q.limit = defaultListLimit
+	}
+	return q, nil
+}
+
+func intParam(s string, def, max int, name string) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > max {
+		return 0, fmt.Errorf("The value '%s' of parameter '%s' is not in the range of 0 to %d.", s, name, max)
+	}
+	return n, nil
+}

@@ -1,0 +1,141 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// Options configures a Server. The zero value of every field is sensible.
+type Options struct {
+	// Addr is the listen address, default "127.0.0.1:0".
+	Addr string
+	// Auth is the "uuid:key" pair HTTP basic auth accepts; empty means a
+	// random one.
+	Auth string
+	// Namespace is the auth's own namespace, default "guest".
+	Namespace string
+	// Mode is "inproc" (the default: goroutines calling worker.Handle) or
+	// "process" (real actionloop processes of the action's exec).
+	Mode string
+	// Concurrency is the namespace's limit of activations in flight,
+	// default 1000.
+	Concurrency int
+	// PerMinute is the namespace's limit of invocations in any 60 seconds;
+	// zero means unlimited.
+	PerMinute int
+	// ColdStart is added whenever a new container starts (in process mode,
+	// on top of the real process start).
+	ColdStart time.Duration
+	// APILatency is added to every REST call before it is answered.
+	APILatency time.Duration
+	// ResultLimit bounds an activation's result in bytes, default 1 MiB.
+	ResultLimit int
+	// PayloadLimit bounds an invoke's parameters in bytes, default 1 MiB.
+	PayloadLimit int
+	// MaxActivations bounds the activation records kept in memory (the
+	// oldest go first), default 1,000,000.
+	MaxActivations int
+	// Faults are the injected failures.
+	Faults Faults
+	// Seed seeds the fault generator; zero means a random seed.
+	Seed int64
+	// Logf, when set, receives one line per notable event.
+	Logf func(format string, args ...any)
+}
+
+// Faults are probabilities in [0,1] of injected failures, drawn once per
+// accepted invocation.
+type Faults struct {
+	// CrashRate is the share of activations whose container crashes: they
+	// end as "action developer error" (in process mode the process is
+	// killed).
+	CrashRate float64
+	// ServerErrorRate is the share of invoke requests answered with a 5xx
+	// status (503, 500 or 502) and no activation, without running anything.
+	ServerErrorRate float64
+	// StragglerRate is the share of activations slowed down by
+	// StragglerSlowdown.
+	StragglerRate float64
+	// LostRate is the share of activations accepted (202 with an id) whose
+	// record is never stored.
+	LostRate float64
+	// StragglerSlowdown is how many times slower a straggler runs: it
+	// sleeps (slowdown-1) times its natural duration, or times 100 ms when
+	// that is shorter. Default 10.
+	StragglerSlowdown float64
+}
+
+// Mode names.
+const (
+	ModeInproc  = "inproc"
+	ModeProcess = "process"
+)
+
+const (
+	defaultLimitBytes     = 1 << 20
+	defaultConcurrency    = 1000
+	defaultMaxActivations = 1_000_000
+	defaultSlowdown       = 10
+)
+
+// withDefaults returns a checked copy of o with defaults filled in.
+func (o *Options) withDefaults() (Options, error) {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:0"
+	}
+	if c.Namespace == "" {
+		c.Namespace = "guest"
+	}
+	if c.Mode == "" {
+		c.Mode = ModeInproc
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = defaultConcurrency
+	}
+	if c.ResultLimit == 0 {
+		c.ResultLimit = defaultLimitBytes
+	}
+	if c.PayloadLimit == 0 {
+		c.PayloadLimit = defaultLimitBytes
+	}
+	if c.MaxActivations == 0 {
+		c.MaxActivations = defaultMaxActivations
+	}
+	if c.Faults.StragglerSlowdown == 0 {
+		c.Faults.StragglerSlowdown = defaultSlowdown
+	}
+	if c.Logf == nil {
+		c.Logf = func(string, ...any) {}
+	}
+	return c, c.check()
+}
+
+func (o *Options) check() error {
+	switch {
+	case o.Mode != ModeInproc && o.Mode != ModeProcess:
+		return fmt.Errorf("sim: unknown mode %q (want %q or %q)", o.Mode, ModeInproc, ModeProcess)
+	case o.Concurrency < 0, o.PerMinute < 0, o.ResultLimit < 0, o.PayloadLimit < 0, o.MaxActivations < 0:
+		return fmt.Errorf("sim: limits must be positive")
+	case o.ColdStart < 0 || o.APILatency < 0:
+		return fmt.Errorf("sim: durations must not be negative")
+	case o.Faults.StragglerSlowdown < 1:
+		return fmt.Errorf("sim: straggler slowdown must be at least 1, got %g", o.Faults.StragglerSlowdown)
+	}
+	if err := validAuth(o.Auth); o.Auth != "" && err != nil {
+		return err
+	}
+	f := o.Faults
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"crash", f.CrashRate}, {"server error", f.ServerErrorRate}, {"straggler", f.StragglerRate}, {"lost", f.LostRate}} {
+		if !(r.v >= 0 && r.v <= 1) {
+			return fmt.Errorf("sim: %s rate must be in [0,1], got %g", r.name, r.v)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+)
+
+// Server is a running local OpenWhisk-compatible platform.
+type Server struct {
+	opts     Options
+	ln       net.Listener
+	srv      *http.Server
+	authz    *authorizer
+	ctx      context.Context // ends when the server closes
+	cancel   context.CancelFunc
+	tmp      string   // process mode: where action zips are unpacked
+	actions  sync.Map // name -> *action
+	actionMu sync.Mutex
+	store    *store
+	throttle *throttle
+	faults   *faultGen
+	stats    counters
+	closed   sync.Once
+}
+
+// New starts a Server listening on opts.Addr. opts may be nil.
+func New(opts *Options) (*Server, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if o.Auth == "" {
+		o.Auth = newAuth()
+	}
+	s := &Server{opts: o, authz: newAuthorizer(o.Auth), store: newStore(o.MaxActivations),
+		throttle: newThrottle(o.Concurrency, o.PerMinute), faults: newFaultGen(o.Faults, o.Seed)}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if o.Mode == ModeProcess {
+		if s.tmp, err = os.MkdirTemp("", "overcast-sim-"); err != nil {
+			return nil, fmt.Errorf("sim: %w", err)
+		}
+	}
+	if s.ln, err = net.Listen("tcp", o.Addr); err != nil {
+		s.removeTemp()
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	s.srv = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return s.ctx },
+	}
+	go func() {
+		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			o.Logf("sim: serve: %v", err)
+		}
+	}()
+	o.Logf("sim: serving the OpenWhisk API on %s (mode %s, namespace %s)", s.APIHost(), o.Mode, o.Namespace)
+	return s, nil
+}
+
+// APIHost returns the base address clients use, "http://127.0.0.1:PORT".
+func (s *Server) APIHost() string { return "http://" + s.ln.Addr().String() }
+
+// Auth returns the "uuid:key" pair the server accepts.
+func (s *Server) Auth() string { return s.opts.Auth }
+
+// Namespace returns the auth's namespace.
+func (s *Server) Namespace() string { return s.opts.Namespace }
+
+// Stats returns the counters so far.
+func (s *Server) Stats() Stats { return s.stats.snapshot() }
+
+// Close stops the listener, ends running activations and kills every
+// container process. It returns within a few seconds.
+func (s *Server) Close() error {
+	s.closed.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		s.cancel()
+		if e := s.srv.Shutdown(ctx); e != nil {
+			s.srv.Close()
+		}
+		s.actions.Range(func(k, v any) bool {
+			v.(*action).exec.close()
+			return true
+		})
+		s.waitIdle(3 * time.Second)
+		s.removeTemp()
+	})
+	return nil
+}
+
+func (s *Server) removeTemp() {
+	if s.tmp != "" {
+		os.RemoveAll(s.tmp)
+	}
+}
+
+// waitIdle waits up to d for the running activations to end.
+func (s *Server) waitIdle(d time.Duration) {
+	for end := time.Now().Add(d); s.stats.running.Load() > 0 && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// routes returns the API's handler.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	const ns = "/api/v1/namespaces/{ns}"
+	mux.HandleFunc("GET /api/v1", s.info)
+	mux.HandleFunc("GET /api/v1/namespaces", s.namespaces)
+	mux.HandleFunc("GET "+ns+"/limits", s.limits)
+	mux.HandleFunc("GET "+ns+"/actions", s.listActions)
+	mux.HandleFunc("PUT "+ns+"/actions/{name...}", s.putAction)
+	mux.HandleFunc("GET "+ns+"/actions/{name...}", s.getAction)
+	mux.HandleFunc("DELETE "+ns+"/actions/{name...}", s.deleteAction)
+	mux.HandleFunc("POST "+ns+"/actions/{name...}", s.invoke)
+	mux.HandleFunc("GET "+ns+"/activations", s.listActivations)
+	mux.HandleFunc("GET "+ns+"/activations/{id}", s.getActivation)
+	mux.HandleFunc("GET "+ns+"/activations/{id}/{part}", s.getActivationPart)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, http.StatusNotFound, msgNotFound) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d := s.opts.APILatency; d > 0 {
+			sleep(r.Context(), d)
+		}
+		if r.URL.Path != "/api/v1" && !s.authz.check(w, r) {
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// namespace checks the {ns} of r: "_" or the auth's own namespace.
+func (s *Server) namespace(w http.ResponseWriter, r *http.Request) bool {
+	ns := r.PathValue("ns")
+	if ns == "_" || ns == s.opts.Namespace {
+		return true
+	}
+	writeError(w, http.StatusForbidden, msgForbidden(ns))
+	return false
+}
+
+func (s *Server) info(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"description": "OpenWhisk-compatible local platform (overcast sim)",
+		"api_paths":   []string{"/api/v1"},
+		"runtimes":    map[string]any{"go": []map[string]any{{"kind": "go:1.20", "default": true}}},
+	})
+}
+
+func (s *Server) namespaces(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, []string{s.opts.Namespace})
+}
+
+// unlimited stands for "no per-minute limit" in the limits document.
+const unlimited = 1<<31 - 1
+
+func (s *Server) limits(w http.ResponseWriter, r *http.Request) {
+	if !s.namespace(w, r) {
+		return
+	}
+	perMinute := s.opts.PerMinute
+	if perMinute == 0 {
+		perMinute = unlimited
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"concurrentInvocations": s.opts.Concurrency,
+		"invocationsPerMinute":  perMinute,
+		"firesPerMinute":        perMinute,
+		"maxParameterSize":      fmt.Sprintf("%d B", s.opts.PayloadLimit),
+		"minActionMemory":       128,
+		"maxActionMemory":       512,
+		"minActionTimeout":      100,
+		"maxActionTimeout":      300000,
+		"minActionLogs":         0,
+		"maxActionLogs":         10,
+		"minActionConcurrency":  1,
+		"maxActionConcurrency":  500,
+		"storeActivations":      true,
+	})
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
