@@ -1,0 +1,137 @@
+package openwhisk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/overcast-sc/overcast/backend/driver"
+)
+
+// APIError is a refusal by the OpenWhisk API, classified.
+type APIError struct {
+	// Op is what was attempted, e.g. "invoke action overcast".
+	Op string
+	// Status is the HTTP status; Message the platform's message.
+	Status  int
+	Message string
+	// Code is the backend error code the status maps to.
+	Code driver.ErrorCode
+	// Count and Allowed are parsed from a 429 message; Concurrent tells
+	// which limit it was (concurrent activations or invocations a minute).
+	Count, Allowed int
+	Concurrent     bool
+}
+
+func (e *APIError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = "no message"
+	}
+	return fmt.Sprintf("%s: %s (HTTP %d)", e.Op, msg, e.Status)
+}
+
+// TaskError is a platform-side failure of an activation that carried no
+// worker response: a crash, an out-of-memory kill, the action's time limit.
+type TaskError struct {
+	// Code is TaskFailed when zero; Unavailable for a whisk internal error.
+	Code         driver.ErrorCode
+	ActivationID string
+	Status       string
+	Message      string
+}
+
+func (e *TaskError) Error() string {
+	return fmt.Sprintf("activation %s: %s: %s", e.ActivationID, e.Status, e.Message)
+}
+
+// LostError says an activation's record never appeared by its deadline.
+type LostError struct {
+	ActivationID string
+	Waited       time.Duration
+}
+
+func (e *LostError) Error() string {
+	return fmt.Sprintf("activation %s: no record after %v; presumed lost", e.ActivationID, e.Waited)
+}
+
+func lost(id string, submitted time.Time) *LostError {
+	return &LostError{ActivationID: id, Waited: time.Since(submitted).Round(time.Millisecond)}
+}
+
+// errorCode classifies an error of this package.
+func errorCode(err error) driver.ErrorCode {
+	var ae *APIError
+	var te *TaskError
+	var le *LostError
+	var ne net.Error
+	switch {
+	case err == nil:
+		return driver.OK
+	case errors.As(err, &ae):
+		return ae.Code
+	case errors.As(err, &te):
+		if te.Code != driver.Unknown {
+			return te.Code
+		}
+		return driver.TaskFailed
+	case errors.As(err, &le):
+		return driver.Lost
+	case errors.Is(err, errTooLarge):
+		return driver.InvalidArgument
+	case errors.Is(err, context.Canceled):
+		return driver.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return driver.DeadlineExceeded
+	case errors.As(err, &ne):
+		// Connection refused, reset or timed out: the platform is not
+		// answering. Tasks are idempotent, so a retry is safe.
+		return driver.Unavailable
+	}
+	return driver.Unknown
+}
+
+var errTooLarge = errors.New("too large")
+
+// statusCode maps an HTTP status of the API to a backend error code.
+func statusCode(status int) driver.ErrorCode {
+	switch status {
+	case 429:
+		return driver.ResourceExhausted
+	case 500, 502, 503, 504:
+		return driver.Unavailable
+	case 401, 403:
+		return driver.PermissionDenied
+	case 404:
+		return driver.NotFound
+	case 400, 409, 413, 422:
+		return driver.InvalidArgument
+	}
+	return driver.Unknown
+}
+
+var throttleRE = regexp.MustCompile(`\(count: (\d+), allowed: (\d+)\)`)
+var concurrentRE = regexp.MustCompile(`(?i)concurrent`)
+
+// newAPIError builds the error for an API refusal, explaining the common ones.
+func newAPIError(op string, status int, message string) *APIError {
+	e := &APIError{Op: op, Status: status, Message: message, Code: statusCode(status)}
+	switch status {
+	case 401, 403:
+		e.Message = fmt.Sprintf("the OpenWhisk API refused the credentials (%d); check AUTH in ~/.wskprops (or WSK_CONFIG_FILE, WHISK_AUTH, --auth)", status)
+		if message != "" {
+			e.Message += ": " + message
+		}
+	case 429:
+		if m := throttleRE.FindStringSubmatch(message); m != nil {
+			e.Count, _ = strconv.Atoi(m[1])
+			e.Allowed, _ = strconv.Atoi(m[2])
+		}
+		e.Concurrent = concurrentRE.MatchString(message)
+	}
+	return e
+}

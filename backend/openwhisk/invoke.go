@@ -1,0 +1,199 @@
+package openwhisk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/overcast-sc/overcast/backend/driver"
+	"github.com/overcast-sc/overcast/worker"
+)
+
+// Invoke runs one attempt as one activation and waits for its record.
+func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Activation, error) {
+	if n := len(inv.Payload); n > d.maxPayload {
+		return nil, fmt.Errorf("task %d's input is %.2f MB, over OpenWhisk's %.2f MB payload limit; pass big inputs through object storage and send their keys: %w",
+			inv.Index, float64(n)/1e6, float64(d.maxPayload)/1e6, errTooLarge)
+	}
+	if err := d.win.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer d.win.release()
+	if err := d.pace(ctx); err != nil {
+		return nil, err
+	}
+	submitted := time.Now()
+	id, rec, err := d.c.Invoke(ctx, d.opts.Action, inv.Payload, d.opts.Collect == CollectBlocking)
+	if err != nil {
+		d.throttled(err)
+		return nil, err
+	}
+	if rec == nil {
+		lostAt := d.lostAt(inv, submitted)
+		if d.coll != nil {
+			rec, err = d.coll.await(ctx, id, submitted, lostAt)
+		} else {
+			rec, err = d.poll(ctx, id, submitted, lostAt)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	act, err := d.activation(rec)
+	if err == nil {
+		d.win.grow()
+	}
+	return act, err
+}
+
+// pace waits for the per-minute rate limiter.
+func (d *Driver) pace(ctx context.Context) error {
+	r := d.limiter.Reserve()
+	delay := r.Delay()
+	if delay <= 0 {
+		return nil
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel()
+		return ctx.Err()
+	}
+}
+
+// throttled learns from a 429: a concurrency throttle halves the window
+// (and caps it at the platform's limit), a per-minute throttle sets the pace.
+func (d *Driver) throttled(err error) {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != 429 {
+		return
+	}
+	switch {
+	case ae.Concurrent:
+		d.win.shrink(ae.Allowed)
+	case ae.Allowed > 0:
+		d.setPerMinute(ae.Allowed)
+	default:
+		d.limiter.SetLimit(d.limiter.Limit() / 2)
+	}
+}
+
+// lostAt is when an activation that has not appeared is presumed lost: the
+// invocation's deadline, or the action's time limit plus a margin for
+// queueing and recording.
+func (d *Driver) lostAt(inv *driver.Invocation, submitted time.Time) time.Time {
+	if !inv.Deadline.IsZero() {
+		return inv.Deadline
+	}
+	margin := min(max(2*time.Second, d.opts.Timeout), 30*time.Second)
+	return submitted.Add(d.opts.Timeout + margin)
+}
+
+// poll asks for an activation by id with backoff until it is recorded or
+// presumed lost.
+func (d *Driver) poll(ctx context.Context, id string, submitted, lostAt time.Time) (*Activation, error) {
+	delay := 50 * time.Millisecond
+	for {
+		rec, err := d.getBounded(ctx, id)
+		if err == nil {
+			return rec, nil
+		}
+		if c := errorCode(err); c != driver.NotFound && c != driver.Unavailable && c != driver.ResourceExhausted {
+			return nil, err
+		}
+		now := time.Now()
+		if !now.Before(lostAt) {
+			return nil, lost(id, submitted)
+		}
+		if !sleepCtx(ctx, min(delay, lostAt.Sub(now))) {
+			return nil, ctx.Err()
+		}
+		delay = min(delay*3/2, 2*time.Second)
+	}
+}
+
+// maxPollGETs bounds the by-id requests in flight in poll mode, so that
+// thousands of waiting activations do not open thousands of connections.
+const maxPollGETs = 256
+
+func (d *Driver) getBounded(ctx context.Context, id string) (*Activation, error) {
+	select {
+	case d.pollGETs <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-d.pollGETs }()
+	return d.c.GetActivation(ctx, id)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// activation turns an activation record into the driver's Activation, or
+// into an error when the platform failed it without a worker response.
+func (d *Driver) activation(rec *Activation) (*driver.Activation, error) {
+	res := rec.Response
+	if res == nil {
+		return nil, &TaskError{ActivationID: rec.ActivationID, Status: "no response", Message: "the activation record has no response"}
+	}
+	if _, err := worker.DecodeResponse(res.Result); err == nil {
+		return d.record(rec), nil
+	}
+	te := &TaskError{ActivationID: rec.ActivationID, Status: res.Status, Message: platformMessage(res.Result)}
+	switch {
+	case res.Status == "whisk internal error":
+		te.Code = driver.Unavailable
+	case annotation(rec.Annotations, "timeout") == "true":
+		te.Message = fmt.Sprintf("the action ran past its time limit (%v): %s", d.opts.Timeout, te.Message)
+	}
+	return nil, te
+}
+
+// platformMessage is the "error" of a result the worker did not write.
+func platformMessage(result json.RawMessage) string {
+	var r struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(result, &r) == nil && r.Error != "" {
+		return r.Error
+	}
+	if len(result) > 200 {
+		return string(result[:200]) + "..."
+	}
+	if len(result) == 0 {
+		return "no result"
+	}
+	return string(result)
+}
+
+// record copies an activation's timing into the driver's Activation.
+func (d *Driver) record(rec *Activation) *driver.Activation {
+	ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+	act := &driver.Activation{ID: rec.ActivationID, Payload: rec.Response.Result,
+		Wait: ms(annotationInt(rec.Annotations, "waitTime")), Init: ms(annotationInt(rec.Annotations, "initTime")),
+		Billed: ms(rec.Duration), MemoryMB: d.memoryMB}
+	if rec.Start > 0 {
+		act.Start = time.UnixMilli(rec.Start)
+	}
+	if rec.End > 0 {
+		act.End = time.UnixMilli(rec.End)
+	}
+	var lim ActionLimits
+	if raw := annotation(rec.Annotations, "limits"); raw != "" && json.Unmarshal([]byte(raw), &lim) == nil && lim.Memory > 0 {
+		act.MemoryMB = lim.Memory
+	}
+	return act
+}

@@ -1,0 +1,284 @@
+// Package openwhisk runs tasks as activations of one Apache OpenWhisk
+// action: on a deployment of one's own, IBM Cloud Functions, Adobe I/O
+// Runtime, DigitalOcean Functions, or `overcast sim`. The action's code is
+// the overcast binary itself (package deploy), which serves tasks in its
+// actionloop worker mode.
+//
+// Open it as "openwhisk://?action=overcast&collect=list&deploy=true". Where
+// and as whom come from the wsk configuration chain: ~/.wskprops (or the
+// file WSK_CONFIG_FILE names), then WHISK_APIHOST, WHISK_AUTH and
+// WHISK_NAMESPACE, then the URL's apihost and namespace settings and the
+// credentials given to SetAuth or Options.Config. The auth key never travels
+// in a URL and never appears in an error.
+//
+// Settings: apihost, namespace, insecure (skip TLS verification), action
+// (default "overcast"), kind (go:1.20 ... go:1.23 or blackbox; default
+// go:1.20), execenv (the exec.env content, overriding the kind's), image
+// (blackbox image), memory (MB, default 256), timeout (the action's time
+// limit, default 60s), collect (list, poll or blocking), deploy (deploy the
+// worker at open), arch (amd64 or arm64).
+//
+// Errors carry the backend codes: 429 is ResourceExhausted, 5xx and
+// connection failures Unavailable, 401/403 PermissionDenied, a missing
+// action NotFound, an activation that failed without a worker response
+// (crash, out of memory, time limit) TaskFailed, and one whose record never
+// appears Lost.
+package openwhisk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/overcast-sc/overcast/backend"
+	"github.com/overcast-sc/overcast/backend/driver"
+)
+
+func init() {
+	backend.Register("openwhisk", func(ctx context.Context, u *url.URL) (driver.Backend, error) {
+		opts, err := ParseURL(u)
+		if err != nil {
+			return nil, err
+		}
+		if auth := flagAuth(); auth != "" {
+			opts.Config.Auth = auth
+		}
+		return Open(ctx, opts)
+	})
+}
+
+// Collection modes.
+const (
+	CollectList     = "list"
+	CollectPoll     = "poll"
+	CollectBlocking = "blocking"
+)
+
+// Options configure the driver. The zero value is sensible.
+type Options struct {
+	// Config overrides the configuration chain where its fields are set.
+	Config Config
+	// Action is the action's name; default "overcast".
+	Action string
+	// Kind is the runtime kind; default DefaultKind.
+	Kind string
+	// ExecEnv overrides the exec.env content the kind implies.
+	ExecEnv string
+	// Image is the blackbox kind's image; default openwhisk/dockerskeleton.
+	Image string
+	// MemoryMB and Timeout are the action's limits; default 256 MB and 60 s.
+	MemoryMB int
+	Timeout  time.Duration
+	// Collect is how results come back; default DefaultCollect.
+	Collect string
+	// Deploy deploys the worker when the driver opens.
+	Deploy bool
+	// GOARCH is the worker's architecture; default amd64.
+	GOARCH string
+	// Getenv reads the environment; nil means os.Getenv.
+	Getenv func(string) string
+	// MaxPayload is the invoke payload limit; default the namespace's
+	// maxParameterSize where the limits report it, else 1 MB.
+	MaxPayload int
+}
+
+// DefaultCollect is the collection mode chosen from measurements on
+// overcast sim (see BENCHMARKS.md).
+const DefaultCollect = CollectList
+
+// ParseURL reads the settings of an "openwhisk://?..." URL.
+func ParseURL(u *url.URL) (*Options, error) {
+	if u.Host != "" || strings.Trim(u.Path, "/") != "" || u.User != nil {
+		return nil, errors.New("openwhisk takes its settings in the query (openwhisk://?apihost=...), not a host or path")
+	}
+	o := &Options{}
+	for k, vs := range u.Query() {
+		v := vs[0]
+		var err error
+		switch k {
+		case "apihost":
+			o.Config.APIHost = v
+		case "namespace":
+			o.Config.Namespace = v
+		case "insecure":
+			o.Config.Insecure, err = strconv.ParseBool(v)
+		case "action":
+			o.Action = v
+		case "kind":
+			o.Kind = v
+		case "execenv":
+			o.ExecEnv = v
+		case "image":
+			o.Image = v
+		case "memory":
+			o.MemoryMB, err = strconv.Atoi(v)
+		case "timeout":
+			o.Timeout, err = time.ParseDuration(v)
+		case "collect":
+			o.Collect = v
+		case "deploy":
+			o.Deploy, err = strconv.ParseBool(v)
+		case "arch":
+			o.GOARCH = v
+		case "auth", "key", "apikey":
+			return nil, fmt.Errorf("credentials must not travel in the URL (%s); use AUTH in ~/.wskprops, WHISK_AUTH or --auth", k)
+		default:
+			return nil, fmt.Errorf("unknown setting %q (known: apihost, namespace, insecure, action, kind, execenv, image, memory, timeout, collect, deploy, arch)", k)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bad %s %q", k, v)
+		}
+	}
+	return o, nil
+}
+
+func (o *Options) resolve() error {
+	if o.Action == "" {
+		o.Action = "overcast"
+	}
+	if o.Kind == "" {
+		o.Kind = DefaultKind
+	}
+	if o.MemoryMB == 0 {
+		o.MemoryMB = 256
+	}
+	if o.Timeout == 0 {
+		o.Timeout = time.Minute
+	}
+	if o.Collect == "" {
+		o.Collect = DefaultCollect
+	}
+	if o.GOARCH == "" {
+		o.GOARCH = "amd64"
+	}
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	switch {
+	case o.MemoryMB < 0:
+		return fmt.Errorf("memory must be positive, got %d", o.MemoryMB)
+	case o.Timeout < 100*time.Millisecond:
+		return fmt.Errorf("timeout must be at least 100ms, got %v", o.Timeout)
+	case o.Collect != CollectList && o.Collect != CollectPoll && o.Collect != CollectBlocking:
+		return fmt.Errorf("collect must be list, poll or blocking, got %q", o.Collect)
+	}
+	_, err := kindSpec(o.Kind, o.ExecEnv, o.Image)
+	return err
+}
+
+// Driver is the OpenWhisk backend's driver.
+type Driver struct {
+	c        *Client
+	opts     Options
+	capacity int
+	memoryMB int
+	// maxPayload is the invoke payload limit: Options.MaxPayload, else the
+	// namespace's maxParameterSize, else 1 MB.
+	maxPayload int
+	limiter    *rate.Limiter
+	win        *window
+	coll       *collector
+	pollGETs   chan struct{}
+
+	deployMu sync.Mutex
+	deployed *driver.DeployInfo
+	// buildArchive makes the action's archive; nil means archive.
+	buildArchive func(ctx context.Context, k *kind) ([]byte, string, error)
+}
+
+// defaultConcurrent is the concurrency limit assumed when the limits
+// endpoint leaves it out (OpenWhisk's documented default); maxCapacity
+// caps the driver's capacity.
+const (
+	defaultConcurrent = 100
+	maxCapacity       = 10000
+)
+
+// Open connects to OpenWhisk, reads the namespace's limits and, when asked,
+// deploys the worker.
+func Open(ctx context.Context, opts *Options) (*Driver, error) {
+	o := *opts
+	if err := o.resolve(); err != nil {
+		return nil, err
+	}
+	cfg, err := LoadConfig(o.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg.override(&o.Config)
+	c, err := NewClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	lim, err := c.Limits(ctx)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	d := &Driver{c: c, opts: o, memoryMB: o.MemoryMB, maxPayload: o.MaxPayload, pollGETs: make(chan struct{}, maxPollGETs)}
+	if d.maxPayload == 0 {
+		d.maxPayload = 1 << 20
+	}
+	d.applyLimits(lim)
+	if o.Collect == CollectList {
+		d.coll = newCollector(c, o.Action)
+	}
+	if o.Deploy {
+		if _, err := d.Deploy(ctx); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// applyLimits sets the driver's bounds from the namespace's limits. A
+// per-minute limit left out is not paced until a 429 names it: assuming
+// the documented 120 would hold back deployments that allow thousands,
+// and one throttle teaches the real number.
+func (d *Driver) applyLimits(l *Limits) {
+	conc, perMin := l.ConcurrentInvocations, l.InvocationsPerMinute
+	if conc <= 0 {
+		conc = defaultConcurrent
+	}
+	if n := l.maxParams(); n > 0 && d.opts.MaxPayload == 0 {
+		d.maxPayload = n
+	}
+	d.capacity = min(conc, maxCapacity)
+	d.win = newWindow(d.capacity)
+	d.limiter = rate.NewLimiter(rate.Inf, 1)
+	if perMin > 0 {
+		d.setPerMinute(perMin)
+	}
+}
+
+// setPerMinute paces invocations so that no 60-second span holds more than
+// n: a burst of n/20 and the rest spread evenly.
+func (d *Driver) setPerMinute(n int) {
+	burst := max(1, n/20)
+	d.limiter.SetBurst(burst)
+	d.limiter.SetLimit(rate.Limit(float64(max(1, n-burst)) / 60))
+}
+
+// Capacity returns the namespace's concurrent activation limit (at most 10,000).
+func (d *Driver) Capacity() int { return d.capacity }
+
+// ErrorCode classifies the driver's errors.
+func (d *Driver) ErrorCode(err error) driver.ErrorCode { return errorCode(err) }
+
+// Close stops the collector and releases connections.
+func (d *Driver) Close() error {
+	if d.coll != nil {
+		d.coll.close()
+	}
+	d.c.Close()
+	return nil
+}

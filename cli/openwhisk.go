@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
+	"github.com/overcast-sc/overcast/backend/openwhisk"
+	"github.com/overcast-sc/overcast/worker"
+)
+
+func init() {
+	workerModes = append(workerModes,
+		workerMode{
+			name:   "openwhisk-actionloop",
+			detect: func(args []string) bool { return worker.ActionLoopDetect(args, os.Environ()) },
+			serve:  serveActionLoop,
+		},
+		workerMode{
+			name:   "openwhisk-blackbox",
+			detect: worker.BlackboxDetect,
+			serve: func(ctx context.Context) int {
+				selftest.WorkerProcess = true
+				if err := worker.ServeBlackbox(ctx, os.Args[1], os.Stdout); err != nil {
+					fmt.Fprintf(os.Stderr, "overcast: %v\n", err)
+					return 1
+				}
+				return 0
+			},
+		})
+	backendFlagSets["openwhisk"] = &backendFlags{add: owFlags.add, url: owFlags.url}
+}
+
+// serveActionLoop is the worker under OpenWhisk's Go runtime: requests on
+// stdin, answers on file descriptor 3, logs on stderr.
+func serveActionLoop(ctx context.Context) int {
+	selftest.WorkerProcess = true
+	fd3 := os.NewFile(3, "fd3")
+	if err := worker.ServeActionLoop(ctx, os.Stdin, fd3, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "overcast: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// openwhiskFlags are the openwhisk backend's command-line settings.
+type openwhiskFlags struct {
+	apihost, auth, namespace string
+	insecure                 bool
+	action, kind, collect    string
+	memory                   int
+	timeout                  time.Duration
+}
+
+var owFlags openwhiskFlags
+
+// add registers the flags, skipping any name the command already has
+// (bench has its own --collect).
+func (f *openwhiskFlags) add(fs *pflag.FlagSet) {
+	str := func(p *string, name, usage string) {
+		if fs.Lookup(name) == nil {
+			fs.StringVar(p, name, "", usage)
+		}
+	}
+	str(&f.apihost, "apihost", "openwhisk: API host (default APIHOST of ~/.wskprops or WSK_CONFIG_FILE, or WHISK_APIHOST)")
+	str(&f.auth, "auth", "openwhisk: credentials uuid:key (default AUTH of ~/.wskprops, or WHISK_AUTH); never printed")
+	str(&f.namespace, "namespace", "openwhisk: namespace (default the credentials' own)")
+	str(&f.action, "action", "openwhisk: action name (default overcast)")
+	str(&f.kind, "kind", "openwhisk: runtime kind: go:1.20 ... go:1.23 or blackbox (default "+openwhisk.DefaultKind+")")
+	str(&f.collect, "collect", "openwhisk: how results come back: list, poll or blocking (default "+openwhisk.DefaultCollect+")")
+	if fs.Lookup("insecure") == nil {
+		fs.BoolVar(&f.insecure, "insecure", false, "openwhisk: skip TLS certificate verification (self-signed deployments)")
+	}
+	if fs.Lookup("memory") == nil {
+		fs.IntVar(&f.memory, "memory", 0, "openwhisk: action memory in MB (default 256)")
+	}
+	if fs.Lookup("action-timeout") == nil {
+		fs.DurationVar(&f.timeout, "action-timeout", 0, "openwhisk: the action's time limit (default 60s)")
+	}
+}
+
+// url turns the flags into the backend URL. The credentials never go into
+// it: --auth is handed to the backend package directly.
+func (f *openwhiskFlags) url() (string, error) {
+	if f.memory < 0 {
+		return "", usagef("--memory must be positive, got %d", f.memory)
+	}
+	if f.timeout < 0 {
+		return "", usagef("--action-timeout must be positive, got %v", f.timeout)
+	}
+	switch f.collect {
+	case "", openwhisk.CollectList, openwhisk.CollectPoll, openwhisk.CollectBlocking:
+	default:
+		return "", usagef("--collect must be list, poll or blocking, got %q", f.collect)
+	}
+	if f.auth != "" {
+		openwhisk.SetAuth(f.auth)
+	}
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("apihost", f.apihost)
+	set("namespace", f.namespace)
+	set("action", f.action)
+	set("kind", f.kind)
+	set("collect", f.collect)
+	if f.insecure {
+		q.Set("insecure", "true")
+		fmt.Fprintln(os.Stderr, "overcast: warning: --insecure: TLS certificates of the OpenWhisk API are not verified")
+	}
+	if f.memory > 0 {
+		q.Set("memory", strconv.Itoa(f.memory))
+	}
+	if f.timeout > 0 {
+		q.Set("timeout", f.timeout.String())
+	}
+	return "openwhisk://?" + q.Encode(), nil
+}

@@ -1,0 +1,192 @@
+package worker
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func init() {
+	Register("altest/wait", func(ctx context.Context, in []byte) ([]byte, error) {
+		t := time.NewTimer(10 * time.Second)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+			return []byte(`"slept"`), nil
+		}
+	})
+}
+
+func TestActionLoopDetect(t *testing.T) {
+	for _, tt := range []struct {
+		args, env []string
+		want      bool
+	}{
+		{nil, []string{"__OW_API_HOST=x"}, true},
+		{nil, []string{"A=b", "__OW_WAIT_FOR_ACK=1"}, true},
+		{nil, []string{"PATH=/bin", "HOME=/root"}, false},
+		{[]string{"run"}, []string{"__OW_API_HOST=x"}, false},
+		{nil, nil, false},
+	} {
+		if got := ActionLoopDetect(tt.args, tt.env); got != tt.want {
+			t.Errorf("ActionLoopDetect(%q, %q) = %v, want %v", tt.args, tt.env, got, tt.want)
+		}
+	}
+}
+
+func TestBlackboxDetect(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{`{"task":"x"}`}, true},
+		{[]string{" {}"}, true},
+		{[]string{"run", "pi"}, false},
+		{[]string{"{}", "x"}, false},
+		{nil, false},
+	} {
+		if got := BlackboxDetect(tt.args); got != tt.want {
+			t.Errorf("BlackboxDetect(%q) = %v, want %v", tt.args, got, tt.want)
+		}
+	}
+}
+
+// runBodyLine returns a /run body as the Go proxy writes it.
+func runBodyLine(value string, deadline time.Time) string {
+	b, _ := json.Marshal(map[string]any{"value": json.RawMessage(value), "namespace": "ns", "action_name": "/ns/a",
+		"activation_id": "abc", "transaction_id": "t", "deadline": strconv.FormatInt(deadline.UnixMilli(), 10), "api_key": "k"})
+	return string(b) + "\n"
+}
+
+func TestServeActionLoop(t *testing.T) {
+	t.Setenv("__OW_WAIT_FOR_ACK", "1")
+	far := time.Now().Add(time.Minute)
+	huge := `{"task":"wtest/echo","input":"` + strings.Repeat("x", 200<<10) + `"}`
+	lines := []string{
+		runBodyLine(`{"task":"wtest/echo","input":{"a":1},"index":4}`, far),
+		"this is not json\n",
+		"\n",
+		runBodyLine(`{"task":"wtest/fail","input":null}`, far),
+		`{"value": 42}` + "\n",
+		runBodyLine(huge, far),
+		runBodyLine(`{"task":"altest/wait","input":null}`, time.Now().Add(50*time.Millisecond)),
+		runBodyLine(`{"task":"wtest/req","input":null,"index":7,"attempt":3}`, far),
+	}
+	var fd3, logs bytes.Buffer
+	err := ServeActionLoop(context.Background(), strings.NewReader(strings.Join(lines, "")), &fd3, &logs)
+	if err != nil {
+		t.Fatalf("ServeActionLoop: %v", err)
+	}
+	got := strings.Split(strings.TrimSuffix(fd3.String(), "\n"), "\n")
+	want := []struct{ output, errKind string }{
+		{"", ""}, // the acknowledgement
+		{`{"a":1}`, ""},
+		{"", "input"},
+		{"", "error"},
+		{"", "input"},
+		{`"` + strings.Repeat("x", 200<<10) + `"`, ""},
+		{"", "error"},
+		{"[7,3]", ""},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("fd 3 has %d lines, want %d:\n%s", len(got), len(want), fd3.String())
+	}
+	if got[0] != `{"ok":true}` {
+		t.Errorf("first line %q, want the acknowledgement", got[0])
+	}
+	for i, w := range want[1:] {
+		r, err := DecodeResponse([]byte(got[i+1]))
+		if err != nil {
+			t.Fatalf("line %d: %v: %s", i+1, err, got[i+1])
+		}
+		switch {
+		case w.errKind != "" && (r.Error == nil || r.Error.Kind != w.errKind):
+			t.Errorf("line %d = %s, want an error of kind %q", i+1, got[i+1], w.errKind)
+		case w.errKind == "" && string(r.Output) != w.output:
+			t.Errorf("line %d output = %.80s, want %.80s", i+1, r.Output, w.output)
+		}
+	}
+	if !strings.Contains(logs.String(), "bad /run body") {
+		t.Errorf("logs = %q, want a note about the bad line", logs.String())
+	}
+}
+
+func TestServeActionLoopNoAck(t *testing.T) {
+	t.Setenv("__OW_WAIT_FOR_ACK", "")
+	var fd3 bytes.Buffer
+	in := runBodyLine(`{"task":"wtest/echo","input":1}`, time.Now().Add(time.Minute))
+	if err := ServeActionLoop(context.Background(), strings.NewReader(strings.TrimSuffix(in, "\n")), &fd3, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	r, err := DecodeResponse(bytes.TrimSuffix(fd3.Bytes(), []byte("\n")))
+	if err != nil || string(r.Output) != "1" || strings.Count(fd3.String(), "\n") != 1 {
+		t.Fatalf("fd 3 = %q (%v), want one response line with output 1", fd3.String(), err)
+	}
+}
+
+// TestServeActionLoopPipes drives the loop as the proxy does: one line in,
+// wait for one line out, over pipes.
+func TestServeActionLoopPipes(t *testing.T) {
+	t.Setenv("__OW_WAIT_FOR_ACK", "true")
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- ServeActionLoop(context.Background(), inR, outW, io.Discard) }()
+	out := bufio.NewReader(outR)
+	if ack, _ := out.ReadString('\n'); ack != "{\"ok\":true}\n" {
+		t.Fatalf("ack = %q", ack)
+	}
+	for i := range 3 {
+		io.WriteString(inW, runBodyLine(`{"task":"wtest/req","input":null,"index":`+strconv.Itoa(i)+`}`, time.Now().Add(time.Minute)))
+		line, err := out.ReadBytes('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := DecodeResponse(line)
+		if err != nil || string(r.Output) != "["+strconv.Itoa(i)+",0]" {
+			t.Fatalf("answer %d = %s (%v)", i, line, err)
+		}
+	}
+	inW.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("ServeActionLoop after stdin closed: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ServeActionLoop did not return after stdin closed")
+	}
+}
+
+func TestReadLineTooLong(t *testing.T) {
+	long := strings.Repeat("y", 300)
+	r := bufio.NewReaderSize(strings.NewReader(long+"\nshort\n"), 16)
+	if _, err := readLine(r, 100); err != errLineTooLong {
+		t.Fatalf("readLine of a long line: err = %v, want errLineTooLong", err)
+	}
+	if line, err := readLine(r, 100); err != nil || string(line) != "short" {
+		t.Fatalf("next line = %q, %v; want \"short\"", line, err)
+	}
+	if _, err := readLine(r, 100); err != io.EOF {
+		t.Fatalf("at the end: err = %v, want io.EOF", err)
+	}
+}
+
+func TestServeBlackbox(t *testing.T) {
+	var out bytes.Buffer
+	if err := ServeBlackbox(context.Background(), `{"task":"wtest/echo","input":"hi"}`, &out); err != nil {
+		t.Fatal(err)
+	}
+	r, err := DecodeResponse(bytes.TrimSpace(out.Bytes()))
+	if err != nil || string(r.Output) != `"hi"` {
+		t.Fatalf("output %q (%v)", out.String(), err)
+	}
+}
