@@ -51,7 +51,58 @@ func WorkerBinary(ctx context.Context, goarch, dir string) (*Binary, error) {
 	if err == nil && runtime.GOOS == "linux" && runtime.GOARCH == goarch && static() && !isTestBinary(self) {
 		return &Binary{Path: self, GOARCH: goarch}, nil
 	}
-	return build(ctx, goarch, dir)
+	cached, key := cachedBuild(self, goarch)
+	if cached != "" {
+		return &Binary{Path: cached, GOARCH: goarch, Note: fmt.Sprintf("using the worker built earlier for linux/%s (%s)", goarch, cached)}, nil
+	}
+	b, err := build(ctx, goarch, dir)
+	if err == nil && key != "" {
+		storeBuild(b.Path, key)
+	}
+	return b, err
+}
+
+// cacheDir holds workers built for running binaries that could not serve
+// as workers themselves, keyed by the running binary's SHA-256 (and the
+// target arch), so that each such binary is cross-built once.
+func cacheDir() string {
+	if d := os.Getenv("OVERCAST_CACHE"); d != "" {
+		return d
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "overcast", "workers")
+}
+
+// cachedBuild returns the cached worker for the running binary, if any,
+// and the cache key to store one under. Test binaries are never cached.
+func cachedBuild(self, goarch string) (path, key string) {
+	dir := cacheDir()
+	if dir == "" || self == "" || isTestBinary(self) || MainPackage != "" {
+		return "", ""
+	}
+	data, err := os.ReadFile(self)
+	if err != nil {
+		return "", ""
+	}
+	key = filepath.Join(dir, CodeHash(data)[:32]+"-linux-"+goarch)
+	if fi, err := os.Stat(key); err == nil && fi.Mode().IsRegular() {
+		return key, key
+	}
+	return "", key
+}
+
+func storeBuild(built, key string) {
+	data, err := os.ReadFile(built)
+	if err != nil || os.MkdirAll(filepath.Dir(key), 0o755) != nil {
+		return
+	}
+	tmp := key + ".tmp"
+	if os.WriteFile(tmp, data, 0o755) == nil {
+		_ = os.Rename(tmp, key)
+	}
 }
 
 // static reports whether the running binary was built without cgo.
