@@ -1,0 +1,433 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/journal"
+)
+
+func init() {
+	journalHook = openJournal
+	extraCommands = append(extraCommands, newJobsCmd)
+}
+
+// resumeDir carries jobs resume's --journal-dir to the run it starts.
+var resumeDir struct {
+	sync.Mutex
+	dir string
+}
+
+// jobsRoot returns the jobs directory: dir when given, else the one a
+// resume in progress uses, else $OVERCAST_HOME/jobs or ~/.overcast/jobs.
+func jobsRoot(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	resumeDir.Lock()
+	d := resumeDir.dir
+	resumeDir.Unlock()
+	if d != "" {
+		return d, nil
+	}
+	return journal.DefaultRoot()
+}
+
+// openJournal is the journalHook: the journal of one run. Without a home
+// directory (or with OVERCAST_JOURNAL=off) the run goes unrecorded.
+func openJournal(spec *JobSpec) (overcast.Journal, func(result any), error) {
+	if err := journal.ValidID(spec.ID); err != nil {
+		return nil, nil, usagef("--job-id: %v", err)
+	}
+	if os.Getenv("OVERCAST_JOURNAL") == "off" {
+		return nil, nil, nil
+	}
+	root, err := jobsRoot("")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "overcast: warning: job not journaled: %v\n", err)
+		return nil, nil, nil
+	}
+	st := journal.New(root)
+	js := journal.Spec{ID: spec.ID, Workload: spec.Workload, Backend: spec.Backend, Args: spec.Args, Started: spec.Started.UTC()}
+	if err := st.Check(js); err != nil {
+		return nil, nil, err
+	}
+	rec, err := st.Record(js)
+	if err != nil {
+		return nil, nil, err
+	}
+	done := func(result any) {
+		if err := endJournal(rec, result); err != nil {
+			fmt.Fprintf(os.Stderr, "overcast: warning: journal: %s\n", oneLine(err.Error()))
+		}
+	}
+	return rec, done, nil
+}
+
+// endJournal stores a run's result and its state.
+func endJournal(rec *journal.Recorder, result any) error {
+	data, err := json.Marshal(result)
+	if err != nil {
+		return err
+	}
+	var r struct {
+		Complete, Interrupted bool
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return err
+	}
+	state := journal.Failed
+	switch {
+	case r.Complete:
+		state = journal.Done
+	case r.Interrupted:
+		state = journal.Interrupted
+	}
+	return rec.End(state, data)
+}
+
+func newJobsCmd(stdout, stderr io.Writer) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "jobs",
+		Short: "List, inspect, resume and clean up journaled jobs",
+		Long: `Every run is journaled under $OVERCAST_HOME/jobs (default ~/.overcast/jobs).
+A job whose driver died shows as "stopped": jobs resume runs only its
+unfinished tasks and produces the same answer.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.PersistentFlags().StringVar(&dir, "journal-dir", "", "jobs directory (default $OVERCAST_HOME/jobs or ~/.overcast/jobs)")
+	store := func() (*journal.Store, error) {
+		root, err := jobsRoot(dir)
+		if err != nil {
+			return nil, err
+		}
+		return journal.New(root), nil
+	}
+	cmd.AddCommand(newJobsListCmd(store, stdout), newJobsShowCmd(store, stdout),
+		newJobsResumeCmd(store, stdout, stderr), newJobsCleanCmd(store, stdout))
+	return cmd
+}
+
+type storeFunc func() (*journal.Store, error)
+
+func newJobsListCmd(store storeFunc, stdout io.Writer) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the journaled jobs, oldest first",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := store()
+			if err != nil {
+				return err
+			}
+			sums, err := st.List()
+			if sums == nil {
+				sums = []*journal.Summary{}
+			}
+			if perr := printList(stdout, sums, asJSON); perr != nil {
+				return perr
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func printList(w io.Writer, sums []*journal.Summary, asJSON bool) error {
+	if asJSON {
+		return printIndented(w, sums)
+	}
+	if len(sums) == 0 {
+		_, err := fmt.Fprintln(w, "no jobs")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tWORKLOAD\tBACKEND\tSTATE\tDONE\tFAILED\tSTARTED\tWALL")
+	for _, s := range sums {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%d\t%s\t%s\n", s.ID, s.Workload, s.Backend, s.State,
+			s.DoneTasks, s.Tasks, s.FailedTasks, jobTime(s.Started), jobWall(s.WallSeconds))
+	}
+	return tw.Flush()
+}
+
+func jobTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04:05")
+}
+
+func jobWall(s float64) string {
+	if s <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1fs", s)
+}
+
+func printIndented(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func newJobsResumeCmd(store storeFunc, stdout, stderr io.Writer) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "resume ID",
+		Short: "Finish a stopped job: run only the tasks it did not finish",
+		Args:  exactlyOneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := store()
+			if err != nil {
+				return err
+			}
+			return resumeJob(cmd.Context(), st, args[0], asJSON, stdout, stderr)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object, as run does")
+	return cmd
+}
+
+func exactlyOneID(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usagef("%s needs one job id (see overcast jobs list)", cmd.CommandPath())
+	}
+	return nil
+}
+
+// resumeJob runs a job's stored command again under its id, so that only
+// its unfinished tasks run. A job already done prints its stored result.
+func resumeJob(ctx context.Context, st *journal.Store, id string, asJSON bool, stdout, stderr io.Writer) error {
+	j, err := readJob(st, id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case j.Live:
+		return fmt.Errorf("job %s is running: its driver is alive", id)
+	case j.State == journal.Done && j.Result != nil:
+		return printStoredResult(stdout, j, asJSON)
+	}
+	args := append([]string{"run", j.Spec.Workload}, j.Spec.Args...)
+	args = append(args, "--job-id", id)
+	if asJSON {
+		args = append(args, "--json")
+	}
+	resumeDir.Lock()
+	resumeDir.dir = st.Root()
+	resumeDir.Unlock()
+	defer func() {
+		resumeDir.Lock()
+		resumeDir.dir = ""
+		resumeDir.Unlock()
+	}()
+	if code := Run(ctx, args, stdout, stderr); code != exitOK {
+		return &exitError{code}
+	}
+	return nil
+}
+
+func readJob(st *journal.Store, id string) (*journal.Job, error) {
+	if err := journal.ValidID(id); err != nil {
+		return nil, usagef("%v", err)
+	}
+	j, err := st.Read(id)
+	if errors.Is(err, journal.ErrNotFound) {
+		return nil, fmt.Errorf("no job %s in %s (see overcast jobs list)", id, st.Root())
+	}
+	return j, err
+}
+
+// printStoredResult prints a finished job's result as run printed it
+// (JSON), or a short summary of it.
+func printStoredResult(w io.Writer, j *journal.Job, asJSON bool) error {
+	var r resultJSON
+	if err := json.Unmarshal(j.Result, &r); err != nil {
+		return fmt.Errorf("job %s: stored result: %w", j.ID, err)
+	}
+	if asJSON {
+		return printIndented(w, json.RawMessage(j.Result))
+	}
+	fmt.Fprintf(w, "job %s is already done: answer %v\n", j.ID, r.Answer)
+	_, err := fmt.Fprintf(w, "tasks    %d: %d done, %d failed; wall %.3f s\n", r.Tasks, r.DoneTasks, r.FailedTasks, r.WallSeconds)
+	return err
+}
+
+func newJobsShowCmd(store storeFunc, stdout io.Writer) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a job: its command, state, failures and timing",
+		Args:  exactlyOneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := store()
+			if err != nil {
+				return err
+			}
+			j, err := readJob(st, args[0])
+			if err != nil {
+				return err
+			}
+			v := newJobJSON(j)
+			if asJSON {
+				return printIndented(stdout, v)
+			}
+			return printJob(stdout, v)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+// jobJSON is jobs show's view of a job.
+type jobJSON struct {
+	journal.Summary
+	Args         []string          `json:"args"`
+	PendingTasks int               `json:"pending_tasks"`
+	Retries      int               `json:"retries"`
+	ColdStarts   int               `json:"cold_starts"`
+	TaskSeconds  *taskSecondsJSON  `json:"task_seconds,omitempty"`
+	Failures     []journal.Failure `json:"failures,omitempty"`
+	Result       json.RawMessage   `json:"result,omitempty"`
+}
+
+type taskSecondsJSON struct {
+	Median float64 `json:"median"`
+	P95    float64 `json:"p95"`
+	Max    float64 `json:"max"`
+}
+
+func newJobJSON(j *journal.Job) *jobJSON {
+	v := &jobJSON{Summary: j.Summary, Args: j.Spec.Args, Result: j.Result}
+	if j.Live {
+		v.PendingTasks = v.Tasks - v.DoneTasks - v.FailedTasks
+		return v
+	}
+	s := j.Stats()
+	v.Tasks, v.DoneTasks, v.FailedTasks, v.PendingTasks = s.Tasks, s.Done, s.Failed, s.Pending
+	v.Retries, v.ColdStarts, v.Failures = s.Retries, s.ColdStarts, s.Failures
+	if s.Max > 0 {
+		v.TaskSeconds = &taskSecondsJSON{s.Median.Seconds(), s.P95.Seconds(), s.Max.Seconds()}
+	}
+	return v
+}
+
+func printJob(w io.Writer, v *jobJSON) error {
+	fmt.Fprintf(w, "job      %s: %s\n", v.ID, v.State)
+	if v.Workload == "" {
+		_, err := fmt.Fprintln(w, "         (its driver is starting)")
+		return err
+	}
+	if v.State != journal.Running {
+		fmt.Fprintf(w, "command  overcast run %s %s\n", v.Workload, strings.Join(v.Args, " "))
+	}
+	fmt.Fprintf(w, "started  %s, %d run(s), wall %s\n", jobTime(v.Started), v.Runs, jobWall(v.WallSeconds))
+	fmt.Fprintf(w, "tasks    %d: %d done, %d failed, %d unfinished\n", v.Tasks, v.DoneTasks, v.FailedTasks, v.PendingTasks)
+	if v.State == journal.Running {
+		_, err := fmt.Fprintln(w, "         (running: details when it ends)")
+		return err
+	}
+	fmt.Fprintf(w, "attempts %d retries, %d cold starts\n", v.Retries, v.ColdStarts)
+	if t := v.TaskSeconds; t != nil {
+		fmt.Fprintf(w, "timing   task median %.3f s, p95 %.3f s, max %.3f s\n", t.Median, t.P95, t.Max)
+	}
+	for k, f := range v.Failures {
+		if k == maxShownFailures {
+			fmt.Fprintf(w, "         and %d more failed tasks (see --json)\n", len(v.Failures)-k)
+			break
+		}
+		fmt.Fprintf(w, "failed   task %d (map %d): %d attempts, %s: %s\n", f.Index, f.Map, f.Attempts, f.Code, oneLine(f.Error))
+	}
+	if v.State.Resumable() {
+		fmt.Fprintf(w, "resume   overcast jobs resume %s\n", v.ID)
+	}
+	return nil
+}
+
+const maxShownFailures = 20
+
+func newJobsCleanCmd(store storeFunc, stdout io.Writer) *cobra.Command {
+	var all bool
+	var olderThan time.Duration
+	cmd := &cobra.Command{
+		Use:   "clean [--all | --older-than D | ID...]",
+		Short: "Remove journals: of done jobs by default; never of a running job",
+		Example: `  overcast jobs clean                 # remove the jobs that are done
+  overcast jobs clean --older-than 72h  # and any other not running, older than 3 days
+  overcast jobs clean --all             # every job not running`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, ids []string) error {
+			if len(ids) > 0 && (all || olderThan > 0) {
+				return usagef("give job ids or --all/--older-than, not both")
+			}
+			if olderThan < 0 {
+				return usagef("--older-than must not be negative, got %v", olderThan)
+			}
+			st, err := store()
+			if err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				if ids, err = cleanable(st, all, olderThan); err != nil {
+					return err
+				}
+			}
+			return removeJobs(st, ids, stdout)
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "remove every job that is not running")
+	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "remove jobs not running and last updated longer ago than this, e.g. 72h")
+	return cmd
+}
+
+// cleanable returns the jobs clean removes without ids: done jobs, or with
+// all every job not running, or with olderThan those not running and not
+// updated for that long.
+func cleanable(st *journal.Store, all bool, olderThan time.Duration) ([]string, error) {
+	sums, err := st.List()
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, s := range sums {
+		switch {
+		case s.State == journal.Running:
+		case all, olderThan > 0 && time.Since(s.Updated) > olderThan, olderThan == 0 && s.State == journal.Done:
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids, nil
+}
+
+func removeJobs(st *journal.Store, ids []string, stdout io.Writer) error {
+	var errs []error
+	n := 0
+	for _, id := range ids {
+		if err := journal.ValidID(id); err != nil {
+			return usagef("%v", err)
+		}
+		if err := st.Remove(id); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+		fmt.Fprintf(stdout, "removed %s\n", id)
+	}
+	fmt.Fprintf(stdout, "removed %d job(s)\n", n)
+	return errors.Join(errs...)
+}

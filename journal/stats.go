@@ -1,0 +1,82 @@
+package journal
+
+import (
+	"slices"
+	"time"
+)
+
+// Stats are a job's numbers, computed from its tasks.
+type Stats struct {
+	Tasks, Done, Failed, Pending int
+	// Retries counts attempts beyond each task's first, over every run
+	// (retries, throttled attempts and backup copies).
+	Retries    int
+	ColdStarts int
+	// Median, P95 and Max are over the durations of the tasks that
+	// finished: the worker's own timing when known, else the invocation's.
+	Median, P95, Max time.Duration
+	Failures         []Failure
+}
+
+// Failure is a task that failed.
+type Failure struct {
+	Map         int      `json:"map"`
+	Index       int      `json:"index"`
+	Attempts    int      `json:"attempts"`
+	Code        string   `json:"code"`
+	Error       string   `json:"error"`
+	Activations []string `json:"activations,omitempty"`
+}
+
+// Stats computes the job's numbers.
+func (j *Job) Stats() *Stats {
+	s := &Stats{}
+	var durs []time.Duration
+	for _, m := range j.Maps {
+		for i := range m.Tasks {
+			t := &m.Tasks[i]
+			s.Tasks++
+			s.Retries += max(0, t.Attempts-1)
+			if t.Record != nil && t.Record.Cold {
+				s.ColdStarts++
+			}
+			switch t.State {
+			case TaskDone:
+				s.Done++
+				if d := taskDuration(t); d > 0 {
+					durs = append(durs, d)
+				}
+			case TaskFailed:
+				s.Failed++
+				s.Failures = append(s.Failures, Failure{Map: m.Seq, Index: i, Attempts: t.Attempts,
+					Code: t.Code, Error: t.Error, Activations: t.Activations})
+			default:
+				s.Pending++
+			}
+		}
+	}
+	if len(durs) > 0 {
+		slices.Sort(durs)
+		s.Median, s.P95, s.Max = quantile(durs, 0.5), quantile(durs, 0.95), durs[len(durs)-1]
+	}
+	return s
+}
+
+func taskDuration(t *Task) time.Duration {
+	r := t.Record
+	switch {
+	case r == nil:
+		return 0
+	case r.Start > 0 && r.End > r.Start:
+		return time.Duration(r.End - r.Start)
+	case r.Invoked > 0 && r.Returned > r.Invoked:
+		return time.Duration(r.Returned - r.Invoked)
+	}
+	return 0
+}
+
+// quantile returns the q-quantile of sorted durations (nearest rank).
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	k := int(q*float64(len(sorted))+0.999999) - 1
+	return sorted[min(max(k, 0), len(sorted)-1)]
+}
