@@ -34,6 +34,7 @@ const (
 	PermissionDenied  = driver.PermissionDenied
 	NotFound          = driver.NotFound
 	InvalidArgument   = driver.InvalidArgument
+	Crashed           = driver.Crashed
 )
 
 // Backend runs task invocations on one platform.

@@ -100,7 +100,8 @@ type DeployInfo struct {
 // ErrorCode is the class of a backend error.
 type ErrorCode int
 
-// The error codes. Retryable ones are ResourceExhausted, Unavailable and Lost.
+// The error codes. Retryable ones are ResourceExhausted, Unavailable, Lost
+// and Crashed.
 const (
 	// Unknown is an error the driver could not classify; not retried.
 	Unknown ErrorCode = iota
@@ -125,10 +126,15 @@ const (
 	NotFound
 	// InvalidArgument means the request was refused as malformed or too large.
 	InvalidArgument
+	// Crashed means the worker process died before answering: it exited,
+	// was killed (out of memory) or its container was recycled. Tasks are
+	// idempotent by contract, so a crash is retried, up to the attempt cap;
+	// a task that crashes every time fails with the platform's message.
+	Crashed
 )
 
 var codeNames = [...]string{"unknown", "ok", "task failed", "throttled", "unavailable", "lost",
-	"deadline exceeded", "canceled", "permission denied", "not found", "invalid argument"}
+	"deadline exceeded", "canceled", "permission denied", "not found", "invalid argument", "crashed"}
 
 func (c ErrorCode) String() string {
 	if int(c) < len(codeNames) {
@@ -138,7 +144,9 @@ func (c ErrorCode) String() string {
 }
 
 // Retryable reports whether an error of this code is safe to retry: the
-// platform certainly did not run the attempt to completion.
+// platform did not deliver the attempt's result, and tasks are idempotent.
+// A task's own error (inside its response) and a task that ran past its
+// time limit are not retryable.
 func (c ErrorCode) Retryable() bool {
-	return c == ResourceExhausted || c == Unavailable || c == Lost
+	return c == ResourceExhausted || c == Unavailable || c == Lost || c == Crashed
 }

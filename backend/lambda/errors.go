@@ -77,7 +77,7 @@ func (d *Driver) classify(err error, body []byte) error {
 	}
 	if status == 502 && len(d.opts.Endpoints) > 0 {
 		if fe, ok := parseFunctionError(body); ok { // an emulator's crashed runtime
-			return &Error{Code: driver.TaskFailed, Msg: "the function crashed: " + fe.String()}
+			return &Error{Code: driver.Crashed, Msg: "the function crashed: " + fe.String()}
 		}
 	}
 	code := ""
@@ -170,13 +170,14 @@ func failedFunction(flag string, body []byte) *Error {
 		msg += " (" + flag + ")"
 	}
 	if fe, ok := parseFunctionError(body); ok {
+		code := driver.TaskFailed
 		switch {
 		case strings.Contains(fe.Message, "Task timed out"):
 			msg = "the function timed out"
 		case strings.HasPrefix(fe.Type, "Runtime."):
-			msg = "the function crashed"
+			msg, code = "the function crashed", driver.Crashed
 		}
-		return &Error{Code: driver.TaskFailed, Msg: msg + ": " + fe.String()}
+		return &Error{Code: code, Msg: msg + ": " + fe.String()}
 	}
 	if strings.HasPrefix(text, "Task timed out") {
 		return &Error{Code: driver.TaskFailed, Msg: "the function timed out: " + text}

@@ -80,7 +80,7 @@ func TestErrorMapping(t *testing.T) {
 		{"concurrent 429", 429, `{"error":"Too many concurrent requests in flight (count: 30, allowed: 30).","code":"t"}`, driver.ResourceExhausted, "Too many concurrent"},
 		{"per-minute 429", 429, `{"error":"Too many requests in the last minute (count: 61, allowed: 60).","code":"t"}`, driver.ResourceExhausted, "last minute"},
 		{"application error", 502, record("application error", envelope, ""), driver.OK, ""},
-		{"developer error", 502, record("action developer error", `{"error":"The action did not produce a valid response and exited unexpectedly."}`, ""), driver.TaskFailed, "exited unexpectedly"},
+		{"developer error", 502, record("action developer error", `{"error":"The action did not produce a valid response and exited unexpectedly."}`, ""), driver.Crashed, "exited unexpectedly"},
 		{"platform timeout", 502, record("action developer error", `{"error":"The action exceeded its time limits of 60000 milliseconds."}`, `{"key":"timeout","value":true}`), driver.TaskFailed, "time limit"},
 		{"internal error", 502, record("whisk internal error", `{"error":"oops"}`, ""), driver.Unavailable, "oops"},
 		{"bad gateway", 502, `<html>Bad Gateway</html>`, driver.Unavailable, "Bad Gateway"},

@@ -38,7 +38,8 @@ func (e *APIError) Error() string {
 // TaskError is a platform-side failure of an activation that carried no
 // worker response: a crash, an out-of-memory kill, the action's time limit.
 type TaskError struct {
-	// Code is TaskFailed when zero; Unavailable for a whisk internal error.
+	// Code is TaskFailed when zero (a time limit); Crashed for a process
+	// that died without answering; Unavailable for a whisk internal error.
 	Code         driver.ErrorCode
 	ActivationID string
 	Status       string

@@ -158,6 +158,8 @@ func (d *Driver) activation(rec *Activation) (*driver.Activation, error) {
 		te.Code = driver.Unavailable
 	case annotation(rec.Annotations, "timeout") == "true":
 		te.Message = fmt.Sprintf("the action ran past its time limit (%v): %s", d.opts.Timeout, te.Message)
+	default: // the process died without answering: a crash, an out-of-memory kill
+		te.Code = driver.Crashed
 	}
 	return nil, te
 }

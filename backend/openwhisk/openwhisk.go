@@ -20,9 +20,9 @@
 //
 // Errors carry the backend codes: 429 is ResourceExhausted, 5xx and
 // connection failures Unavailable, 401/403 PermissionDenied, a missing
-// action NotFound, an activation that failed without a worker response
-// (crash, out of memory, time limit) TaskFailed, and one whose record never
-// appears Lost.
+// action NotFound, an activation whose worker died without answering (crash,
+// out of memory) Crashed, one that hit the action's time limit TaskFailed,
+// and one whose record never appears Lost.
 package openwhisk
 
 import (
