@@ -230,4 +230,3 @@ func testLarge(t *testing.T, h *Harness) {
 		}
 	}
 }
-
