@@ -19,6 +19,9 @@ func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *Tas
 	req.Attempt = n
 	rec.Attempts = int32(n)
 	inv := &driver.Invocation{Task: j.task, Job: j.id, Index: i, Attempt: n}
+	if dl, ok := j.log.(DispatchLog); ok {
+		inv.Dispatched = func(id string) { dl.Dispatched(i, n, id) }
+	}
 	actx := ctx
 	if t := j.ex.opts.TaskTimeout; t > 0 {
 		var cancel context.CancelFunc

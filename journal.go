@@ -28,3 +28,15 @@ type JobLog interface {
 	// Close records the end of the Map.
 	Close(r *Report) error
 }
+
+// DispatchLog is an optional interface of a JobLog that keeps the ids of
+// attempts a platform accepted, so that a resumed job can collect results
+// that finished while its driver was away instead of invoking again.
+type DispatchLog interface {
+	// Dispatched records that attempt number attempt of task i was accepted
+	// by the platform under id.
+	Dispatched(i, attempt int, id string)
+	// Pending returns the ids of task i's accepted attempts of earlier runs,
+	// newest first, when task i is not finished.
+	Pending(i int) []string
+}

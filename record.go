@@ -19,9 +19,10 @@ type TaskRecord struct {
 	State TaskState
 	Cold  bool
 	// Backup is true when a speculative backup copy produced the output;
-	// Resumed when an earlier run of the job did.
-	Backup, Resumed bool
-	Attempts        int32
+	// Resumed when an earlier run of the job did; Collected when a resumed
+	// run fetched the output of an attempt an earlier run had dispatched.
+	Backup, Resumed, Collected bool
+	Attempts                   int32
 	// Throttled counts attempts refused with ResourceExhausted.
 	Throttled int32
 	// Invoked is when the last attempt was handed to the backend, Returned

@@ -212,6 +212,9 @@ func (j *job) runTask(ctx context.Context, i int) {
 		return
 	}
 	var rec TaskRecord
+	if j.collect(ctx, i, &rec) {
+		return
+	}
 	tries := 0 // attempts that count against MaxAttempts
 	for {
 		code, err := j.attempt(ctx, i, req, &rec, false)

@@ -60,6 +60,23 @@ func (b *Backend) Capacity() int {
 	return 1
 }
 
+// Fetch returns the finished attempt with the given id from a driver that
+// keeps them (driver.Fetcher); ok is false when the driver cannot.
+func (b *Backend) Fetch(ctx context.Context, id string) (act *driver.Activation, ok bool, err error) {
+	f, can := b.d.(driver.Fetcher)
+	if !can {
+		return nil, false, nil
+	}
+	act, err = f.Fetch(ctx, id)
+	if err != nil {
+		return nil, true, b.wrap(ctx, err)
+	}
+	if act == nil || (act.Payload == nil && act.Value == nil) {
+		return nil, true, &Error{Code: driver.NotFound, Err: fmt.Errorf("%s: activation %s has no result", b.name, id)}
+	}
+	return act, true, nil
+}
+
 // SkipEncoding reports whether the driver takes Go values instead of
 // encoded envelopes (see driver.ValueInvoker).
 func (b *Backend) SkipEncoding() bool {

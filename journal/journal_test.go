@@ -324,3 +324,29 @@ func BenchmarkHotPath(b *testing.B) {
 	}
 	r.End(Done, nil)
 }
+
+func TestDispatchedIDsArePendingAfterUncleanStop(t *testing.T) {
+	s := New(t.TempDir())
+	spec := testSpec("away")
+	r := record(t, s, spec)
+	l := openMap(t, r, 0, "t", 4)
+	l.Dispatched(0, 1, "a0")
+	l.Attempted(0, 1, "a0", nil)
+	l.Finished(0, &overcast.TaskRecord{State: overcast.Done}, output(0))
+	l.Dispatched(1, 1, "a1")
+	l.Dispatched(1, 2, "b1") // a retry, also accepted
+	l.Dispatched(2, 1, "a2")
+	l.Attempted(2, 1, "a2", nil)
+	l.Failed(2, &overcast.TaskRecord{}, &overcast.TaskFailure{Index: 2, Err: errors.New("x")})
+	if err := l.w.sync(); err != nil {
+		t.Fatal(err)
+	}
+	crash(r)
+	l2 := openMap(t, record(t, s, spec), 0, "t", 4)
+	want := map[int][]string{1: {"b1", "a1"}}
+	for i := range 4 {
+		if got := l2.Pending(i); !slices.Equal(got, want[i]) {
+			t.Errorf("Pending(%d) = %v, want %v", i, got, want[i])
+		}
+	}
+}

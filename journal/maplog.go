@@ -21,6 +21,7 @@ const (
 	evClose
 	evEnd
 	evOpen
+	evDispatched
 )
 
 // event is one record queued for the writer.
@@ -59,13 +60,14 @@ type mapLog struct {
 	w         *writer
 	m         *mapState
 	completed [][]byte // outputs of tasks done by earlier runs; read-only
+	pending   [][]string // activation ids of unfinished tasks of earlier runs, newest first; read-only
 }
 
 // openMap creates Map seq, or loads it when the job already has it.
 func (w *writer) openMap(seq int, task string, n int) (*mapLog, error) {
 	m := &mapState{seq: seq, meta: mapMeta{Task: task, N: n}, run: w.sum.Runs,
 		tasks: make([]Task, n), outs: map[int][]byte{}, marked: make([]bool, n)}
-	l := &mapLog{w: w, m: m, completed: make([][]byte, n)}
+	l := &mapLog{w: w, m: m, completed: make([][]byte, n), pending: make([][]string, n)}
 	err := w.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.Bucket(bucketMaps).CreateBucketIfNotExists(u32(seq))
 		if err != nil {
@@ -122,6 +124,9 @@ func (l *mapLog) load(b *bolt.Bucket, meta []byte) error {
 			}
 		case TaskFailed:
 			m.failed++
+		default:
+			l.pending[i] = slices.Clone(m.tasks[i].Activations)
+			slices.Reverse(l.pending[i])
 		}
 	}
 	return nil
@@ -153,6 +158,20 @@ func (l *mapLog) Attempted(i, attempt int, backendID string, err error) {
 		e.hasFail, e.err = true, err.Error()
 	}
 	l.w.push(e)
+}
+
+// Dispatched records that the platform accepted attempt of task i as id.
+func (l *mapLog) Dispatched(i, attempt int, id string) {
+	l.w.push(event{kind: evDispatched, m: l.m, i: i, id: id})
+}
+
+// Pending returns the ids of task i's attempts that earlier runs had
+// dispatched but not seen finish, newest first.
+func (l *mapLog) Pending(i int) []string {
+	if i < 0 || i >= len(l.pending) {
+		return nil
+	}
+	return l.pending[i]
 }
 
 // Finished records task i's output and timeline.
@@ -192,17 +211,17 @@ func (m *mapState) apply(e *event) {
 	t := &m.tasks[e.i]
 	m.count(t.State, -1)
 	switch e.kind {
+	case evDispatched:
+		if t.State != TaskDone && t.State != TaskFailed {
+			t.State = TaskRunning
+		}
+		t.addActivation(e.id)
 	case evAttempted:
 		t.Attempts++
 		if t.State != TaskDone {
 			t.State = TaskRunning
 		}
-		if e.id != "" {
-			t.Activations = append(t.Activations, e.id)
-			if len(t.Activations) > maxActivations {
-				t.Activations = t.Activations[len(t.Activations)-maxActivations:]
-			}
-		}
+		t.addActivation(e.id)
 		if e.hasFail {
 			t.Error = e.err
 		}
@@ -212,7 +231,7 @@ func (m *mapState) apply(e *event) {
 	case evFailed:
 		t.State, t.Code, t.Error = TaskFailed, e.code, e.err
 	}
-	if e.kind != evAttempted {
+	if e.kind == evFinished || e.kind == evFailed {
 		rec := e.rec
 		t.Record = &rec
 	}
@@ -221,6 +240,18 @@ func (m *mapState) apply(e *event) {
 	if !m.marked[e.i] {
 		m.marked[e.i] = true
 		m.dirty = append(m.dirty, e.i)
+	}
+}
+
+// addActivation appends an activation id once (a dispatched attempt is
+// recorded again when it returns), keeping the newest maxActivations.
+func (t *Task) addActivation(id string) {
+	if id == "" || (len(t.Activations) > 0 && t.Activations[len(t.Activations)-1] == id) {
+		return
+	}
+	t.Activations = append(t.Activations, id)
+	if len(t.Activations) > maxActivations {
+		t.Activations = t.Activations[len(t.Activations)-maxActivations:]
 	}
 }
 

@@ -29,6 +29,10 @@ type Invocation struct {
 	Value   any
 	// Deadline is when the scheduler stops waiting; zero means none.
 	Deadline time.Time
+	// Dispatched, when not nil, is called by drivers of asynchronous
+	// platforms once the platform has accepted the attempt, with its id, so
+	// that a driver restarted later can fetch the result (see Fetcher).
+	Dispatched func(id string)
 }
 
 // Activation is what a backend reports about a finished attempt.
@@ -95,6 +99,14 @@ type DeployInfo struct {
 	Bytes int
 	// Note is anything else worth telling the user, e.g. "cross-built for linux/arm64".
 	Note string
+}
+
+// Fetcher is an optional interface of drivers whose platform keeps results
+// of accepted attempts (OpenWhisk activations): Fetch returns the
+// Activation with the given id if it has finished. It returns an error with
+// code NotFound when the platform has no finished record of it.
+type Fetcher interface {
+	Fetch(ctx context.Context, id string) (*Activation, error)
 }
 
 // ErrorCode is the class of a backend error.

@@ -31,6 +31,9 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 		return nil, err
 	}
 	if rec == nil {
+		if inv.Dispatched != nil {
+			inv.Dispatched(id)
+		}
 		lostAt := d.lostAt(inv, submitted)
 		if d.coll != nil {
 			rec, err = d.coll.await(ctx, id, submitted, lostAt)
@@ -115,6 +118,17 @@ func (d *Driver) poll(ctx context.Context, id string, submitted, lostAt time.Tim
 		}
 		delay = min(delay*3/2, 2*time.Second)
 	}
+}
+
+// Fetch returns the finished activation id, for a resumed job collecting
+// what finished while its driver was away (driver.Fetcher). An activation
+// not (yet) stored is an error with code NotFound.
+func (d *Driver) Fetch(ctx context.Context, id string) (*driver.Activation, error) {
+	rec, err := d.getBounded(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return d.activation(rec)
 }
 
 // maxPollGETs bounds the by-id requests in flight in poll mode, so that
