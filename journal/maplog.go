@@ -59,7 +59,7 @@ type mapState struct {
 type mapLog struct {
 	w         *writer
 	m         *mapState
-	completed [][]byte // outputs of tasks done by earlier runs; read-only
+	completed [][]byte   // outputs of tasks done by earlier runs; read-only
 	pending   [][]string // activation ids of unfinished tasks of earlier runs, newest first; read-only
 }
 
