@@ -117,7 +117,7 @@ unfinished tasks and produces the same answer.`,
 		return journal.New(root), nil
 	}
 	cmd.AddCommand(newJobsListCmd(store, stdout), newJobsShowCmd(store, stdout),
-		newJobsResumeCmd(store, stdout, stderr), newJobsCleanCmd(store, stdout))
+		newJobsResumeCmd(store, stdout, stderr), newJobsCleanCmd(store, stdout), newJobsPlotCmd(store, stdout))
 	return cmd
 }
 
@@ -303,6 +303,7 @@ type jobJSON struct {
 	ColdStarts   int               `json:"cold_starts"`
 	TaskSeconds  *taskSecondsJSON  `json:"task_seconds,omitempty"`
 	Failures     []journal.Failure `json:"failures,omitempty"`
+	Cost         *costJSON         `json:"cost,omitempty"`
 	Result       json.RawMessage   `json:"result,omitempty"`
 }
 
@@ -324,6 +325,7 @@ func newJobJSON(j *journal.Job) *jobJSON {
 	if s.Max > 0 {
 		v.TaskSeconds = &taskSecondsJSON{s.Median.Seconds(), s.P95.Seconds(), s.Max.Seconds()}
 	}
+	v.Cost = jobCost(j)
 	return v
 }
 
@@ -345,6 +347,9 @@ func printJob(w io.Writer, v *jobJSON) error {
 	fmt.Fprintf(w, "attempts %d retries, %d cold starts\n", v.Retries, v.ColdStarts)
 	if t := v.TaskSeconds; t != nil {
 		fmt.Fprintf(w, "timing   task median %.3f s, p95 %.3f s, max %.3f s\n", t.Median, t.P95, t.Max)
+	}
+	if v.Cost != nil {
+		printCost(w, v.Cost)
 	}
 	for k, f := range v.Failures {
 		if k == maxShownFailures {

@@ -116,12 +116,7 @@ func printHuman(w io.Writer, o *outcome) error {
 	fmt.Fprintf(w, "tasks    %d: %d done, %d failed, %d retries, %d throttled, %d cold starts\n",
 		j.Tasks, j.DoneTasks, j.FailedTasks, j.Retries, j.Throttled, j.ColdStarts)
 	fmt.Fprintf(w, "wall     %.3f s\n", j.WallSeconds)
-	fmt.Fprintf(w, "rate     %.3g %s\n", j.Throughput, j.Unit)
-	c := j.Cost
-	how := "billed"
-	if !c.Measured {
-		how = fmt.Sprintf("task time at %d MB", c.MemoryMB)
-	}
-	_, err := fmt.Fprintf(w, "cost     %.4g GB-s (%s), %d invocations: %s\n", c.GBSeconds, how, c.Invocations, report.FormatCosts(c.Estimates))
+	_, err := fmt.Fprintf(w, "rate     %.3g %s\n", j.Throughput, j.Unit)
+	printCost(w, j.Cost)
 	return err
 }

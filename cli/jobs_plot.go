@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/journal"
+	"github.com/overcast-sc/overcast/report"
+)
+
+func newJobsPlotCmd(store storeFunc, stdout io.Writer) *cobra.Command {
+	var out, format string
+	cmd := &cobra.Command{
+		Use:   "plot ID",
+		Short: "Draw a job's timeline and task-duration histogram (PNG or SVG)",
+		Example: `  overcast jobs plot 20261125-093502-24c3de                 # writes ID-timeline.png and ID-durations.png
+  overcast jobs plot ID --out docs/run --format svg`,
+		Args: exactlyOneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "png" && format != "svg" {
+				return usagef("--format must be png or svg, got %q", format)
+			}
+			st, err := store()
+			if err != nil {
+				return err
+			}
+			j, err := readJob(st, args[0])
+			if err != nil {
+				return err
+			}
+			if j.Live {
+				return fmt.Errorf("job %s is still running; plot it when it ends", j.ID)
+			}
+			prefix := out
+			if prefix == "" {
+				prefix = j.ID
+			}
+			return plotJob(j, prefix, format, stdout)
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "file name prefix (default: the job id, in the current directory)")
+	cmd.Flags().StringVar(&format, "format", "png", "png or svg")
+	return cmd
+}
+
+func plotJob(j *journal.Job, prefix, format string, stdout io.Writer) error {
+	if len(j.Maps) == 0 {
+		return fmt.Errorf("job %s has no tasks recorded", j.ID)
+	}
+	for _, m := range j.Maps {
+		r := mapReport(j, m)
+		name := prefix
+		if len(j.Maps) > 1 {
+			name = fmt.Sprintf("%s-map%d", prefix, m.Seq)
+		}
+		files := []struct {
+			path string
+			draw func(*overcast.Report, string) error
+		}{{name + "-timeline." + format, report.Timeline}, {name + "-durations." + format, report.Histogram}}
+		for _, f := range files {
+			if err := f.draw(r, f.path); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, filepath.Clean(f.path))
+		}
+	}
+	return nil
+}
+
+// mapReport rebuilds the scheduler's report of one Map from the journal.
+func mapReport(j *journal.Job, m *journal.Map) *overcast.Report {
+	r := &overcast.Report{Job: j.ID, Task: m.Task, Tasks: len(m.Tasks), Backend: j.Backend}
+	if m.Report != nil {
+		r.Backend, r.Concurrency, r.Start, r.End = m.Report.Backend, m.Report.Concurrency, m.Report.Start, m.Report.End
+		r.Retries, r.Throttles, r.Backups, r.BackupWins = m.Report.Retries, m.Report.Throttles, m.Report.Backups, m.Report.BackupWins
+	}
+	r.Records = make([]overcast.TaskRecord, len(m.Tasks))
+	var first int64
+	for i, t := range m.Tasks {
+		if t.Record != nil {
+			r.Records[i] = *t.Record
+		}
+		r.Records[i].Attempts = int32(t.Attempts)
+		if inv := r.Records[i].Invoked; inv != 0 && (first == 0 || inv < first) {
+			first = inv
+		}
+	}
+	if r.Start.IsZero() && first != 0 { // the Map never ended: start at its first invocation
+		r.Start = time.Unix(0, first)
+	}
+	return r
+}
+
+// jobCost estimates what a journaled job used and cost.
+func jobCost(j *journal.Job) *costJSON {
+	u := report.Usage{Measured: true, MemoryMB: assumedMemoryMB}
+	for _, m := range j.Maps {
+		mu := report.MeasureUsage(mapReport(j, m), assumedMemoryMB)
+		u.Invocations += mu.Invocations
+		u.GBSeconds += mu.GBSeconds
+		u.Measured = u.Measured && mu.Measured
+	}
+	return &costJSON{Usage: u, Estimates: report.Estimate(u, report.Prices)}
+}
+
+func printCost(w io.Writer, c *costJSON) {
+	how := "billed"
+	if !c.Measured {
+		how = fmt.Sprintf("task time at %d MB", c.MemoryMB)
+	}
+	fmt.Fprintf(w, "cost     %.4g GB-s (%s), %d invocations: %s\n", c.GBSeconds, how, c.Invocations,
+		strings.TrimSpace(report.FormatCosts(c.Estimates)))
+}
