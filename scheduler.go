@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/overcast-sc/overcast/internal/ctxtime"
+
 	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/worker"
 )
@@ -234,7 +236,7 @@ func (j *job) runTask(ctx context.Context, i int) {
 		d := j.backoff(tries + int(rec.Throttled))
 		j.retries.Add(1)
 		j.event(Event{Kind: Retried, Index: i, Attempt: int(rec.Attempts), Err: err, Code: code, Delay: d})
-		if !sleep(ctx, d) {
+		if !ctxtime.Sleep(ctx, d) {
 			return
 		}
 	}
@@ -328,15 +330,4 @@ func (j *job) report() *Report {
 		Concurrency: j.ex.Concurrency(), Start: j.start, End: j.end, Records: j.records,
 		Failed: j.failed, Retries: j.retries.Load(), Throttles: j.throttles.Load(),
 		Backups: j.spec.launched.Load(), BackupWins: j.spec.wins.Load()}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

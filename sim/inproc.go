@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/overcast-sc/overcast/internal/ctxtime"
+
 	"github.com/overcast-sc/overcast/worker"
 )
 
@@ -45,7 +47,7 @@ func (x *inproc) run(ctx context.Context, j *job) outcome {
 	if x.acquire() {
 		x.s.stats.coldStarts.Add(1)
 		o.cold = true
-		sleep(ctx, x.s.opts.ColdStart)
+		ctxtime.Sleep(ctx, x.s.opts.ColdStart)
 		o.init = time.Since(o.start)
 		x.release(x.a.limits.Concurrency - 1)
 	}
@@ -107,9 +109,9 @@ func straggle(ctx context.Context, s *Server, begin, deadline time.Time) bool {
 	s.stats.stragglers.Add(1)
 	until := time.Now().Add(stragglerExtra(time.Since(begin), s.opts.Faults.StragglerSlowdown))
 	if until.After(deadline) {
-		sleep(ctx, time.Until(deadline))
+		ctxtime.Sleep(ctx, time.Until(deadline))
 		return false
 	}
-	sleep(ctx, time.Until(until))
+	ctxtime.Sleep(ctx, time.Until(until))
 	return true
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/overcast-sc/overcast/internal/ctxtime"
 )
 
 // processPool runs an action's activations in real processes of its exec,
@@ -96,7 +98,7 @@ func (p *processPool) run(ctx context.Context, j *job) outcome {
 	if cold {
 		o.cold = true
 		if err == nil {
-			sleep(ctx, p.s.opts.ColdStart)
+			ctxtime.Sleep(ctx, p.s.opts.ColdStart)
 		}
 		o.init = time.Since(o.start)
 	}

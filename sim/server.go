@@ -9,6 +9,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/overcast-sc/overcast/internal/ctxtime"
 )
 
 // Server is a running local OpenWhisk-compatible platform.
@@ -131,7 +133,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, http.StatusNotFound, msgNotFound) })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if d := s.opts.APILatency; d > 0 {
-			sleep(r.Context(), d)
+			ctxtime.Sleep(r.Context(), d)
 		}
 		if r.URL.Path != "/api/v1" && !s.authz.check(w, r) {
 			return
@@ -188,16 +190,4 @@ func (s *Server) limits(w http.ResponseWriter, r *http.Request) {
 		"maxActionConcurrency":  500,
 		"storeActivations":      true,
 	})
-}
-
-// sleep waits for d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

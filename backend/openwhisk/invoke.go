@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/overcast-sc/overcast/internal/ctxtime"
+
 	"github.com/overcast-sc/overcast/backend/driver"
 	"github.com/overcast-sc/overcast/worker"
 )
@@ -113,7 +115,7 @@ func (d *Driver) poll(ctx context.Context, id string, submitted, lostAt time.Tim
 		if !now.Before(lostAt) {
 			return nil, lost(id, submitted)
 		}
-		if !sleepCtx(ctx, min(delay, lostAt.Sub(now))) {
+		if !ctxtime.Sleep(ctx, min(delay, lostAt.Sub(now))) {
 			return nil, ctx.Err()
 		}
 		delay = min(delay*3/2, 2*time.Second)
@@ -143,17 +145,6 @@ func (d *Driver) getBounded(ctx context.Context, id string) (*Activation, error)
 	}
 	defer func() { <-d.pollGETs }()
 	return d.c.GetActivation(ctx, id)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // activation turns an activation record into the driver's Activation, or
