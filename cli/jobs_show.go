@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/overcast-sc/overcast/journal"
+	"github.com/spf13/cobra"
+)
+
+func newJobsShowCmd(store storeFunc, stdout io.Writer) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a job: its command, state, failures and timing",
+		Args:  exactlyOneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := store()
+			if err != nil {
+				return err
+			}
+			j, err := readJob(st, args[0])
+			if err != nil {
+				return err
+			}
+			v := newJobJSON(j)
+			if asJSON {
+				return printIndented(stdout, v)
+			}
+			return printJob(stdout, v)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+// jobJSON is jobs show's view of a job.
+type jobJSON struct {
+	journal.Summary
+	Args         []string          `json:"args"`
+	PendingTasks int               `json:"pending_tasks"`
+	Retries      int               `json:"retries"`
+	ColdStarts   int               `json:"cold_starts"`
+	TaskSeconds  *taskSecondsJSON  `json:"task_seconds,omitempty"`
+	Failures     []journal.Failure `json:"failures,omitempty"`
+	Cost         *costJSON         `json:"cost,omitempty"`
+	Result       json.RawMessage   `json:"result,omitempty"`
+}
+
+type taskSecondsJSON struct {
+	Median float64 `json:"median"`
+	P95    float64 `json:"p95"`
+	Max    float64 `json:"max"`
+}
+
+func newJobJSON(j *journal.Job) *jobJSON {
+	v := &jobJSON{Summary: j.Summary, Args: j.Spec.Args, Result: j.Result}
+	if j.Live {
+		v.PendingTasks = v.Tasks - v.DoneTasks - v.FailedTasks
+		return v
+	}
+	s := j.Stats()
+	v.Tasks, v.DoneTasks, v.FailedTasks, v.PendingTasks = s.Tasks, s.Done, s.Failed, s.Pending
+	v.Retries, v.ColdStarts, v.Failures = s.Retries, s.ColdStarts, s.Failures
+	if s.Max > 0 {
+		v.TaskSeconds = &taskSecondsJSON{s.Median.Seconds(), s.P95.Seconds(), s.Max.Seconds()}
+	}
+	v.Cost = jobCost(j)
+	return v
+}
+
+func printJob(w io.Writer, v *jobJSON) error {
+	fmt.Fprintf(w, "job      %s: %s\n", v.ID, v.State)
+	if v.Workload == "" {
+		_, err := fmt.Fprintln(w, "         (its driver is starting)")
+		return err
+	}
+	if v.State != journal.Running {
+		fmt.Fprintf(w, "command  overcast run %s %s\n", v.Workload, strings.Join(v.Args, " "))
+	}
+	fmt.Fprintf(w, "started  %s, %d run(s), wall %s\n", jobTime(v.Started), v.Runs, jobWall(v.WallSeconds))
+	fmt.Fprintf(w, "tasks    %d: %d done, %d failed, %d unfinished\n", v.Tasks, v.DoneTasks, v.FailedTasks, v.PendingTasks)
+	if v.State == journal.Running {
+		_, err := fmt.Fprintln(w, "         (running: details when it ends)")
+		return err
+	}
+	fmt.Fprintf(w, "attempts %d retries, %d cold starts\n", v.Retries, v.ColdStarts)
+	if t := v.TaskSeconds; t != nil {
+		fmt.Fprintf(w, "timing   task median %.3f s, p95 %.3f s, max %.3f s\n", t.Median, t.P95, t.Max)
+	}
+	if v.Cost != nil {
+		printCost(w, v.Cost)
+	}
+	for k, f := range v.Failures {
+		if k == maxShownFailures {
+			fmt.Fprintf(w, "         and %d more failed tasks (see --json)\n", len(v.Failures)-k)
+			break
+		}
+		fmt.Fprintf(w, "failed   task %d (map %d): %d attempts, %s: %s\n", f.Index, f.Map, f.Attempts, f.Code, oneLine(f.Error))
+	}
+	if v.State.Resumable() {
+		fmt.Fprintf(w, "resume   overcast jobs resume %s\n", v.ID)
+	}
+	return nil
+}
+
+const maxShownFailures = 20
