@@ -191,3 +191,16 @@ func TestParseCount(t *testing.T) {
 		}
 	}
 }
+
+func TestRecordedArgsDropURLCredentials(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://u:secret@host:443/x": "https://host:443/x",
+		"http://a:b@h1,http://h2":     "http://h1,http://h2",
+		"plain":                       "plain",
+		"1e10":                        "1e10",
+	} {
+		if got := withoutUserinfo(in); got != want {
+			t.Errorf("withoutUserinfo(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

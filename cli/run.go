@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -41,10 +43,23 @@ func recordedArgs(cmd *cobra.Command) []string {
 	var args []string
 	cmd.Flags().Visit(func(f *pflag.Flag) {
 		if !secretFlags[f.Name] && f.Name != "job-id" && f.Name != "json" {
-			args = append(args, "--"+f.Name+"="+f.Value.String())
+			args = append(args, "--"+f.Name+"="+withoutUserinfo(f.Value.String()))
 		}
 	})
 	return args
+}
+
+// withoutUserinfo drops credentials written into URLs ("https://user:key@host").
+func withoutUserinfo(v string) string {
+	var parts []string
+	for _, s := range strings.Split(v, ",") {
+		if u, err := url.Parse(s); err == nil && u.User != nil && u.Host != "" {
+			u.User = nil
+			s = u.String()
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ",")
 }
 
 // JobSpec is what the journal keeps about how a job was started.

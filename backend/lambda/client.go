@@ -65,7 +65,7 @@ func newClient(cfg aws.Config, endpoint string) *lambda.Client {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
 		o.RetryMaxAttempts = 1
-		o.APIOptions = append(o.APIOptions, captureErrorBody)
+		o.APIOptions = append(o.APIOptions, captureErrorBody, boundAnswer)
 	})
 }
 
@@ -95,3 +95,45 @@ func captureErrorBody(stack *middleware.Stack) error {
 			return out, md, err
 		}), middleware.After)
 }
+
+// maxAnswer bounds the bytes read of any answer: Lambda sends at most its
+// payload limit, and a peer that sends more must not fill memory.
+const maxAnswer = maxPayload + 64<<10
+
+var errAnswerTooLarge = fmt.Errorf("answer over %d bytes", maxAnswer)
+
+// boundAnswer adds a middleware next to the transport that makes reading
+// an answer's body past maxAnswer bytes fail with errAnswerTooLarge.
+func boundAnswer(stack *middleware.Stack) error {
+	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("OvercastBoundAnswer",
+		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleDeserialize(ctx, in)
+			if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp.Body != nil {
+				resp.Body = &boundedBody{rc: resp.Body, left: maxAnswer}
+			}
+			return out, md, err
+		}), middleware.After)
+}
+
+// boundedBody reads at most left bytes of rc, then fails once, and then
+// reads as empty (so that the SDK's draining of the rest does not warn).
+type boundedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	if b.left -= int64(n); b.left < 0 {
+		return n - 1, errAnswerTooLarge
+	}
+	return n, err
+}
+
+func (b *boundedBody) Close() error { return b.rc.Close() }

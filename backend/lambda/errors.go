@@ -70,6 +70,9 @@ func (d *Driver) classify(err error, body []byte) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	if errors.Is(err, errAnswerTooLarge) {
+		return &Error{Code: driver.TaskFailed, Msg: "the answer is over Lambda's 6 MB payload limit", Err: err}
+	}
 	status := 0
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {

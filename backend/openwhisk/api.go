@@ -121,9 +121,10 @@ func (c *Client) PutAction(ctx context.Context, name string, a *Action) error {
 	return nil
 }
 
-// GetAction returns an action's record without its code.
+// GetAction returns an action's record without its code. Without the
+// code the record is small: it is bounded like an activation record.
 func (c *Client) GetAction(ctx context.Context, name string) (*Action, error) {
-	r, err := c.do(ctx, "GET", actionPath(name), url.Values{"code": {"false"}}, nil, maxActionBody)
+	r, err := c.do(ctx, "GET", actionPath(name), url.Values{"code": {"false"}}, nil, maxActivationBody)
 	if err != nil {
 		return nil, err
 	}
