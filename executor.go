@@ -13,14 +13,14 @@ type Options struct {
 	// Concurrency bounds the tasks in flight; zero means the backend's capacity.
 	Concurrency int
 	// MaxAttempts caps the attempts per task for retryable errors (throttling
-	// does not count against it); zero means 5.
+	// does not count against it); zero means 10.
 	MaxAttempts int
 	// RetryTaskErrors also retries a task's own errors, up to MaxAttempts.
 	RetryTaskErrors bool
 	// TaskTimeout bounds each attempt; zero means no bound.
 	TaskTimeout time.Duration
 	// BackoffBase and BackoffMax shape the exponential backoff between
-	// attempts (full jitter over the upper half); zero means 100 ms and 10 s.
+	// attempts (full jitter over the upper half); zero means 100 ms and 2 s.
 	BackoffBase, BackoffMax time.Duration
 	// Reporter receives events; nil means none.
 	Reporter Reporter
@@ -63,13 +63,13 @@ func NewExecutorFor(b *backend.Backend, opts *Options) *Executor {
 	}
 	o := &ex.opts
 	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 5
+		o.MaxAttempts = 10
 	}
 	if o.BackoffBase <= 0 {
 		o.BackoffBase = 100 * time.Millisecond
 	}
 	if o.BackoffMax <= 0 {
-		o.BackoffMax = 10 * time.Second
+		o.BackoffMax = 2 * time.Second
 	}
 	return ex
 }

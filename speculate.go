@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/overcast-sc/overcast/backend"
+	"github.com/overcast-sc/overcast/internal/ctxtime"
 )
 
 // Speculation configures backup tasks, as in MapReduce: when most tasks
@@ -29,12 +30,14 @@ type speculation struct {
 	enabled        bool
 	after, factor  float64
 	min            time.Duration
-	backedUp       sync.Map // task index -> struct{}
+	mu             sync.Mutex
+	copies         map[int]*copies
 	launched, wins atomic.Int64
 }
 
 func (s *speculation) init(o Speculation) {
 	s.enabled = !o.Disable
+	s.copies = make(map[int]*copies)
 	s.after, s.factor, s.min = o.After, o.Factor, o.Min
 	if s.after <= 0 || s.after > 1 {
 		s.after = 0.8
@@ -67,8 +70,18 @@ func (j *job) median() time.Duration {
 	return d[len(d)/2]
 }
 
+// maxBackups caps the backup copies of one task.
+const maxBackups = 3
+
+// copies tracks the backup copies of one task.
+type copies struct {
+	launched, running int
+	last              int64 // when a copy last started an attempt, Unix ns
+}
+
 // speculate watches for stragglers until the job's tasks are resolved or
-// ctx is done, and starts a backup copy of each, once. Backups are added
+// ctx is done. A straggler gets a backup copy; it gets another when its
+// copies have failed or straggle too, up to maxBackups. Backups are added
 // to wg.
 func (j *job) speculate(ctx context.Context, wg *sync.WaitGroup) {
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -85,13 +98,10 @@ func (j *job) speculate(ctx context.Context, wg *sync.WaitGroup) {
 		if float64(done) < j.spec.after*float64(j.n) {
 			continue
 		}
-		limit := max(time.Duration(j.spec.factor*float64(j.median())), j.spec.min)
+		limit := int64(max(time.Duration(j.spec.factor*float64(j.median())), j.spec.min))
 		now := time.Now().UnixNano()
 		for i := range j.n {
-			if j.state[i].Load() != stateRunning || now-j.invoked[i].Load() < int64(limit) {
-				continue
-			}
-			if _, dup := j.spec.backedUp.LoadOrStore(i, struct{}{}); dup {
+			if j.state[i].Load() != stateRunning || now-j.invoked[i].Load() < limit || !j.spec.claimBackup(i, now, limit) {
 				continue
 			}
 			j.spec.launched.Add(1)
@@ -104,17 +114,59 @@ func (j *job) speculate(ctx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-// backup runs one extra copy of task i. Its failure does not fail the
-// task: the original copy is still running and retries on its own.
+// claimBackup reports whether task i should get a backup copy now: it has
+// fewer than maxBackups, and none of them is running an attempt younger
+// than limit.
+func (s *speculation) claimBackup(i int, now, limit int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.copies[i]
+	if c == nil {
+		c = &copies{}
+		s.copies[i] = c
+	}
+	if c.launched >= maxBackups || (c.running > 0 && now-c.last < limit) {
+		return false
+	}
+	c.launched++
+	c.running++
+	c.last = now
+	return true
+}
+
+func (s *speculation) started(i int) {
+	s.mu.Lock()
+	s.copies[i].last = time.Now().UnixNano()
+	s.mu.Unlock()
+}
+
+func (s *speculation) ended(i int) {
+	s.mu.Lock()
+	s.copies[i].running--
+	s.mu.Unlock()
+}
+
+// backup runs an extra copy of task i, retrying platform errors with
+// backoff as the original does. Its failure does not fail the task: the
+// original copy is still running and retries on its own.
 func (j *job) backup(ctx context.Context, i int) {
+	defer j.spec.ended(i)
 	req, err := j.request(i)
 	if err != nil {
 		return
 	}
-	var rec TaskRecord
-	rec.Backup = true
-	code, _ := j.attempt(ctx, i, req, &rec, true)
-	if code == backend.OK && j.records[i].Backup && j.state[i].Load() == stateDone {
-		j.spec.wins.Add(1)
+	for tries := 1; ; tries++ {
+		rec := TaskRecord{Backup: true}
+		j.spec.started(i)
+		code, _ := j.attempt(ctx, i, req, &rec, true)
+		if code == backend.OK {
+			if j.records[i].Backup && j.state[i].Load() == stateDone {
+				j.spec.wins.Add(1)
+			}
+			return
+		}
+		if j.final(i) || !code.Retryable() || tries >= j.ex.opts.MaxAttempts || !ctxtime.Sleep(ctx, j.backoff(tries)) {
+			return
+		}
 	}
 }

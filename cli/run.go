@@ -81,7 +81,7 @@ func (f *runFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")
 	fs.DurationVar(&f.timeout, "timeout", 0, "per-task time limit, e.g. 30s (default: none on local, the platform's elsewhere)")
-	fs.IntVar(&f.maxAttempts, "max-attempts", 5, "attempts per task for retryable platform errors")
+	fs.IntVar(&f.maxAttempts, "max-attempts", 10, "attempts per task for retryable platform errors")
 	fs.BoolVar(&f.retryTaskErrors, "retry-task-errors", false, "also retry tasks that failed on their own")
 	fs.StringVar(&f.jobID, "job-id", "", "use this job id (default: a fresh one)")
 	fs.BoolVar(&f.noDeploy, "no-deploy", false, "do not deploy the worker first; invoke what the platform already has")
