@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/overcast-sc/overcast/internal/ctxtime"
@@ -22,7 +23,8 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 	if err := d.win.acquire(ctx); err != nil {
 		return nil, err
 	}
-	defer d.win.release()
+	release := d.holdSlot()
+	defer release()
 	if err := d.pace(ctx); err != nil {
 		return nil, err
 	}
@@ -48,9 +50,47 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 	}
 	act, err := d.activation(rec)
 	if err == nil {
+		d.observe(time.Since(submitted))
 		d.win.grow()
 	}
 	return act, err
+}
+
+// holdSlot arms the release of the window slot an invocation holds. An
+// activation still outstanding after slotHold (a few typical durations) is
+// most likely lost or straggling; its slot is handed on early so that it
+// does not idle the window for the lost-activation deadline. If the
+// activations really are all still running, the platform answers the extra
+// ones with 429s and the window shrinks: AIMD corrects the overshoot. The
+// returned function releases the slot if the timer has not.
+func (d *Driver) holdSlot() (release func()) {
+	var once sync.Once
+	free := func() { once.Do(d.win.release) }
+	t := time.AfterFunc(d.slotHold(), free)
+	return func() {
+		t.Stop()
+		free()
+	}
+}
+
+// slotHold is how long an invocation keeps its window slot for sure: four
+// times the moving average of activation durations, at least one second.
+func (d *Driver) slotHold() time.Duration {
+	return max(4*time.Duration(d.avgNS.Load()), time.Second)
+}
+
+// observe folds one activation's duration into the moving average.
+func (d *Driver) observe(took time.Duration) {
+	for {
+		old := d.avgNS.Load()
+		next := old + (int64(took)-old)/16
+		if old == 0 {
+			next = int64(took)
+		}
+		if d.avgNS.CompareAndSwap(old, next) {
+			return
+		}
+	}
 }
 
 // pace waits for the per-minute rate limiter.

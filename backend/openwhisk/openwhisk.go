@@ -34,6 +34,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -185,6 +186,7 @@ type Driver struct {
 	maxPayload int
 	limiter    *rate.Limiter
 	win        *window
+	avgNS      atomic.Int64 // moving average of activation durations
 	coll       *collector
 	pollGETs   chan struct{}
 

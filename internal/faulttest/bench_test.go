@@ -2,10 +2,15 @@ package faulttest
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/report"
 	"github.com/overcast-sc/overcast/sim"
 	"github.com/overcast-sc/overcast/workloads/pi"
 )
@@ -104,6 +109,12 @@ func makespan(b *testing.B, job benchJob, limit int, faults sim.Faults, opts ove
 	rep, err := job.run(ctx, ex)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if dir := os.Getenv("FAULT_TIMELINES"); dir != "" { // to see where a run's time went
+		name := strings.NewReplacer("/", "_").Replace(b.Name()) + fmt.Sprintf("-faults%v.png", faults != sim.Faults{})
+		if err := report.Timeline(rep, filepath.Join(dir, name)); err != nil {
+			b.Log(err)
+		}
 	}
 	return rep.Wall()
 }
