@@ -1,0 +1,406 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/overcast-sc/overcast/backend"
+	"github.com/overcast-sc/overcast/bench"
+)
+
+func init() {
+	extraCommands = append(extraCommands, newBenchCmd)
+}
+
+// fanoutTargets are the project's targets for the time until every task
+// runs, by task count (issue 6), drawn on fan-out plots.
+var fanoutTargets = map[int]float64{1000: 1, 10000: 5}
+
+// benchFlags are the settings every bench subcommand shares.
+type benchFlags struct {
+	backend      string
+	tasks        string
+	taskMS       int
+	apiLatencyMS int
+	coldStartMS  int
+	collect      string
+	json         bool
+	plots        []string
+}
+
+func (f *benchFlags) add(fs *pflag.FlagSet, backend, tasks string) {
+	fs.StringVar(&f.backend, "backend", backend, "where tasks run: sim (an in-process OpenWhisk sim), local, openwhisk, lambda, or a backend URL")
+	fs.StringVar(&f.tasks, "tasks", tasks, "task counts to measure, comma-separated (1e4 is fine)")
+	fs.IntVar(&f.taskMS, "task-ms", 1000, "milliseconds each modelled (sleeping) task runs")
+	fs.IntVar(&f.apiLatencyMS, "api-latency-ms", 20, "sim: delay added to every API call")
+	fs.IntVar(&f.coldStartMS, "cold-start-ms", 0, "sim: delay added when a container starts")
+	fs.StringVar(&f.collect, "collect", "", "sim: the OpenWhisk backend's collection mode (list, poll, blocking; default its own)")
+	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
+	fs.StringArrayVar(&f.plots, "plot", nil, "write a plot to this .png, .svg or .pdf file (repeatable)")
+	for _, bf := range backendFlagSets {
+		bf.add(fs)
+	}
+}
+
+// taskCounts parses --tasks.
+func (f *benchFlags) taskCounts() ([]int, error) {
+	var ns []int
+	for _, s := range strings.Split(f.tasks, ",") {
+		v, err := parseCount(s)
+		if err != nil || v < 1 || v > 10_000_000 {
+			return nil, usagef("--tasks takes task counts from 1 to 1e7 separated by commas, got %q", f.tasks)
+		}
+		ns = append(ns, int(v))
+	}
+	return ns, nil
+}
+
+// target returns where the runs go: a fresh sim per run, or a backend
+// the worker is deployed to once.
+func (f *benchFlags) target(ctx context.Context, stderr io.Writer) (bench.Target, error) {
+	if f.taskMS < 0 || f.apiLatencyMS < 0 || f.coldStartMS < 0 {
+		return nil, usagef("--task-ms, --api-latency-ms and --cold-start-ms must not be negative")
+	}
+	if f.backend == "sim" {
+		return &bench.SimTarget{APILatency: ms(f.apiLatencyMS), ColdStart: ms(f.coldStartMS), Collect: f.collect,
+			ActionTimeout: max(5*time.Minute, 2*ms(f.taskMS))}, nil
+	}
+	url, err := backendURL(f.backend)
+	if err != nil {
+		return nil, err
+	}
+	b, err := backend.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	if err := deployWorker(ctx, b, stderr); err != nil {
+		return nil, err
+	}
+	return &bench.URLTarget{URL: url}, nil
+}
+
+// cpuProfile is --cpuprofile: where to write a CPU profile.
+var cpuProfile string
+
+func startProfile() error {
+	if cpuProfile == "" {
+		return nil
+	}
+	f, err := os.Create(cpuProfile)
+	if err != nil {
+		return err
+	}
+	return pprof.StartCPUProfile(f)
+}
+
+func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+
+// header is what every bench prints first: where and how to reproduce.
+type header struct {
+	Machine bench.Machine `json:"machine"`
+	Command string        `json:"command"`
+	Backend string        `json:"backend"`
+}
+
+func newHeader(cmd *cobra.Command, backend string) header {
+	args := []string{cmd.CommandPath()}
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		if secretFlags[fl.Name] {
+			return
+		}
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			for _, v := range sv.GetSlice() {
+				args = append(args, "--"+fl.Name+"="+v)
+			}
+			return
+		}
+		args = append(args, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return header{Machine: bench.ThisMachine(), Command: strings.Join(args, " "), Backend: backend}
+}
+
+func (h header) print(w io.Writer) {
+	fmt.Fprintf(w, "machine: %s\ncommand: %s\n", h.Machine, h.Command)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure scaling, fan-out and scheduler overhead",
+		Long: `bench measures Overcast on a backend and prints the machine and the exact
+command to reproduce each measurement. --backend sim (the default of fanout)
+starts an in-process OpenWhisk sim per run with modelled API latency and cold
+starts, and tasks that sleep --task-ms; any other backend runs the same
+measurement for real.`,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return startProfile() },
+		PersistentPostRun: func(cmd *cobra.Command, _ []string) { pprof.StopCPUProfile() },
+		Args:              noArgs,
+		RunE:              func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(newBenchScalingCmd(stdout, stderr), newBenchFanoutCmd(stdout, stderr), newBenchOverheadCmd(stdout))
+	cmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measurement to this file")
+	return cmd
+}
+
+// scalingReport is bench scaling's JSON: the header and one row per task
+// count, each with tasks, wall_seconds, speedup and efficiency.
+type scalingReport struct {
+	header
+	Mode     string             `json:"mode"`
+	Workload string             `json:"workload"`
+	Work     uint64             `json:"work"`
+	Rows     []bench.ScalingRow `json:"rows"`
+}
+
+func newBenchScalingCmd(stdout, stderr io.Writer) *cobra.Command {
+	var f benchFlags
+	var o bench.ScalingOptions
+	var samples uint64
+	cmd := &cobra.Command{
+		Use:   "scaling",
+		Short: "Strong or weak scaling: wall time, speedup and efficiency by task count",
+		Example: `  overcast bench scaling --backend local --workload pi --tasks 1,2,4 --mode strong --samples 4e9
+  overcast bench scaling --backend sim --workload sleep --tasks 1,10,100,1000,10000 --mode weak --task-ms 1000 --plot docs/weak-scaling-sim.png`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Workload == "" {
+				o.Workload = bench.WorkloadPi
+				if f.backend == "sim" {
+					o.Workload = bench.WorkloadSleep
+				}
+			}
+			switch o.Workload {
+			case bench.WorkloadPi:
+				o.Work = samples
+			case bench.WorkloadSleep:
+				o.Work = uint64(f.taskMS)
+				if o.Mode == bench.Strong {
+					return usagef("strong scaling of modelled tasks tells nothing; use --mode weak with --workload sleep")
+				}
+			default:
+				return usagef("--workload must be pi or sleep, got %q", o.Workload)
+			}
+			if o.Mode != bench.Strong && o.Mode != bench.Weak {
+				return usagef("--mode must be strong or weak, got %q", o.Mode)
+			}
+			return runBenchScaling(cmd, &f, &o, stdout, stderr)
+		},
+	}
+	fs := cmd.Flags()
+	f.add(fs, "local", "1,2,4")
+	fs.StringVar(&o.Workload, "workload", "", "pi (Monte Carlo samples) or sleep (modelled tasks of --task-ms); default sleep on sim, pi elsewhere")
+	fs.StringVar(&o.Mode, "mode", bench.Strong, "strong (fixed total work) or weak (fixed work per task)")
+	fs.Var(newCount(&samples, 1e9), "samples", "pi: total samples (strong) or samples per task (weak)")
+	return cmd
+}
+
+func runBenchScaling(cmd *cobra.Command, f *benchFlags, o *bench.ScalingOptions, stdout, stderr io.Writer) error {
+	var err error
+	if o.Tasks, err = f.taskCounts(); err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	target, err := f.target(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	rep := scalingReport{header: newHeader(cmd, target.Name()), Mode: o.Mode, Workload: o.Workload, Work: o.Work}
+	if !f.json {
+		rep.print(stdout)
+		fmt.Fprintf(stdout, "%s scaling of %s on %s\n%8s %12s %9s %11s\n", o.Mode, o.Workload, target.Name(), "tasks", "wall_s", "speedup", "efficiency")
+		o.Row = func(r bench.ScalingRow) {
+			fmt.Fprintf(stdout, "%8d %12.3f %9.2f %11.3f\n", r.Tasks, r.WallSeconds, r.Speedup, r.Efficiency)
+		}
+	}
+	rep.Rows, err = bench.Scaling(ctx, target, o)
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("%s on %s", o.Workload, target.Name())
+	if o.Workload == bench.WorkloadSleep {
+		title = fmt.Sprintf("tasks of %d ms on %s", f.taskMS, target.Name())
+	}
+	if st, ok := target.(*bench.SimTarget); ok {
+		title += fmt.Sprintf(" (%d ms API latency)", st.APILatency.Milliseconds())
+	}
+	cores := 0
+	if target.Name() == "local" && o.Workload == bench.WorkloadPi {
+		cores = runtime.GOMAXPROCS(0)
+		if localFlags.workers > 0 {
+			cores = min(cores, localFlags.workers)
+		}
+	}
+	for _, p := range f.plots {
+		if err := bench.ScalingPlot(rep.Rows, o.Mode, title, p, cores); err != nil {
+			return err
+		}
+	}
+	if f.json {
+		return writeJSON(stdout, rep)
+	}
+	return nil
+}
+
+// fanoutReport is bench fanout's JSON for one task count: the header, the
+// overcast measurement's fields and, with --naive, the naive client's.
+type fanoutReport struct {
+	header
+	APILatencyMS int `json:"api_latency_ms,omitempty"`
+	ColdStartMS  int `json:"cold_start_ms,omitempty"`
+	*bench.FanoutResult
+	Naive *bench.FanoutResult `json:"naive,omitempty"`
+}
+
+func newBenchFanoutCmd(stdout, stderr io.Writer) *cobra.Command {
+	var f benchFlags
+	var naive bool
+	var pollEvery time.Duration
+	cmd := &cobra.Command{
+		Use:   "fanout",
+		Short: "Fan-out: time until N tasks run, makespan and invocations per second",
+		Long: `fanout runs N tasks that each sleep --task-ms, all allowed at once, and
+measures when the last one started running, when the last result arrived,
+and how fast the platform accepted the invocations. With --json one task
+count prints one object; several print an array of objects. --naive also
+measures the seed's 2018 client (sequential invokes, then one GET per
+activation every --poll-every) against a fresh sim.`,
+		Example: "  overcast bench fanout --backend sim --tasks 1000,10000 --task-ms 1000 --api-latency-ms 20 --naive --plot docs/fanout-sim.png",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if naive && f.backend != "sim" {
+				return usagef("--naive runs only against --backend sim")
+			}
+			return runBenchFanout(cmd, &f, naive, pollEvery, stdout, stderr)
+		},
+	}
+	f.add(cmd.Flags(), "sim", "1000")
+	cmd.Flags().BoolVar(&naive, "naive", false, "also measure the naive client (sequential invokes, polling by id)")
+	cmd.Flags().DurationVar(&pollEvery, "poll-every", 2*time.Second, "naive: pause between polling rounds")
+	return cmd
+}
+
+func runBenchFanout(cmd *cobra.Command, f *benchFlags, naive bool, pollEvery time.Duration, stdout, stderr io.Writer) error {
+	counts, err := f.taskCounts()
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	target, err := f.target(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	h := newHeader(cmd, target.Name())
+	if !f.json {
+		h.print(stdout)
+		fmt.Fprintf(stdout, "%8s %8s %14s %11s %12s %10s %12s %7s\n", "tasks", "client", "all_running_s", "last_end_s", "makespan_s", "inv/s", "max_running", "failed")
+	}
+	var reps []fanoutReport
+	var all []*bench.FanoutResult
+	for _, n := range counts {
+		rep := fanoutReport{header: h}
+		if st, ok := target.(*bench.SimTarget); ok {
+			rep.APILatencyMS, rep.ColdStartMS = int(st.APILatency.Milliseconds()), int(st.ColdStart.Milliseconds())
+		}
+		o := &bench.FanoutOptions{Tasks: n, TaskMS: f.taskMS}
+		if rep.FanoutResult, err = bench.Fanout(ctx, target, o); err != nil {
+			return fmt.Errorf("%d tasks: %w", n, err)
+		}
+		all = append(all, rep.FanoutResult)
+		if naive {
+			if rep.Naive, err = runNaive(ctx, target.(*bench.SimTarget), o, pollEvery); err != nil {
+				return fmt.Errorf("naive, %d tasks: %w", n, err)
+			}
+			all = append(all, rep.Naive)
+		}
+		if !f.json {
+			printFanout(stdout, rep.FanoutResult)
+			if rep.Naive != nil {
+				printFanout(stdout, rep.Naive)
+			}
+		}
+		reps = append(reps, rep)
+	}
+	for _, p := range f.plots {
+		title := fmt.Sprintf("Tasks running over time on %s", target.Name())
+		if rep := reps[0]; rep.APILatencyMS > 0 {
+			title += fmt.Sprintf(" (%d ms API latency)", rep.APILatencyMS)
+		}
+		if err := bench.FanoutPlot(all, fanoutTargets, title, p); err != nil {
+			return err
+		}
+	}
+	switch {
+	case !f.json:
+		return nil
+	case len(reps) == 1:
+		return writeJSON(stdout, reps[0])
+	}
+	return writeJSON(stdout, reps)
+}
+
+// runNaive measures the naive client on a fresh sim of the target's kind.
+func runNaive(ctx context.Context, t *bench.SimTarget, o *bench.FanoutOptions, every time.Duration) (*bench.FanoutResult, error) {
+	s, err := t.Start(o.Tasks)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return bench.Naive(ctx, bench.SimConfig(s), bench.SimAction, &bench.NaiveOptions{FanoutOptions: *o, PollEvery: every})
+}
+
+func printFanout(w io.Writer, r *bench.FanoutResult) {
+	fmt.Fprintf(w, "%8d %8s %14.3f %11.3f %12.3f %10.0f %12d %7d\n", r.Tasks, r.Client, r.TimeToAllRunningSeconds,
+		r.LastEndSeconds, r.MakespanSeconds, r.InvocationsPerSecond, r.MaxRunning, r.FailedTasks)
+}
+
+func newBenchOverheadCmd(stdout io.Writer) *cobra.Command {
+	var tasks uint64
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "overhead",
+		Short: "The scheduler's cost per empty task on the local backend, encoded and not",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if tasks < 1 || tasks > 1e8 {
+				return usagef("--tasks must be between 1 and 1e8, got %d", tasks)
+			}
+			h := newHeader(cmd, "local")
+			rows, err := bench.Overhead(cmd.Context(), bench.OverheadURLs, int(tasks))
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(stdout, struct {
+					header
+					Rows []bench.OverheadRow `json:"rows"`
+				}{h, rows})
+			}
+			h.print(stdout)
+			fmt.Fprintf(stdout, "%-24s %10s %10s %10s\n", "backend", "tasks", "wall_s", "µs/task")
+			for _, r := range rows {
+				fmt.Fprintf(stdout, "%-24s %10d %10.3f %10.3f\n", r.Backend, r.Tasks, r.WallSeconds, r.MicrosPerTask)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().Var(newCount(&tasks, 1e6), "tasks", "empty tasks to run")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	return cmd
+}
