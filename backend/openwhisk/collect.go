@@ -11,7 +11,7 @@ import (
 // Collector tuning.
 const (
 	listPage        = 200                    // the API's largest page
-	pagesAtOnce     = 4                      // pages a sweep asks for in parallel
+	pagesAtOnce     = 8                      // pages a sweep asks for in parallel
 	sweepMin        = 20 * time.Millisecond  // pause after a sweep that found records
 	sweepMax        = 150 * time.Millisecond // longest pause between sweeps
 	sinceMargin     = 3 * time.Second        // clock resolution and skew allowance

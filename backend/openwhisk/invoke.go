@@ -29,7 +29,7 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 		return nil, err
 	}
 	submitted := time.Now()
-	id, rec, err := d.c.Invoke(ctx, d.opts.Action, inv.Payload, d.opts.Collect == CollectBlocking)
+	id, rec, err := d.invoke(ctx, inv.Payload)
 	if err != nil {
 		d.throttled(err)
 		return nil, err
@@ -54,6 +54,28 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 		d.win.grow()
 	}
 	return act, err
+}
+
+// maxInvokeRequests bounds the invoke requests in flight (not the
+// activations): a burst of thousands of simultaneous requests would open a
+// connection each, and opening and closing them costs more than queueing
+// behind a few hundred kept-alive ones.
+const maxInvokeRequests = 512
+
+// invoke sends one invoke request, at most maxInvokeRequests at a time. A
+// blocking invoke waits for its activation, so it is not bounded here: the
+// window bounds it.
+func (d *Driver) invoke(ctx context.Context, payload []byte) (string, *Activation, error) {
+	blocking := d.opts.Collect == CollectBlocking
+	if !blocking {
+		select {
+		case d.invokeReqs <- struct{}{}:
+		case <-ctx.Done():
+			return "", nil, ctx.Err()
+		}
+		defer func() { <-d.invokeReqs }()
+	}
+	return d.c.Invoke(ctx, d.opts.Action, payload, blocking)
 }
 
 // holdSlot arms the release of the window slot an invocation holds. An

@@ -189,6 +189,7 @@ type Driver struct {
 	avgNS      atomic.Int64 // moving average of activation durations
 	coll       *collector
 	pollGETs   chan struct{}
+	invokeReqs chan struct{}
 
 	deployMu sync.Mutex
 	deployed *driver.DeployInfo
@@ -225,7 +226,8 @@ func Open(ctx context.Context, opts *Options) (*Driver, error) {
 		c.Close()
 		return nil, err
 	}
-	d := &Driver{c: c, opts: o, memoryMB: o.MemoryMB, maxPayload: o.MaxPayload, pollGETs: make(chan struct{}, maxPollGETs)}
+	d := &Driver{c: c, opts: o, memoryMB: o.MemoryMB, maxPayload: o.MaxPayload, pollGETs: make(chan struct{}, maxPollGETs),
+		invokeReqs: make(chan struct{}, maxInvokeRequests)}
 	if d.maxPayload == 0 {
 		d.maxPayload = 1 << 20
 	}
