@@ -55,17 +55,37 @@ func Sample(ctx context.Context, in Input) (Output, error) {
 // point is the two 32-bit halves of one 64-bit output; it is inside when
 // x² + y² < 2⁶⁴, i.e. inside the circle of radius 2³².
 func Count(n, state uint64) (inside, next uint64) {
-	for range n {
-		state += 0x9e3779b97f4a7c15
-		z := state
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-		z ^= z >> 31
-		x, y := z>>32, z&0xffffffff
-		_, carry := bits.Add64(x*x, y*y, 0)
-		inside += carry ^ 1
+	// Two points per iteration: the same sequence, more work in flight.
+	for ; n >= 2; n -= 2 {
+		a, b := mix(state+golden), mix(state+golden2)
+		state += golden2
+		inside += in(a) + in(b)
+	}
+	if n == 1 {
+		state += golden
+		inside += in(mix(state))
 	}
 	return inside, state
+}
+
+const (
+	golden  = 0x9e3779b97f4a7c15
+	golden2 = golden * 2 % (1 << 64) // two steps of the generator, mod 2⁶⁴
+)
+
+// mix is splitmix64's output function.
+func mix(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// in returns 1 when the point made of z's two 32-bit halves lies inside the
+// quarter circle of radius 2³², else 0.
+func in(z uint64) uint64 {
+	x, y := z>>32, z&0xffffffff
+	_, carry := bits.Add64(x*x, y*y, 0)
+	return carry ^ 1
 }
 
 // TaskSeed derives task i's generator seed from the job seed.
