@@ -60,7 +60,7 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 // activations): a burst of thousands of simultaneous requests would open a
 // connection each, and opening and closing them costs more than queueing
 // behind a few hundred kept-alive ones.
-const maxInvokeRequests = 512
+const maxInvokeRequests = 1024
 
 // invoke sends one invoke request, at most maxInvokeRequests at a time. A
 // blocking invoke waits for its activation, so it is not bounded here: the
