@@ -10,6 +10,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/overcast-sc/overcast"
 )
@@ -73,7 +74,7 @@ func (r *Recorder) open() (*writer, error) {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	db, err := bolt.Open(r.store.path(id), 0o600, &bolt.Options{Timeout: openWait})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("journal: %w", ErrBusy)
 	}
 	if err != nil {

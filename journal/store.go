@@ -26,6 +26,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Errors of the package.
@@ -98,7 +99,7 @@ func (s *Store) openRead(id string) (*bolt.DB, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
 	db, err := bolt.Open(p, 0o600, &bolt.Options{ReadOnly: true, Timeout: probeWait})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, ErrBusy
 	}
 	if err != nil {
@@ -195,7 +196,7 @@ func (s *Store) Remove(id string) error {
 	if _, err := os.Stat(p); err == nil {
 		// Hold the lock while removing, so no driver starts on it meanwhile.
 		db, err := bolt.Open(p, 0o600, &bolt.Options{Timeout: probeWait})
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return fmt.Errorf("job %s: %w", id, ErrBusy)
 		}
 		if err == nil {

@@ -35,9 +35,11 @@ func (l *actionLimits) check() error {
 	for _, b := range limitBounds {
 		v := b.get(l)
 		if v < b.min {
+			//lint:ignore ST1005 OpenWhisk's own message, verbatim
 			return fmt.Errorf("%s %d %s below allowed threshold of %d %s.", b.name, v, b.unit, b.min, b.unit)
 		}
 		if v > b.max {
+			//lint:ignore ST1005 OpenWhisk's own message, verbatim
 			return fmt.Errorf("%s %d %s exceeds allowed threshold of %d %s.", b.name, v, b.unit, b.max, b.unit)
 		}
 	}

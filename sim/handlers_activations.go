@@ -83,6 +83,7 @@ func parseQuery(r *http.Request) (query, error) {
 		if s := v.Get(p.key); s != "" {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n < 0 {
+				//lint:ignore ST1005 OpenWhisk's own message, verbatim
 				return q, fmt.Errorf("The parameter '%s' must be a non-negative integer, got %q.", p.key, s)
 			}
 			*p.dst = n
@@ -107,6 +108,7 @@ func intParam(s string, def, max int, name string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > max {
+		//lint:ignore ST1005 OpenWhisk's own message, verbatim
 		return 0, fmt.Errorf("The value '%s' of parameter '%s' is not in the range of 0 to %d.", s, name, max)
 	}
 	return n, nil
