@@ -159,14 +159,34 @@ measurement for real.`,
 	return cmd
 }
 
-// scalingReport is bench scaling's JSON: the header and one row per task
-// count, each with tasks, wall_seconds, speedup and efficiency.
+// scalingReport is bench scaling's result: the header and one row per task
+// count.
 type scalingReport struct {
 	header
-	Mode     string             `json:"mode"`
-	Workload string             `json:"workload"`
-	Work     uint64             `json:"work"`
-	Rows     []bench.ScalingRow `json:"rows"`
+	Mode     string
+	Workload string
+	Work     uint64
+	Rows     []bench.ScalingRow
+}
+
+// scalingRowJSON is one element of bench scaling's JSON, an array of rows:
+// tasks, wall_seconds, speedup and efficiency, and what was measured.
+type scalingRowJSON struct {
+	bench.ScalingRow
+	Mode     string `json:"mode"`
+	Workload string `json:"workload"`
+	Backend  string `json:"backend"`
+}
+
+// writeJSON prints the rows as a JSON array; the machine and the command
+// go to stderr.
+func (r *scalingReport) writeJSON(stdout, stderr io.Writer) error {
+	r.print(stderr)
+	rows := make([]scalingRowJSON, len(r.Rows))
+	for i, row := range r.Rows {
+		rows[i] = scalingRowJSON{row, r.Mode, r.Workload, r.Backend}
+	}
+	return writeJSON(stdout, rows)
 }
 
 func newBenchScalingCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -253,7 +273,7 @@ func runBenchScaling(cmd *cobra.Command, f *benchFlags, o *bench.ScalingOptions,
 		}
 	}
 	if f.json {
-		return writeJSON(stdout, rep)
+		return rep.writeJSON(stdout, stderr)
 	}
 	return nil
 }
