@@ -350,3 +350,14 @@ func TestDispatchedIDsArePendingAfterUncleanStop(t *testing.T) {
 		}
 	}
 }
+
+func TestDecisiveArgsIgnoreTuning(t *testing.T) {
+	a := []string{"--samples=100", "--concurrency=2", "--tasks=4", "--timeout=1s"}
+	b := []string{"--samples=100", "--tasks=4", "--max-attempts=3", "--workers=9"}
+	if !slices.Equal(decisive(a), decisive(b)) {
+		t.Fatalf("decisive(%v) = %v, decisive(%v) = %v", a, decisive(a), b, decisive(b))
+	}
+	if c := []string{"--samples=200", "--tasks=4"}; slices.Equal(decisive(a), decisive(c)) {
+		t.Fatal("a different sample count was taken as the same job")
+	}
+}

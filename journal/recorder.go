@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,12 +121,30 @@ func begin(db *bolt.DB, spec *Spec) (*Summary, error) {
 
 // sameSpec refuses to continue a job with a different command: its
 // journaled outputs would not be this run's.
+// tuning are the run flags that change how a job runs, not what it
+// computes: a job may be continued with other values of them.
+var tuning = map[string]bool{"concurrency": true, "timeout": true, "max-attempts": true,
+	"retry-task-errors": true, "no-progress": true, "no-deploy": true, "workers": true,
+	"skip-encoding": true, "collect": true}
+
+// decisive returns the --name=value args that are not tuning flags.
+func decisive(args []string) []string {
+	var out []string
+	for _, a := range args {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !tuning[name] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func sameSpec(old []byte, spec *Spec) error {
 	var o Spec
 	if err := json.Unmarshal(old, &o); err != nil {
 		return err
 	}
-	if o.Workload != spec.Workload || !slices.Equal(o.Args, spec.Args) {
+	if o.Workload != spec.Workload || !slices.Equal(decisive(o.Args), decisive(spec.Args)) {
 		return fmt.Errorf("was started as %s %v, not %s %v (use overcast jobs resume, or a new job id)",
 			o.Workload, o.Args, spec.Workload, spec.Args)
 	}
