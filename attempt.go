@@ -19,8 +19,17 @@ func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *Tas
 	req.Attempt = n
 	rec.Attempts = int32(n)
 	inv := &driver.Invocation{Task: j.task, Job: j.id, Index: i, Attempt: n}
-	if dl, ok := j.log.(DispatchLog); ok {
-		inv.Dispatched = func(id string) { dl.Dispatched(i, n, id) }
+	dl, _ := j.log.(DispatchLog)
+	inv.Dispatched = func(id string) {
+		// The platform has it: from now on it is running or queued there,
+		// not waiting in the driver, so the straggler clock starts here.
+		rec.Dispatched = time.Now().UnixNano()
+		if !backup {
+			j.invoked[i].Store(rec.Dispatched)
+		}
+		if dl != nil {
+			dl.Dispatched(i, n, id)
+		}
 	}
 	actx := ctx
 	if t := j.ex.opts.TaskTimeout; t > 0 {

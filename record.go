@@ -25,9 +25,10 @@ type TaskRecord struct {
 	Attempts                   int32
 	// Throttled counts attempts refused with ResourceExhausted.
 	Throttled int32
-	// Invoked is when the last attempt was handed to the backend, Returned
+	// Invoked is when the last attempt was handed to the backend, Dispatched
+	// when the platform accepted it (asynchronous platforms only), Returned
 	// when its answer arrived.
-	Invoked, Returned int64
+	Invoked, Dispatched, Returned int64
 	// Start and End are the worker's own timing of the successful attempt.
 	Start, End int64
 	// Wait and Init are the platform's queueing and cold-start times.

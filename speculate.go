@@ -50,7 +50,8 @@ func (s *speculation) init(o Speculation) {
 	}
 }
 
-// median estimates the median duration of finished tasks from a sample of
+// median estimates the median duration of finished tasks, from dispatch
+// to answer (time queued in the driver does not count), from a sample of
 // up to 1,024 of them spread over the job. A record is read only after its
 // state says done, which is stored after the record is written.
 func (j *job) median() time.Duration {
@@ -59,7 +60,7 @@ func (j *job) median() time.Duration {
 	for i := 0; i < j.n; i += step {
 		if j.state[i].Load() == stateDone {
 			if r := &j.records[i]; !r.Resumed {
-				d = append(d, time.Duration(r.Returned-r.Invoked))
+				d = append(d, time.Duration(r.Returned-max(r.Invoked, r.Dispatched)))
 			}
 		}
 	}
