@@ -31,10 +31,17 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// overcast runs the binary and returns stdout, stderr and the exit code.
+// runBin runs the binary and returns stdout, stderr and the exit code.
 func runBin(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	return execBin(t, nil, args...)
+}
+
+// execBin runs the binary with env added to this process's environment.
+func execBin(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -24,18 +24,7 @@ func init() {
 // stdout, stderr and the exit code.
 func binIn(t *testing.T, env []string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), append([]string{"OVERCAST_JOURNAL="}, env...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run overcast %v: %v", args, err)
-	}
-	return stdout.String(), stderr.String(), code
+	return execBin(t, append([]string{"OVERCAST_JOURNAL="}, env...), args...)
 }
 
 // homeEnv returns a fresh OVERCAST_HOME for one test, and its jobs store.
