@@ -33,7 +33,6 @@ type benchFlags struct {
 	taskMS       int
 	apiLatencyMS int
 	coldStartMS  int
-	collect      string
 	json         bool
 	plots        []string
 }
@@ -44,7 +43,6 @@ func (f *benchFlags) add(fs *pflag.FlagSet, backend, tasks string) {
 	fs.IntVar(&f.taskMS, "task-ms", 1000, "milliseconds each modelled (sleeping) task runs")
 	fs.IntVar(&f.apiLatencyMS, "api-latency-ms", 20, "sim: delay added to every API call")
 	fs.IntVar(&f.coldStartMS, "cold-start-ms", 0, "sim: delay added when a container starts")
-	fs.StringVar(&f.collect, "collect", "", "sim: the OpenWhisk backend's collection mode (list, poll, blocking; default its own)")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
 	fs.StringArrayVar(&f.plots, "plot", nil, "write a plot to this .png, .svg or .pdf file (repeatable)")
 	for _, bf := range backendFlagSets {
@@ -72,7 +70,11 @@ func (f *benchFlags) target(ctx context.Context, stderr io.Writer) (bench.Target
 		return nil, usagef("--task-ms, --api-latency-ms and --cold-start-ms must not be negative")
 	}
 	if f.backend == "sim" {
-		return &bench.SimTarget{APILatency: ms(f.apiLatencyMS), ColdStart: ms(f.coldStartMS), Collect: f.collect,
+		// The sim is driven through the openwhisk backend, with its --collect.
+		if err := owFlags.checkCollect(); err != nil {
+			return nil, err
+		}
+		return &bench.SimTarget{APILatency: ms(f.apiLatencyMS), ColdStart: ms(f.coldStartMS), Collect: owFlags.collect,
 			ActionTimeout: max(5*time.Minute, 2*ms(f.taskMS))}, nil
 	}
 	url, err := backendURL(f.backend)

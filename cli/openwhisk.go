@@ -60,29 +60,26 @@ type openwhiskFlags struct {
 
 var owFlags openwhiskFlags
 
-// add registers the flags, skipping any name the command already has
-// (bench has its own --collect).
+// add registers the flags.
 func (f *openwhiskFlags) add(fs *pflag.FlagSet) {
-	str := func(p *string, name, usage string) {
-		if fs.Lookup(name) == nil {
-			fs.StringVar(p, name, "", usage)
-		}
+	fs.StringVar(&f.apihost, "apihost", "", "openwhisk: API host (default APIHOST of ~/.wskprops or WSK_CONFIG_FILE, or WHISK_APIHOST)")
+	fs.StringVar(&f.auth, "auth", "", "openwhisk: credentials uuid:key (default AUTH of ~/.wskprops, or WHISK_AUTH); never printed")
+	fs.StringVar(&f.namespace, "namespace", "", "openwhisk: namespace (default the credentials' own)")
+	fs.StringVar(&f.action, "action", "", "openwhisk: action name (default overcast)")
+	fs.StringVar(&f.kind, "kind", "", "openwhisk: runtime kind: go:1.20 ... go:1.23 or blackbox (default "+openwhisk.DefaultKind+")")
+	fs.StringVar(&f.collect, "collect", "", "openwhisk (and bench's sim): how results come back: list, poll or blocking (default "+openwhisk.DefaultCollect+")")
+	fs.BoolVar(&f.insecure, "insecure", false, "openwhisk: skip TLS certificate verification (self-signed deployments)")
+	fs.IntVar(&f.memory, "memory", 0, "openwhisk: action memory in MB (default 256)")
+	fs.DurationVar(&f.timeout, "action-timeout", 0, "openwhisk: the action's time limit (default 60s)")
+}
+
+// checkCollect checks --collect.
+func (f *openwhiskFlags) checkCollect() error {
+	switch f.collect {
+	case "", openwhisk.CollectList, openwhisk.CollectPoll, openwhisk.CollectBlocking:
+		return nil
 	}
-	str(&f.apihost, "apihost", "openwhisk: API host (default APIHOST of ~/.wskprops or WSK_CONFIG_FILE, or WHISK_APIHOST)")
-	str(&f.auth, "auth", "openwhisk: credentials uuid:key (default AUTH of ~/.wskprops, or WHISK_AUTH); never printed")
-	str(&f.namespace, "namespace", "openwhisk: namespace (default the credentials' own)")
-	str(&f.action, "action", "openwhisk: action name (default overcast)")
-	str(&f.kind, "kind", "openwhisk: runtime kind: go:1.20 ... go:1.23 or blackbox (default "+openwhisk.DefaultKind+")")
-	str(&f.collect, "collect", "openwhisk: how results come back: list, poll or blocking (default "+openwhisk.DefaultCollect+")")
-	if fs.Lookup("insecure") == nil {
-		fs.BoolVar(&f.insecure, "insecure", false, "openwhisk: skip TLS certificate verification (self-signed deployments)")
-	}
-	if fs.Lookup("memory") == nil {
-		fs.IntVar(&f.memory, "memory", 0, "openwhisk: action memory in MB (default 256)")
-	}
-	if fs.Lookup("action-timeout") == nil {
-		fs.DurationVar(&f.timeout, "action-timeout", 0, "openwhisk: the action's time limit (default 60s)")
-	}
+	return usagef("--collect must be list, poll or blocking, got %q", f.collect)
 }
 
 // url turns the flags into the backend URL. The credentials never go into
@@ -94,10 +91,8 @@ func (f *openwhiskFlags) url() (string, error) {
 	if f.timeout < 0 {
 		return "", usagef("--action-timeout must be positive, got %v", f.timeout)
 	}
-	switch f.collect {
-	case "", openwhisk.CollectList, openwhisk.CollectPoll, openwhisk.CollectBlocking:
-	default:
-		return "", usagef("--collect must be list, poll or blocking, got %q", f.collect)
+	if err := f.checkCollect(); err != nil {
+		return "", err
 	}
 	if f.auth != "" {
 		openwhisk.SetAuth(f.auth)
