@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/overcast-sc/overcast/internal/testpeer"
 )
 
 func TestLambdaURL(t *testing.T) {
@@ -84,7 +86,7 @@ func startRIE(t *testing.T, bootstrap string) string {
 		out, _ := exec.Command("go", "env", "GOPATH").Output()
 		rie = filepath.Join(strings.TrimSpace(string(out)), "bin", "aws-lambda-rie")
 		if _, err := os.Stat(rie); err != nil {
-			t.Skip("aws-lambda-rie not installed; run .ci/install-rie")
+			testpeer.Skip(t, "aws-lambda-rie not installed; run .ci/install-rie")
 		}
 	}
 	addr, api := freeLoopback(t), freeLoopback(t)

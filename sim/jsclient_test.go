@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/overcast-sc/overcast/internal/testpeer"
 )
 
 // TestOfficialJSClient drives the sim with Apache OpenWhisk's own
@@ -18,11 +20,11 @@ func TestOfficialJSClient(t *testing.T) {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed")
+		testpeer.Skip(t, "node is not installed")
 	}
 	dir, _ := filepath.Abs("testdata/jsclient")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "openwhisk")); err != nil {
-		t.Skip("the OpenWhisk JavaScript client is not installed: npm install --prefix sim/testdata/jsclient")
+		testpeer.Skip(t, "the OpenWhisk JavaScript client is not installed: npm install --prefix sim/testdata/jsclient")
 	}
 	code, err := buildZip(t, "../cmd/overcast")
 	if err != nil {

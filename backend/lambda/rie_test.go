@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/overcast-sc/overcast/internal/testpeer"
 )
 
 // The emulator pool: the overcast binary built as bootstrap and served by
@@ -49,7 +51,7 @@ func emulators(tb testing.TB) []string {
 	tb.Helper()
 	pool.once.Do(startPool)
 	if pool.skip != "" {
-		tb.Skip(pool.skip)
+		testpeer.Skip(tb, "%s", pool.skip)
 	}
 	if pool.err != "" {
 		tb.Fatal(pool.err)
