@@ -19,17 +19,20 @@ type actionLimits struct {
 
 var defaultLimits = actionLimits{Timeout: 60000, Memory: 256, Logs: 10, Concurrency: 1}
 
-// Bounds OpenWhisk applies to action limits by default.
-var limitBounds = []struct {
+// limitBound is the range OpenWhisk allows one action limit by default.
+type limitBound struct {
 	name, unit string
 	get        func(*actionLimits) int
 	min, max   int
-}{
-	{"Timeout", "milliseconds", func(l *actionLimits) int { return l.Timeout }, 100, 300000},
-	{"Memory", "MB", func(l *actionLimits) int { return l.Memory }, 128, 512},
-	{"Logs", "MB", func(l *actionLimits) int { return l.Logs }, 0, 10},
-	{"Concurrency", "activations", func(l *actionLimits) int { return l.Concurrency }, 1, 500},
 }
+
+var (
+	timeoutBound     = limitBound{"Timeout", "milliseconds", func(l *actionLimits) int { return l.Timeout }, 100, 300000}
+	memoryBound      = limitBound{"Memory", "MB", func(l *actionLimits) int { return l.Memory }, 128, 512}
+	logsBound        = limitBound{"Logs", "MB", func(l *actionLimits) int { return l.Logs }, 0, 10}
+	concurrencyBound = limitBound{"Concurrency", "activations", func(l *actionLimits) int { return l.Concurrency }, 1, 500}
+	limitBounds      = []limitBound{timeoutBound, memoryBound, logsBound, concurrencyBound}
+)
 
 func (l *actionLimits) check() error {
 	for _, b := range limitBounds {
@@ -52,6 +55,7 @@ type action struct {
 	version     string
 	publish     bool
 	kind        string
+	runtime     *Kind // the kind's entry in the server's runtimes
 	main        string
 	image       string
 	code        string
@@ -208,4 +212,27 @@ func (a *action) doc(ns string, withCode bool) *actionDoc {
 		d.Exec.Code = a.code
 	}
 	return d
+}
+
+// withAnnotation returns annotations (a checked JSON array of key-value
+// pairs) with key set to value, last, as a controller sets "exec".
+func withAnnotation(annotations json.RawMessage, key string, value any) json.RawMessage {
+	var kv []struct {
+		Key   string          `json:"key"`
+		Value json.RawMessage `json:"value"`
+	}
+	json.Unmarshal(annotations, &kv)
+	v, _ := json.Marshal(value)
+	out := kv[:0]
+	for _, e := range kv {
+		if e.Key != key {
+			out = append(out, e)
+		}
+	}
+	out = append(out, struct {
+		Key   string          `json:"key"`
+		Value json.RawMessage `json:"value"`
+	}{key, v})
+	b, _ := json.Marshal(out)
+	return b
 }

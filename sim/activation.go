@@ -84,6 +84,9 @@ func (r *record) doc() *activationDoc {
 	d.StatusCode = nil
 	d.Subject = r.ns
 	logs := r.logs
+	if r.status == statusDeveloperError {
+		logs = append(logs[:len(logs):len(logs)], logLine(r.end, "stderr", msgLogWarningDeveloperError))
+	}
 	if logs == nil {
 		logs = []string{}
 	}

@@ -75,7 +75,7 @@ func FuzzPutAction(f *testing.F) {
 	evil := zipCode(f, zipEntry{name: "exec", data: "x"}, zipEntry{name: "a/../../evil", data: "x"})
 	link := zipCode(f, zipEntry{name: "exec", data: "/etc/passwd", mode: 0o777 | fs.ModeSymlink})
 	body := func(code string, extra string) []byte {
-		return []byte(`{"exec":{"kind":"go:1.20","code":"` + code + `"}` + extra + `}`)
+		return []byte(`{"exec":{"kind":"go:1.24","code":"` + code + `"}` + extra + `}`)
 	}
 	f.Add("echo", "overwrite=true", body(good, `,"limits":{"timeout":100,"memory":128},"annotations":[{"key":"a","value":1}],"parameters":[{"key":"p","value":"v"}]`), false)
 	f.Add("pkg/echo", "", body(good, `,"publish":true`), true)
@@ -144,7 +144,7 @@ func FuzzInvoke(f *testing.F) {
 	const limit = 4096
 	s := fuzzServer(f, &Options{PayloadLimit: limit})
 	putAction(f, s, "plain", dummyZip(f), map[string]int{"timeout": 100})
-	bound := map[string]any{"exec": map[string]any{"kind": "go:1.20", "code": dummyZip(f)}, "limits": map[string]int{"timeout": 100},
+	bound := map[string]any{"exec": map[string]any{"kind": "go:1.24", "code": dummyZip(f)}, "limits": map[string]int{"timeout": 100},
 		"parameters": []map[string]any{{"key": "task", "value": "selftest/echo"}, {"key": "input", "value": map[string]int{"n": 1}}}}
 	mustCall(f, s, http.StatusOK, "PUT", "/namespaces/_/actions/bound?overwrite=true", bound)
 	echo := string(echoRequest(f, `{"n":3}`))

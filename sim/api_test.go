@@ -65,7 +65,7 @@ func TestActionLifecycle(t *testing.T) {
 	s := newServer(t, nil)
 	code := dummyZip(t)
 	body := map[string]any{
-		"exec":        map[string]any{"kind": "go:1.20", "code": code, "main": "main"},
+		"exec":        map[string]any{"kind": "go:1.24", "code": code, "main": "main"},
 		"annotations": []map[string]any{{"key": "overcast-code-sha256", "value": "abc"}, {"key": "n", "value": 3}},
 		"parameters":  []map[string]any{{"key": "p", "value": "bound"}},
 		"limits":      map[string]int{"timeout": 5000, "memory": 512, "concurrency": 4},
@@ -83,10 +83,10 @@ func TestActionLifecycle(t *testing.T) {
 
 	b = mustCall(t, s, 200, "GET", "/namespaces/guest/actions/hello", nil)
 	doc = decode[actionDoc](t, b)
-	if doc.Exec.Code != code || doc.Exec.Kind != "go:1.20" || doc.Exec.Main != "main" {
+	if doc.Exec.Code != code || doc.Exec.Kind != "go:1.24" || doc.Exec.Main != "main" {
 		t.Errorf("get: exec %+v", doc.Exec)
 	}
-	if want := `[{"key":"overcast-code-sha256","value":"abc"},{"key":"n","value":3}]`; string(doc.Annotations) != want {
+	if want := `[{"key":"overcast-code-sha256","value":"abc"},{"key":"n","value":3},{"key":"exec","value":"go:1.24"}]`; string(doc.Annotations) != want {
 		t.Errorf("annotations %s, want %s", doc.Annotations, want)
 	}
 	if doc.Limits != (actionLimits{Timeout: 5000, Memory: 512, Logs: 10, Concurrency: 4}) {
@@ -106,15 +106,6 @@ func TestActionLifecycle(t *testing.T) {
 	mustCall(t, s, 404, "POST", "/namespaces/_/actions/hello", map[string]any{})
 }
 
-func TestActionPackageName(t *testing.T) {
-	s := newServer(t, nil)
-	putAction(t, s, "pkg/act", dummyZip(t), nil)
-	doc := decode[actionDoc](t, mustCall(t, s, 200, "GET", "/namespaces/_/actions/pkg/act", nil))
-	if doc.Namespace != "guest/pkg" || doc.Name != "act" {
-		t.Errorf("package action as %s %s", doc.Namespace, doc.Name)
-	}
-}
-
 func TestActionRejects(t *testing.T) {
 	s := newServer(t, nil)
 	good := dummyZip(t)
@@ -126,10 +117,10 @@ func TestActionRejects(t *testing.T) {
 		{"no exec", map[string]any{"annotations": []any{}}, 400},
 		{"not json", []byte("{"), 400},
 		{"not a zip", map[string]any{"exec": map[string]any{"kind": "nodejs:20", "code": "function main(){}"}}, 400},
-		{"timeout too long", map[string]any{"exec": map[string]any{"kind": "go:1.20", "code": good}, "limits": map[string]int{"timeout": 400000}}, 400},
-		{"memory too small", map[string]any{"exec": map[string]any{"kind": "go:1.20", "code": good}, "limits": map[string]int{"memory": 64}}, 400},
-		{"bad annotations", map[string]any{"exec": map[string]any{"kind": "go:1.20", "code": good}, "annotations": "x"}, 400},
-		{"too large", []byte(`{"exec":{"kind":"go:1.20","code":"` + strings.Repeat("A", maxActionBody) + `"}}`), 413},
+		{"timeout too long", map[string]any{"exec": map[string]any{"kind": "go:1.24", "code": good}, "limits": map[string]int{"timeout": 400000}}, 400},
+		{"memory too small", map[string]any{"exec": map[string]any{"kind": "go:1.24", "code": good}, "limits": map[string]int{"memory": 64}}, 400},
+		{"bad annotations", map[string]any{"exec": map[string]any{"kind": "go:1.24", "code": good}, "annotations": "x"}, 400},
+		{"too large", []byte(`{"exec":{"kind":"go:1.24","code":"` + strings.Repeat("A", maxActionBody) + `"}}`), 413},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 )
@@ -156,11 +155,11 @@ func readResult(r *bufio.Reader, limit int) ([]byte, int, error) {
 	}
 }
 
-// collectLogs returns the lines written since the last call, in
-// OpenWhisk's "TIME stream: text" form, at most limit bytes in all.
+// collectLogs returns the lines written since the last call, as a
+// controller keeps them (see logCollector), up to limit bytes in all.
 func (c *container) collectLogs(limit int) []string {
-	var lines []string
-	total := 0
+	lc := logCollector{limit: limit}
+	now := time.Now()
 	for i, stream := range []string{"stdout", "stderr"} {
 		f := c.logs[i]
 		st, err := f.Stat()
@@ -170,19 +169,12 @@ func (c *container) collectLogs(limit int) []string {
 		buf := make([]byte, min(st.Size()-c.offsets[i], int64(limit)+1))
 		n, _ := f.ReadAt(buf, c.offsets[i])
 		c.offsets[i] = st.Size()
-		now := time.Now().UTC().Format(time.RFC3339Nano)
-		for _, l := range strings.Split(strings.TrimSuffix(string(buf[:n]), "\n"), "\n") {
-			if total += len(l); total > limit {
-				lines = append(lines, fmt.Sprintf("Logs were truncated because the total bytes size exceeds the limit of %d bytes.", limit))
-				break
-			}
-			lines = append(lines, now+" "+stream+": "+l)
-		}
+		lc.add(now, stream, string(buf[:n]))
 		if c.offsets[i] > 4<<20 && f.Truncate(0) == nil {
 			c.offsets[i] = 0
 		}
 	}
-	return lines
+	return lc.lines
 }
 
 // kill ends the process and releases its files.

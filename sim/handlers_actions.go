@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // maxActionBody bounds a PUT action body: a base64 zip of about 48 MB.
@@ -59,6 +60,10 @@ func (s *Server) putAction(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "The name of the entity contains illegal characters.")
 		return
 	}
+	if strings.Contains(name, "/") { // the sim holds no packages
+		writeError(w, http.StatusNotFound, msgNotFound)
+		return
+	}
 	body, ok := readBody(w, r, maxActionBody)
 	if !ok {
 		return
@@ -76,10 +81,21 @@ func (s *Server) putAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := put.merge(name, old)
-	if err == nil {
-		a.exec, err = s.newExecutor(a)
-	}
 	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if put.Exec != nil || a.runtime == nil {
+		var status int
+		var msg string
+		if a.runtime, status, msg = s.rt.resolve(a.kind); a.runtime == nil {
+			writeError(w, status, msg)
+			return
+		}
+		a.kind = a.runtime.Kind
+	}
+	a.annotations = withAnnotation(a.annotations, "exec", a.kind)
+	if a.exec, err = s.newExecutor(a); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -96,6 +112,9 @@ func (s *Server) newExecutor(a *action) (executor, error) {
 	zr, err := decodeZip(a.code)
 	if err != nil {
 		return nil, err
+	}
+	if logs := checkExecEnv(zr, a.runtime); logs != nil {
+		return &initFailure{s: s, a: a, logs: logs}, nil
 	}
 	if s.opts.Mode == ModeInproc {
 		return newInproc(s, a), nil
@@ -146,11 +165,25 @@ func (s *Server) listActions(w http.ResponseWriter, r *http.Request) {
 	if !s.namespace(w, r) {
 		return
 	}
-	docs := []*actionDoc{}
+	p, err := parseList(r, "actions")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var all []*action
 	s.actions.Range(func(_, v any) bool {
-		docs = append(docs, v.(*action).doc(s.opts.Namespace, false))
+		all = append(all, v.(*action))
 		return true
 	})
-	sort.Slice(docs, func(i, j int) bool { return docs[i].Updated > docs[j].Updated })
+	if p.count {
+		writeJSON(w, http.StatusOK, map[string]int{"actions": len(all)})
+		return
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].updated > all[j].updated })
+	lo, hi := p.page(len(all))
+	docs := make([]*actionDoc, 0, hi-lo)
+	for _, a := range all[lo:hi] {
+		docs = append(docs, a.doc(s.opts.Namespace, false))
+	}
 	writeJSON(w, http.StatusOK, docs)
 }

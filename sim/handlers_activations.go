@@ -7,12 +7,6 @@ import (
 	"strconv"
 )
 
-// Listing bounds, as OpenWhisk's.
-const (
-	defaultListLimit = 30
-	maxListLimit     = 200
-)
-
 func (s *Server) getActivation(w http.ResponseWriter, r *http.Request) {
 	if !s.namespace(w, r) {
 		return
@@ -89,27 +83,7 @@ func parseQuery(r *http.Request) (query, error) {
 			*p.dst = n
 		}
 	}
-	var err error
-	if q.skip, err = intParam(v.Get("skip"), 0, 1<<31-1, "skip"); err != nil {
-		return q, err
-	}
-	if q.limit, err = intParam(v.Get("limit"), defaultListLimit, maxListLimit, "limit"); err != nil {
-		return q, err
-	}
-	if q.limit == 0 {
-		q.limit = defaultListLimit
-	}
-	return q, nil
-}
-
-func intParam(s string, def, max int, name string) (int, error) {
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > max {
-		//lint:ignore ST1005 OpenWhisk's own message, verbatim
-		return 0, fmt.Errorf("The value '%s' of parameter '%s' is not in the range of 0 to %d.", s, name, max)
-	}
-	return n, nil
+	p, err := parseList(r, "activations")
+	q.skip, q.limit = p.skip, p.limit
+	return q, err
 }

@@ -108,14 +108,14 @@ func zipCode(t testing.TB, entries ...zipEntry) string {
 
 // dummyZip is a zip good enough for inproc mode.
 func dummyZip(t testing.TB) string {
-	return zipCode(t, zipEntry{name: "exec", data: "#!/bin/false\n"}, zipEntry{name: "exec.env", data: "openwhisk/action-golang-v1.20", mode: 0o644})
+	return zipCode(t, zipEntry{name: "exec", data: "#!/bin/false\n"}, zipEntry{name: "exec.env", data: "openwhisk/action-golang-v1.24", mode: 0o644})
 }
 
 // putAction creates or replaces an action with code and limits.
 func putAction(t testing.TB, s *Server, name, code string, limits map[string]int) {
 	t.Helper()
 	body := map[string]any{
-		"exec":        map[string]any{"kind": "go:1.20", "code": code},
+		"exec":        map[string]any{"kind": "go:1.24", "code": code},
 		"annotations": []map[string]any{{"key": "overcast-code-sha256", "value": "abc"}},
 	}
 	if limits != nil {
@@ -225,7 +225,7 @@ func buildZip(t testing.TB, pkg string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return zipCode(t, zipEntry{name: "exec", data: string(b)}), nil
+	return zipCode(t, zipEntry{name: "exec", data: string(b)}, zipEntry{name: "exec.env", data: "openwhisk/action-golang-v1.24", mode: 0o644}), nil
 }
 
 type buildError struct {

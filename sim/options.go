@@ -35,6 +35,9 @@ type Options struct {
 	// MaxActivations bounds the activation records kept in memory (the
 	// oldest go first), default 1,000,000.
 	MaxActivations int
+	// Kinds are the runtime kinds actions may use, as GET / lists them;
+	// nil means DefaultKinds(). An action of another kind is refused.
+	Kinds []Kind
 	// Faults are the injected failures.
 	Faults Faults
 	// Seed seeds the fault generator; zero means a random seed.
@@ -108,6 +111,11 @@ func (o *Options) withDefaults() (Options, error) {
 	if c.Faults.StragglerSlowdown == 0 {
 		c.Faults.StragglerSlowdown = defaultSlowdown
 	}
+	if c.Kinds == nil {
+		c.Kinds = DefaultKinds()
+	} else {
+		c.Kinds = append([]Kind(nil), c.Kinds...)
+	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
 	}
@@ -127,6 +135,9 @@ func (o *Options) check() error {
 	}
 	if err := validAuth(o.Auth); o.Auth != "" && err != nil {
 		return err
+	}
+	if err := checkKinds(o.Kinds); err != nil {
+		return fmt.Errorf("sim: %w", err)
 	}
 	f := o.Faults
 	for _, r := range []struct {

@@ -125,7 +125,7 @@ func TestProcessBadExec(t *testing.T) {
 		t.Skip("starts processes")
 	}
 	s := newServer(t, &Options{Mode: ModeProcess})
-	putAction(t, s, "bad", zipCode(t, zipEntry{name: "exec", data: "not a program"}), nil)
+	putAction(t, s, "bad", zipCode(t, zipEntry{name: "exec", data: "not a program"}, zipEntry{name: "exec.env", data: "openwhisk/action-golang-v1.24", mode: 0o644}), nil)
 	code, b, _ := call(t, s, "POST", "/namespaces/_/actions/bad?blocking=true", []byte(`{}`))
 	a := decode[activation](t, b)
 	if code != 502 || a.Response.Status != "action developer error" || !strings.Contains(string(a.Response.Result), msgAbnormalInit) {

@@ -25,6 +25,7 @@ type Server struct {
 	actions  sync.Map // name -> *action
 	actionMu sync.Mutex
 	store    *store
+	rt       runtimes
 	throttle *throttle
 	faults   *faultGen
 	stats    counters
@@ -41,7 +42,8 @@ func New(opts *Options) (*Server, error) {
 		o.Auth = newAuth()
 	}
 	s := &Server{opts: o, authz: newAuthorizer(o.Auth), store: newStore(o.MaxActivations),
-		throttle: newThrottle(o.Concurrency, o.PerMinute), faults: newFaultGen(o.Faults, o.Seed)}
+		throttle: newThrottle(o.Concurrency, o.PerMinute), faults: newFaultGen(o.Faults, o.Seed),
+		rt: runtimes{kinds: o.Kinds}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if o.Mode == ModeProcess {
 		if s.tmp, err = os.MkdirTemp("", "overcast-sim-"); err != nil {
@@ -119,7 +121,9 @@ func (s *Server) waitIdle(d time.Duration) {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	const ns = "/api/v1/namespaces/{ns}"
-	mux.HandleFunc("GET /api/v1", s.info)
+	mux.HandleFunc("GET /{$}", s.hostInfo)
+	mux.HandleFunc("GET /api/v1", s.apiInfo)
+	mux.HandleFunc("GET /api/v1/{$}", s.apiInfo)
 	mux.HandleFunc("GET /api/v1/namespaces", s.namespaces)
 	mux.HandleFunc("GET "+ns+"/limits", s.limits)
 	mux.HandleFunc("GET "+ns+"/actions", s.listActions)
@@ -130,12 +134,17 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+ns+"/activations", s.listActivations)
 	mux.HandleFunc("GET "+ns+"/activations/{id}", s.getActivation)
 	mux.HandleFunc("GET "+ns+"/activations/{id}/{part}", s.getActivationPart)
+	for _, c := range unimplemented {
+		mux.HandleFunc("GET "+ns+"/"+c, s.listNone(c))
+		mux.HandleFunc("PUT "+ns+"/"+c+"/{name...}", s.refuse(c))
+		mux.HandleFunc(ns+"/"+c+"/{name...}", s.noneSuch)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, http.StatusNotFound, msgNotFound) })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if d := s.opts.APILatency; d > 0 {
 			ctxtime.Sleep(r.Context(), d)
 		}
-		if r.URL.Path != "/api/v1" && !s.authz.check(w, r) {
+		if !public(r.URL.Path) && !s.authz.check(w, r) {
 			return
 		}
 		mux.ServeHTTP(w, r)
@@ -150,14 +159,6 @@ func (s *Server) namespace(w http.ResponseWriter, r *http.Request) bool {
 	}
 	writeError(w, http.StatusForbidden, msgForbidden(ns))
 	return false
-}
-
-func (s *Server) info(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{
-		"description": "OpenWhisk-compatible local platform (overcast sim)",
-		"api_paths":   []string{"/api/v1"},
-		"runtimes":    map[string]any{"go": []map[string]any{{"kind": "go:1.20", "default": true}}},
-	})
 }
 
 func (s *Server) namespaces(w http.ResponseWriter, r *http.Request) {

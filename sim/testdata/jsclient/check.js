@@ -12,9 +12,9 @@ const check = (ok, what) => { if (!ok) throw new Error('check failed: ' + what);
 
 (async () => {
   const code = fs.readFileSync(process.env.ZIP, 'utf8');
-  await ow.actions.update({name, action: {exec: {kind: 'go:1.20', code, binary: true}, limits: {timeout: 30000}}});
+  await ow.actions.update({name, action: {exec: {kind: 'go:1.24', code, binary: true}, limits: {timeout: 30000}}});
   const a = await ow.actions.get({name});
-  check(a.name === name && a.exec.kind === 'go:1.20', 'action create and get');
+  check(a.name === name && a.exec.kind === 'go:1.24', 'action create and get');
 
   const params = {task: 'selftest/echo', index: 3, input: {n: 41}};
   const r = await ow.actions.invoke({name, params, blocking: true, result: true});
