@@ -154,7 +154,7 @@ func SimConfig(s *sim.Server) openwhisk.Config {
 func putSimAction(s *sim.Server, timeout time.Duration) error {
 	zip, err := deploy.Zip([]deploy.File{
 		{Name: "exec", Data: []byte("#!/bin/false\n"), Mode: 0o755},
-		{Name: "exec.env", Data: []byte("openwhisk/action-golang-v1.20"), Mode: 0o644},
+		{Name: "exec.env", Data: []byte(sim.DefaultExecEnv), Mode: 0o644},
 	})
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func putSimAction(s *sim.Server, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err = c.PutAction(ctx, SimAction, &openwhisk.Action{
-		Exec:   openwhisk.Exec{Kind: openwhisk.DefaultKind, Code: base64.StdEncoding.EncodeToString(zip), Binary: true},
+		Exec:   openwhisk.Exec{Kind: sim.DefaultKind, Code: base64.StdEncoding.EncodeToString(zip), Binary: true},
 		Limits: &openwhisk.ActionLimits{Timeout: int(timeout.Milliseconds()), Memory: 256, Concurrency: 1},
 	})
 	if err != nil {

@@ -66,7 +66,7 @@ func (f *openwhiskFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.auth, "auth", "", "openwhisk: credentials uuid:key (default AUTH of ~/.wskprops, or WHISK_AUTH); never printed")
 	fs.StringVar(&f.namespace, "namespace", "", "openwhisk: namespace (default the credentials' own)")
 	fs.StringVar(&f.action, "action", "", "openwhisk: action name (default overcast)")
-	fs.StringVar(&f.kind, "kind", "", "openwhisk: runtime kind: go:1.20 ... go:1.23 or blackbox (default "+openwhisk.DefaultKind+")")
+	fs.StringVar(&f.kind, "kind", "", "openwhisk: runtime kind: go:1.20 ... go:1.24 or blackbox (default "+openwhisk.DefaultKind+")")
 	fs.StringVar(&f.collect, "collect", "", "openwhisk (and bench's sim): how results come back: list, poll or blocking (default "+openwhisk.DefaultCollect+")")
 	fs.BoolVar(&f.insecure, "insecure", false, "openwhisk: skip TLS certificate verification (self-signed deployments)")
 	fs.IntVar(&f.memory, "memory", 0, "openwhisk: action memory in MB (default 256)")

@@ -40,6 +40,9 @@ func (k *Kind) ExecEnv() string {
 // told otherwise: the newest image apache/openwhisk-runtime-go builds.
 const DefaultKind = "go:1.24"
 
+// DefaultExecEnv is the exec.env an action of DefaultKind needs.
+const DefaultExecEnv = "openwhisk/action-golang-v1.24"
+
 const blackboxKind = "blackbox"
 
 // DefaultKinds returns the kinds a sim offers unless told otherwise: the

@@ -15,8 +15,8 @@ import (
 )
 
 // DefaultKind is the runtime kind actions get unless told otherwise: the
-// default Go kind of a stock OpenWhisk deployment.
-const DefaultKind = "go:1.20"
+// newest image apache/openwhisk-runtime-go builds.
+const DefaultKind = "go:1.24"
 
 // BlackboxImage is the image of the blackbox kind unless told otherwise.
 const BlackboxImage = "openwhisk/dockerskeleton"
@@ -32,6 +32,7 @@ var goKinds = map[string]string{
 	"go:1.21": "openwhisk/action-golang-v1.21",
 	"go:1.22": "openwhisk/action-golang-v1.22",
 	"go:1.23": "openwhisk/action-golang-v1.23",
+	"go:1.24": "openwhisk/action-golang-v1.24",
 }
 
 // kind is what an action's runtime needs of the archive and the exec.

@@ -278,8 +278,9 @@ func TestKindSpec(t *testing.T) {
 	}{
 		{kind: "go:1.20", wantEnv: "openwhisk/action-golang-v1.20"},
 		{kind: "go:1.23", wantEnv: "openwhisk/action-golang-v1.23"},
-		{kind: "go:1.24", execEnv: "openwhisk/action-golang-v1.24", wantEnv: "openwhisk/action-golang-v1.24"},
-		{kind: "go:1.24", wantErr: true},
+		{kind: "go:1.25", execEnv: "openwhisk/action-golang-v1.25", wantEnv: "openwhisk/action-golang-v1.25"},
+		{kind: "go:1.24", wantEnv: "openwhisk/action-golang-v1.24"},
+		{kind: "go:1.25", wantErr: true},
 		{kind: "blackbox", wantImage: BlackboxImage},
 		{kind: "blackbox", image: "me/img", wantImage: "me/img"},
 		{kind: "nodejs:20", wantErr: true},

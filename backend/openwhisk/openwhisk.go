@@ -12,8 +12,8 @@
 // in a URL and never appears in an error.
 //
 // Settings: apihost, namespace, insecure (skip TLS verification), action
-// (default "overcast"), kind (go:1.20 ... go:1.23 or blackbox; default
-// go:1.20), execenv (the exec.env content, overriding the kind's), image
+// (default "overcast"), kind (go:1.20 ... go:1.24 or blackbox; default
+// go:1.24), execenv (the exec.env content, overriding the kind's), image
 // (blackbox image), memory (MB, default 256), timeout (the action's time
 // limit, default 60s), collect (list, poll or blocking), deploy (deploy the
 // worker at open), arch (amd64 or arm64).

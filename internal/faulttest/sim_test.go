@@ -106,7 +106,7 @@ func (p *platform) config() openwhisk.Config {
 // deployStandIn creates the action with an archive the inproc mode accepts.
 func deployStandIn(ctx context.Context, cfg openwhisk.Config, name string) error {
 	zip, err := deploy.Zip([]deploy.File{{Name: "exec", Data: []byte("#!/bin/false\n"), Mode: 0o755},
-		{Name: "exec.env", Data: []byte("openwhisk/action-golang-v1.20"), Mode: 0o644}})
+		{Name: "exec.env", Data: []byte(sim.DefaultExecEnv), Mode: 0o644}})
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func deployStandIn(ctx context.Context, cfg openwhisk.Config, name string) error
 	}
 	defer c.Close()
 	return c.PutAction(ctx, name, &openwhisk.Action{
-		Exec:   openwhisk.Exec{Kind: openwhisk.DefaultKind, Code: base64.StdEncoding.EncodeToString(zip), Binary: true},
+		Exec:   openwhisk.Exec{Kind: sim.DefaultKind, Code: base64.StdEncoding.EncodeToString(zip), Binary: true},
 		Limits: &openwhisk.ActionLimits{Timeout: int(actionTimeout.Milliseconds()), Memory: 256, Concurrency: 1},
 	})
 }
