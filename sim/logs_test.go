@@ -69,7 +69,7 @@ func TestProcessLogs(t *testing.T) {
 		{"loop", `{"log":"` + sentinel + `"}`, []string{"stderr: err: " + sentinel}},
 		{"loop", `{"log":"bye","exit":3}`, []string{"stdout: bye", "stderr: err: bye", "stderr: " + msgLogWarningDeveloperError}},
 		{"quiet", `{"log":"x"}`, []string{"stderr: " + msgTruncateLogs(0)}},
-		{"small", `{"log":"` + big + `"}`, []string{"stderr: " + msgTruncateLogs(1 << 20)}},
+		{"small", `{"log":"` + big + `"}`, []string{"stderr: " + msgTruncateLogs(1<<20)}},
 		{"small", `{"log":"z"}`, []string{"stdout: z", "stderr: err: z"}},
 	}
 	for _, tt := range tests {
