@@ -20,6 +20,8 @@ type simFlags struct {
 	opts        sim.Options
 	resultLimit int
 	payload     int
+	kinds       string
+	defaultKind string
 }
 
 func newSimCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -56,6 +58,8 @@ faults from a seeded generator.`,
 	fs.Float64Var(&o.Faults.StragglerSlowdown, "straggler-slowdown", 10, "how many times slower a straggler runs")
 	fs.Float64Var(&o.Faults.LostRate, "lost-rate", 0, "share of activations whose record is never stored")
 	fs.Int64Var(&o.Seed, "seed", 0, "seed of the fault generator (0 = random)")
+	fs.StringVar(&f.kinds, "kinds", "go:1.22,go:1.23,go:1.24,blackbox", "runtime kinds actions may use, as KIND or KIND=IMAGE, comma-separated (GET / lists them)")
+	fs.StringVar(&f.defaultKind, "default-kind", "", "the default go kind (default the newest go:1.NN of --kinds; none for no default)")
 	return cmd
 }
 
@@ -86,6 +90,11 @@ func (f *simFlags) check() error {
 		return usagef("--result-limit and --payload-limit must be positive")
 	}
 	o.ResultLimit, o.PayloadLimit = f.resultLimit, f.payload
+	kinds, err := sim.ParseKinds(f.kinds, f.defaultKind)
+	if err != nil {
+		return usagef("--kinds: %v", err)
+	}
+	o.Kinds = kinds
 	return nil
 }
 

@@ -16,6 +16,7 @@ func TestSimBadFlags(t *testing.T) {
 		{"--crash-rate", "1.5"}, {"--lost-rate", "-0.1"}, {"--5xx-rate", "2"}, {"--straggler-rate", "NaN"},
 		{"--cold-start", "-1s"}, {"--api-latency", "-5ms"}, {"--mode", "docker"}, {"--concurrency-limit", "0"},
 		{"--straggler-slowdown", "0.5"}, {"--per-minute", "-1"}, {"--result-limit", "0"}, {"extra"},
+		{"--kinds", "nodejs:20"}, {"--kinds", ""}, {"--kinds", "go:1.22", "--default-kind", "go:1.23"},
 	} {
 		var stderr strings.Builder
 		code := Run(context.Background(), append([]string{"sim", "--addr", "127.0.0.1:0"}, args...), io.Discard, &stderr)
@@ -31,7 +32,8 @@ func TestSimServesUntilCanceled(t *testing.T) {
 	out, w := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- Run(ctx, []string{"sim", "--addr", "127.0.0.1:0", "--concurrency-limit", "20", "--per-minute", "100"}, w, io.Discard)
+		done <- Run(ctx, []string{"sim", "--addr", "127.0.0.1:0", "--concurrency-limit", "20", "--per-minute", "100",
+			"--kinds", "go:1.23,go:1.22=me/action-golang-v1.22:x"}, w, io.Discard)
 		w.Close()
 	}()
 	props := map[string]string{}
@@ -54,6 +56,17 @@ func TestSimServesUntilCanceled(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"concurrentInvocations":20`) || !strings.Contains(string(b), `"invocationsPerMinute":100`) {
 		t.Errorf("limits: %d %s", resp.StatusCode, b)
+	}
+	resp, err = http.Get(props["APIHOST"] + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := `"runtimes":{"go":[{"kind":"go:1.23","image":"openwhisk/action-golang-v1.23:nightly","deprecated":false,"default":true,"attached":true,"requireMain":false},` +
+		`{"kind":"go:1.22","image":"me/action-golang-v1.22:x","deprecated":false,"default":false,"attached":true,"requireMain":false}]}`
+	if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+		t.Errorf("GET /: %d %s", resp.StatusCode, b)
 	}
 	cancel()
 	select {
