@@ -106,7 +106,7 @@ func FuzzActivation(f *testing.F) {
 		if err != nil && strings.Contains(err.Error(), fuzzKey) {
 			t.Fatalf("error %q shows the key", err)
 		}
-		d := &Driver{opts: Options{Timeout: time.Minute}, memoryMB: 256}
+		d := &Driver{c: c, opts: Options{Timeout: time.Minute}, memoryMB: 256}
 		for _, rec := range recs {
 			checkRecord(t, d, rec)
 		}
@@ -127,7 +127,7 @@ func checkRecord(t *testing.T, d *Driver, rec *Activation) {
 	if b2, _ := json.Marshal(&again); !bytes.Equal(b1, b2) {
 		t.Fatalf("round trip changed the record:\n%s\n%s", b1, b2)
 	}
-	act, err := d.activation(rec)
+	act, err := d.activation(context.Background(), rec)
 	if err != nil {
 		switch errorCode(err) {
 		case driver.TaskFailed, driver.Crashed, driver.Unavailable:

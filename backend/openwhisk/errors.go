@@ -7,6 +7,7 @@ import (
 	"net"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/overcast-sc/overcast/backend/driver"
@@ -44,10 +45,17 @@ type TaskError struct {
 	ActivationID string
 	Status       string
 	Message      string
+	// Logs are the last lines of the activation's logs, for a crash or a
+	// time limit: what the process wrote before it died.
+	Logs []string
 }
 
 func (e *TaskError) Error() string {
-	return fmt.Sprintf("activation %s: %s: %s", e.ActivationID, e.Status, e.Message)
+	msg := fmt.Sprintf("activation %s: %s: %s", e.ActivationID, e.Status, e.Message)
+	if len(e.Logs) > 0 {
+		msg += "; last logs: " + strings.Join(e.Logs, " | ")
+	}
+	return msg
 }
 
 // LostError says an activation's record never appeared by its deadline.

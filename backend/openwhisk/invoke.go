@@ -48,7 +48,7 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 			return nil, err
 		}
 	}
-	act, err := d.activation(rec)
+	act, err := d.activation(ctx, rec)
 	if err == nil {
 		d.observe(time.Since(submitted))
 		d.win.grow()
@@ -192,7 +192,7 @@ func (d *Driver) Fetch(ctx context.Context, id string) (*driver.Activation, erro
 	if err != nil {
 		return nil, err
 	}
-	return d.activation(rec)
+	return d.activation(ctx, rec)
 }
 
 // maxPollGETs bounds the by-id requests in flight in poll mode, so that
@@ -210,8 +210,9 @@ func (d *Driver) getBounded(ctx context.Context, id string) (*Activation, error)
 }
 
 // activation turns an activation record into the driver's Activation, or
-// into an error when the platform failed it without a worker response.
-func (d *Driver) activation(rec *Activation) (*driver.Activation, error) {
+// into an error when the platform failed it without a worker response
+// (quoting the end of its logs when the action crashed or timed out).
+func (d *Driver) activation(ctx context.Context, rec *Activation) (*driver.Activation, error) {
 	res := rec.Response
 	if res == nil {
 		return nil, &TaskError{ActivationID: rec.ActivationID, Status: "no response", Message: "the activation record has no response"}
@@ -227,6 +228,9 @@ func (d *Driver) activation(rec *Activation) (*driver.Activation, error) {
 		te.Message = fmt.Sprintf("the action ran past its time limit (%v): %s", d.opts.Timeout, te.Message)
 	default: // the process died without answering: a crash, an out-of-memory kill
 		te.Code = driver.Crashed
+	}
+	if te.Code != driver.Unavailable {
+		d.addLogs(ctx, te)
 	}
 	return nil, te
 }
