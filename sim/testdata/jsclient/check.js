@@ -1,7 +1,9 @@
-// Drives overcast sim with Apache OpenWhisk's JavaScript client: action
-// create/get/delete, blocking and non-blocking invoke, activation get and
-// list, and an application error. Prints one line per step; exits 1 on the
-// first failure. Environment: APIHOST, AUTH, ZIP (a file of base64 zip).
+// Drives overcast sim with Apache OpenWhisk's JavaScript client: the
+// platform's information (GET / and /api/v1), action create/get/list/delete,
+// blocking and non-blocking invoke, activation get, list and logs, an
+// application error, and the empty package, trigger and rule collections.
+// Prints one line per step; exits 1 on the first failure. Environment:
+// APIHOST, AUTH, ZIP (a file of base64 zip).
 const fs = require('fs');
 const openwhisk = require('openwhisk');
 
@@ -12,9 +14,21 @@ const check = (ok, what) => { if (!ok) throw new Error('check failed: ' + what);
 
 (async () => {
   const code = fs.readFileSync(process.env.ZIP, 'utf8');
-  await ow.actions.update({name, action: {exec: {kind: 'go:1.24', code, binary: true}, limits: {timeout: 30000}}});
+  const info = await ow.actions.client.request('GET', '/');
+  const kind = (info.runtimes.go.find(k => k.default) || {}).kind;
+  check(kind === 'go:1.24' && info.runtimes.go.every(k => /^openwhisk\/action-golang-v1\.\d+:nightly$/.test(k.image)), 'GET / lists the go kinds with their images');
+  const api = await ow.actions.client.request('GET', '/api/v1');
+  check(api.api_version_path === 'v1' && api.description === 'OpenWhisk API', 'GET /api/v1');
+
+  await ow.actions.update({name, action: {exec: {kind, code, binary: true}, limits: {timeout: 30000}}});
   const a = await ow.actions.get({name});
-  check(a.name === name && a.exec.kind === 'go:1.24', 'action create and get');
+  check(a.name === name && a.exec.kind === kind, 'action create and get');
+  const listed = await ow.actions.list({limit: 1, skip: 0});
+  check(listed.length === 1 && listed[0].annotations.some(x => x.key === 'exec' && x.value === kind), 'action list shows the kind');
+
+  let status = 0;
+  try { await ow.actions.create({name: 'nopackage/' + name, action: {exec: {kind, code, binary: true}}}); } catch (e) { status = e.statusCode; }
+  check(status === 404, 'an action in a package that does not exist is refused (404)');
 
   const params = {task: 'selftest/echo', index: 3, input: {n: 41}};
   const r = await ow.actions.invoke({name, params, blocking: true, result: true});
@@ -31,11 +45,22 @@ const check = (ok, what) => { if (!ok) throw new Error('check failed: ' + what);
   const list = await ow.activations.list({name, limit: 5, docs: true});
   check(list.length === 2 && list.every(x => x.response && x.activationId), 'activation list with docs');
 
-  let status = 0;
+  const logs = await ow.activations.logs({name: nb.activationId});
+  check(Array.isArray(logs.logs), 'activation logs');
+
+  status = 0;
   try {
     await ow.actions.invoke({name, params: {task: 'selftest/echo', index: 1, input: {n: 1, fail: 'boom'}}, blocking: true, result: true});
   } catch (e) { status = e.statusCode; }
   check(status === 502, 'a task error is an application error (502)');
+
+  for (const c of ['packages', 'triggers', 'rules']) {
+    const l = await ow[c].list();
+    check(Array.isArray(l) && l.length === 0, c + ' list is empty');
+  }
+  status = 0;
+  try { await ow.packages.create({name: 'p'}); } catch (e) { status = e.statusCode; }
+  check(status === 501, 'package create: the sim does not implement packages (501)');
 
   await ow.actions.delete({name});
   let gone = false;
