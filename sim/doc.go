@@ -2,9 +2,18 @@
 // a test and benchmark instrument and a laptop sandbox.
 //
 // A Server listens on 127.0.0.1 with HTTP basic auth and serves actions
-// (create, get, delete), invocations (blocking, non-blocking, result only),
-// activation records (get, result, logs, list with paging) and the
+// (create, get, list, delete), invocations (blocking, non-blocking, result
+// only), activation records (get, result, logs, list with paging) and the
 // namespace's limits, with OpenWhisk's status codes, bodies and messages.
+// Like a controller it describes itself at GET / (limits, and its runtime
+// kinds by family with their images; see Kind) and GET /api/v1. Packages,
+// triggers and rules are listed empty and refused on create (501).
+//
+// Actions have one of the server's kinds (Options.Kinds): go:1.NN kinds
+// whose images the Go runtime builds, and blackbox. As the Go runtime's
+// proxy does at /init, the server refuses to start a go action whose
+// exec.env differs from its image's OW_EXECUTION_ENV: every activation
+// fails with "Cannot start action" and the reason in its logs.
 //
 // Actions run in one of two modes. In "process" mode each warm container
 // is a real process of the action's exec speaking the actionloop protocol
