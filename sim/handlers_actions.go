@@ -179,7 +179,12 @@ func (s *Server) listActions(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]int{"actions": len(all)})
 		return
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].updated > all[j].updated })
+	sort.Slice(all, func(i, j int) bool { // newest first; pages stay put on ties
+		if all[i].updated != all[j].updated {
+			return all[i].updated > all[j].updated
+		}
+		return all[i].name < all[j].name
+	})
 	lo, hi := p.page(len(all))
 	docs := make([]*actionDoc, 0, hi-lo)
 	for _, a := range all[lo:hi] {
