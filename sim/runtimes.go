@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -191,14 +192,14 @@ func (r *runtimes) resolve(name string) (*Kind, int, string) {
 	if i := indexKind(r.kinds, name); i >= 0 {
 		k := &r.kinds[i]
 		if k.Deprecated {
-			return nil, 400, fmt.Sprintf("The '%s' runtime is no longer supported. You may read and delete but not update or invoke this action.", k.Kind)
+			return nil, http.StatusBadRequest, fmt.Sprintf("The '%s' runtime is no longer supported. You may read and delete but not update or invoke this action.", k.Kind)
 		}
 		return k, 0, ""
 	}
 	if name == "sequence" {
-		return nil, 501, "overcast sim does not implement sequences."
+		return nil, http.StatusNotImplemented, msgUnimplemented("sequences")
 	}
-	return nil, 400, msgMalformed(r.invalidRuntime(name))
+	return nil, http.StatusBadRequest, msgMalformed(r.invalidRuntime(name))
 }
 
 // invalidRuntime is a controller's message for an unknown kind.
