@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -28,13 +29,20 @@ func deployWorker(ctx context.Context, b *backend.Backend, stderr io.Writer) err
 	if info == nil {
 		return nil
 	}
-	if info.Note != "" {
-		fmt.Fprintf(stderr, "overcast: %s\n", info.Note)
-	}
+	printNote(stderr, info.Note)
 	if info.Uploaded {
 		fmt.Fprintf(stderr, "overcast: deployed %s (%.1f MB, sha256 %.12s)\n", info.Name, float64(info.Bytes)/1e6, info.CodeHash)
 	}
 	return nil
+}
+
+// printNote prints each line of a deploy note on stderr.
+func printNote(stderr io.Writer, note string) {
+	for _, line := range strings.Split(note, "\n") {
+		if line != "" {
+			fmt.Fprintf(stderr, "overcast: %s\n", line)
+		}
+	}
 }
 
 // backendCmd is a command that only needs a backend: deploy and undeploy.
@@ -78,9 +86,7 @@ func newDeployCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("deploy to %s: %w", b.Name(), err)
 			}
-			if info.Note != "" {
-				fmt.Fprintf(stderr, "overcast: %s\n", info.Note)
-			}
+			printNote(stderr, info.Note)
 			if info.CodeHash == "" {
 				fmt.Fprintf(stdout, "nothing to deploy: %s on %s serves the running worker already\n", info.Name, b.Name())
 				return nil

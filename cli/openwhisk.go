@@ -54,6 +54,7 @@ type openwhiskFlags struct {
 	apihost, auth, namespace string
 	insecure                 bool
 	action, kind, collect    string
+	execEnv                  string
 	memory                   int
 	timeout                  time.Duration
 }
@@ -66,7 +67,8 @@ func (f *openwhiskFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.auth, "auth", "", "openwhisk: credentials uuid:key (default AUTH of ~/.wskprops, or WHISK_AUTH); never printed")
 	fs.StringVar(&f.namespace, "namespace", "", "openwhisk: namespace (default the credentials' own)")
 	fs.StringVar(&f.action, "action", "", "openwhisk: action name (default overcast)")
-	fs.StringVar(&f.kind, "kind", "", "openwhisk: runtime kind: go:1.20 ... go:1.24 or blackbox (default "+openwhisk.DefaultKind+")")
+	fs.StringVar(&f.kind, "kind", "", "openwhisk: runtime kind: go:1.NN or blackbox (default: the deployment's default go kind, else its newest)")
+	fs.StringVar(&f.execEnv, "execenv", "", "openwhisk: the action's exec.env, its image's OW_EXECUTION_ENV (default: openwhisk/ and the kind's image name, e.g. openwhisk/action-golang-v1.24)")
 	fs.StringVar(&f.collect, "collect", "", "openwhisk (and bench's sim): how results come back: list, poll or blocking (default "+openwhisk.DefaultCollect+")")
 	fs.BoolVar(&f.insecure, "insecure", false, "openwhisk: skip TLS certificate verification (self-signed deployments)")
 	fs.IntVar(&f.memory, "memory", 0, "openwhisk: action memory in MB (default 256)")
@@ -107,6 +109,7 @@ func (f *openwhiskFlags) url() (string, error) {
 	set("namespace", f.namespace)
 	set("action", f.action)
 	set("kind", f.kind)
+	set("execenv", f.execEnv)
 	set("collect", f.collect)
 	if f.insecure {
 		q.Set("insecure", "true")

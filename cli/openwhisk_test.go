@@ -19,7 +19,8 @@ import (
 func TestOpenWhiskURLHasNoCredentials(t *testing.T) {
 	saved := owFlags
 	defer func() { owFlags = saved }()
-	owFlags = openwhiskFlags{apihost: "ow.example.com", auth: "u:SECRET", action: "pi", collect: "poll", memory: 512, timeout: 30 * time.Second}
+	owFlags = openwhiskFlags{apihost: "ow.example.com", auth: "u:SECRET", action: "pi", collect: "poll", memory: 512, timeout: 30 * time.Second,
+		kind: "go:1.24", execEnv: "openwhisk/action-golang-v1.24"}
 	got, err := owFlags.url()
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +28,8 @@ func TestOpenWhiskURLHasNoCredentials(t *testing.T) {
 	u, _ := url.Parse(got)
 	q := u.Query()
 	if strings.Contains(got, "SECRET") || q.Get("apihost") != "ow.example.com" || q.Get("action") != "pi" ||
-		q.Get("collect") != "poll" || q.Get("memory") != "512" || q.Get("timeout") != "30s" {
+		q.Get("collect") != "poll" || q.Get("memory") != "512" || q.Get("timeout") != "30s" ||
+		q.Get("kind") != "go:1.24" || q.Get("execenv") != "openwhisk/action-golang-v1.24" {
 		t.Errorf("url() = %s", got)
 	}
 	owFlags = openwhiskFlags{collect: "sometimes"}

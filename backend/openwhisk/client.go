@@ -77,11 +77,17 @@ type response struct {
 	body   []byte
 }
 
-// do sends one request and reads at most limit bytes of the answer.
+// do sends one request about the namespace and reads at most limit bytes
+// of the answer.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte, limit int64) (*response, error) {
 	u := *c.base
 	u.Path += "/namespaces/" + c.ns + path
 	u.RawQuery = q.Encode()
+	return c.send(ctx, method, &u, body, limit)
+}
+
+// send sends one request to u and reads at most limit bytes of the answer.
+func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte, limit int64) (*response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -115,7 +121,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		if resp.StatusCode >= 300 {
 			data = data[:limit]
 		} else {
-			return nil, fmt.Errorf("%s %s: answer over %d bytes: %w", method, path, limit, errTooLarge)
+			return nil, fmt.Errorf("%s %s: answer over %d bytes: %w", method, u.Path, limit, errTooLarge)
 		}
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil

@@ -7,66 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/overcast-sc/overcast/backend/driver"
 	"github.com/overcast-sc/overcast/deploy"
 )
 
-// DefaultKind is the runtime kind actions get unless told otherwise: the
-// newest image apache/openwhisk-runtime-go builds.
-const DefaultKind = "go:1.24"
-
-// BlackboxImage is the image of the blackbox kind unless told otherwise.
-const BlackboxImage = "openwhisk/dockerskeleton"
-
 // CodeHashAnnotation holds the SHA-256 of the action's archive, so that a
 // second deploy of the same code skips the upload.
 const CodeHashAnnotation = "overcast-code-sha256"
-
-// goKinds maps Go kinds to their images' OW_EXECUTION_ENV, which the
-// archive's exec.env must match.
-var goKinds = map[string]string{
-	"go:1.20": "openwhisk/action-golang-v1.20",
-	"go:1.21": "openwhisk/action-golang-v1.21",
-	"go:1.22": "openwhisk/action-golang-v1.22",
-	"go:1.23": "openwhisk/action-golang-v1.23",
-	"go:1.24": "openwhisk/action-golang-v1.24",
-}
-
-// kind is what an action's runtime needs of the archive and the exec.
-type kind struct {
-	name    string
-	execEnv string // exec.env content; empty means no such file
-	image   string // blackbox image
-}
-
-// kindSpec resolves a kind and its overrides.
-func kindSpec(name, execEnv, image string) (*kind, error) {
-	if name == "blackbox" {
-		if image == "" {
-			image = BlackboxImage
-		}
-		return &kind{name: name, image: image}, nil
-	}
-	env, ok := goKinds[name]
-	if !ok && !strings.HasPrefix(name, "go:") {
-		known := make([]string, 0, len(goKinds))
-		for k := range goKinds {
-			known = append(known, k)
-		}
-		sort.Strings(known)
-		return nil, fmt.Errorf("unsupported kind %q (known: %s, blackbox; another go:1.x kind needs execenv)", name, strings.Join(known, ", "))
-	}
-	if execEnv != "" {
-		env = execEnv
-	}
-	if env == "" {
-		return nil, fmt.Errorf("kind %s: set execenv to its image's OW_EXECUTION_ENV (e.g. openwhisk/action-golang-v1.2x)", name)
-	}
-	return &kind{name: name, execEnv: env}, nil
-}
 
 // archive builds the action's zip from the worker binary.
 // It returns the archive and a note for the user (a cross build).
@@ -103,7 +52,7 @@ func (d *Driver) Deploy(ctx context.Context) (*driver.DeployInfo, error) {
 		info.Uploaded, info.Note = false, ""
 		return &info, nil
 	}
-	k, err := kindSpec(d.opts.Kind, d.opts.ExecEnv, d.opts.Image)
+	k, err := d.chooseKind(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +65,7 @@ func (d *Driver) Deploy(ctx context.Context) (*driver.DeployInfo, error) {
 		return nil, err
 	}
 	want := d.action(k, zip)
-	info := &driver.DeployInfo{Name: d.opts.Action, CodeHash: deploy.CodeHash(zip), Bytes: len(zip), Note: note}
+	info := &driver.DeployInfo{Name: d.opts.Action, CodeHash: deploy.CodeHash(zip), Bytes: len(zip), Note: joinNotes(k.why, note)}
 	cur, err := d.c.GetAction(ctx, d.opts.Action)
 	switch {
 	case err == nil && same(cur, want):
@@ -130,6 +79,31 @@ func (d *Driver) Deploy(ctx context.Context) (*driver.DeployInfo, error) {
 	}
 	d.deployed = info
 	return info, nil
+}
+
+// chooseKind picks the kind to deploy, reading the deployment's runtimes
+// unless the kind is blackbox.
+func (d *Driver) chooseKind(ctx context.Context) (*kind, error) {
+	o := &d.opts
+	if o.Kind == "blackbox" {
+		return chooseKind(nil, nil, o.Kind, o.ExecEnv, o.Image)
+	}
+	rs, err := d.c.Runtimes(ctx)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return chooseKind(rs, err, o.Kind, o.ExecEnv, o.Image)
+}
+
+// joinNotes joins the non-empty notes, one a line.
+func joinNotes(notes ...string) string {
+	var kept []string
+	for _, n := range notes {
+		if n != "" {
+			kept = append(kept, n)
+		}
+	}
+	return strings.Join(kept, "\n")
 }
 
 // action returns the action record to deploy.

@@ -270,33 +270,6 @@ func TestDeploySkipsSameCode(t *testing.T) {
 	}
 }
 
-func TestKindSpec(t *testing.T) {
-	tests := []struct {
-		kind, execEnv, image string
-		wantEnv, wantImage   string
-		wantErr              bool
-	}{
-		{kind: "go:1.20", wantEnv: "openwhisk/action-golang-v1.20"},
-		{kind: "go:1.23", wantEnv: "openwhisk/action-golang-v1.23"},
-		{kind: "go:1.25", execEnv: "openwhisk/action-golang-v1.25", wantEnv: "openwhisk/action-golang-v1.25"},
-		{kind: "go:1.24", wantEnv: "openwhisk/action-golang-v1.24"},
-		{kind: "go:1.25", wantErr: true},
-		{kind: "blackbox", wantImage: BlackboxImage},
-		{kind: "blackbox", image: "me/img", wantImage: "me/img"},
-		{kind: "nodejs:20", wantErr: true},
-	}
-	for _, tt := range tests {
-		k, err := kindSpec(tt.kind, tt.execEnv, tt.image)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("kindSpec(%q) error = %v, want error %v", tt.kind, err, tt.wantErr)
-			continue
-		}
-		if err == nil && (k.execEnv != tt.wantEnv || k.image != tt.wantImage) {
-			t.Errorf("kindSpec(%q) = %+v", tt.kind, k)
-		}
-	}
-}
-
 func TestURLNeverTakesCredentials(t *testing.T) {
 	_, err := backend.Open(context.Background(), "openwhisk://?auth="+fakeAuth)
 	if err == nil || strings.Contains(err.Error(), "secretKEY") {

@@ -30,6 +30,8 @@ type fakeOW struct {
 	order   []*Activation
 	n       int
 	limits  string
+	// info, when set, is the answer to GET / (a controller's info document).
+	info string
 	// invoke, when set, answers invocations instead of running them.
 	invoke func(w http.ResponseWriter, r *http.Request) bool
 	// gets and lists count by-id and list requests.
@@ -51,6 +53,10 @@ func (f *fakeOW) open(t *testing.T, o Options) (*Driver, error) {
 }
 
 func (f *fakeOW) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/" && r.Method == "GET" && f.info != "" {
+		writeJSON(w, 200, f.info)
+		return
+	}
 	if u, p, ok := r.BasicAuth(); !ok || u+":"+p != fakeAuth {
 		writeJSON(w, 401, `{"error":"The supplied authentication is invalid","code":"x1"}`)
 		return

@@ -12,8 +12,9 @@
 // in a URL and never appears in an error.
 //
 // Settings: apihost, namespace, insecure (skip TLS verification), action
-// (default "overcast"), kind (go:1.20 ... go:1.24 or blackbox; default
-// go:1.24), execenv (the exec.env content, overriding the kind's), image
+// (default "overcast"), kind (go:1.NN or blackbox; default the
+// deployment's default go kind), execenv (the exec.env content, overriding
+// the kind's), image
 // (blackbox image), memory (MB, default 256), timeout (the action's time
 // limit, default 60s), collect (list, poll or blocking), deploy (deploy the
 // worker at open), arch (amd64 or arm64).
@@ -69,9 +70,13 @@ type Options struct {
 	Config Config
 	// Action is the action's name; default "overcast".
 	Action string
-	// Kind is the runtime kind; default DefaultKind.
+	// Kind is the runtime kind: go:1.NN or blackbox. Empty means the
+	// deployment's default go kind, else its newest one, as GET / on the
+	// API host lists them (DefaultKind when that cannot be read).
 	Kind string
-	// ExecEnv overrides the exec.env content the kind implies.
+	// ExecEnv overrides the exec.env content the kind implies: its image's
+	// OW_EXECUTION_ENV, "openwhisk/" and the image's repository name
+	// (openwhisk/action-golang-v1.NN).
 	ExecEnv string
 	// Image is the blackbox kind's image; default openwhisk/dockerskeleton.
 	Image string
@@ -145,9 +150,6 @@ func (o *Options) resolve() error {
 	if o.Action == "" {
 		o.Action = "overcast"
 	}
-	if o.Kind == "" {
-		o.Kind = DefaultKind
-	}
 	if o.MemoryMB == 0 {
 		o.MemoryMB = 256
 	}
@@ -171,8 +173,7 @@ func (o *Options) resolve() error {
 	case o.Collect != CollectList && o.Collect != CollectPoll && o.Collect != CollectBlocking:
 		return fmt.Errorf("collect must be list, poll or blocking, got %q", o.Collect)
 	}
-	_, err := kindSpec(o.Kind, o.ExecEnv, o.Image)
-	return err
+	return checkKind(o.Kind, o.ExecEnv, o.Image)
 }
 
 // Driver is the OpenWhisk backend's driver.
