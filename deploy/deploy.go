@@ -1,9 +1,12 @@
 // Package deploy prepares the worker code that serverless platforms run:
 // the overcast binary itself (or the user's binary that calls cli.Main),
-// statically linked for linux and the platform's architecture, packed in a
-// zip archive. When the running binary is not such a binary, Binary builds
-// one with the Go toolchain, as ko does: CGO_ENABLED=0, -trimpath and an
-// explicit GOOS and GOARCH.
+// packed in a zip archive. The running binary is uploaded as it is when it
+// is a statically linked linux executable of the platform's architecture
+// (Uploadable); otherwise WorkerBinary builds one with the Go toolchain,
+// as ko does: CGO_ENABLED=0, -trimpath, no symbols, and an explicit GOOS
+// and GOARCH. That build needs the main package's source, so outside it
+// WorkerBinary fails with one line that says how to install a binary that
+// deploys itself from anywhere.
 package deploy
 
 import (
@@ -11,13 +14,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -35,31 +38,71 @@ type Binary struct {
 	Note  string
 }
 
-// ErrNoToolchain is returned when a cross build is needed and no go
+// ErrNoToolchain is returned when a worker must be built and no go
 // command is found.
-var ErrNoToolchain = errors.New("the running binary is not a linux worker and no Go toolchain (go) is on PATH to build one; run overcast from a linux binary of the platform's architecture or install Go")
+var ErrNoToolchain = errors.New("no Go toolchain (go) is on PATH to build a worker")
 
 // WorkerBinary returns a linux binary for goarch ("amd64" or "arm64") that
 // serves this program's tasks: the running executable when it is one
-// (linux, same arch, statically linked), otherwise a fresh build of the
-// running program's main package into dir.
+// (see Uploadable), otherwise one cached or freshly built from the running
+// program's main package into dir, which needs the go command and that
+// package's source (the current directory inside its module). When
+// neither works, the error is one line that says what to do.
 func WorkerBinary(ctx context.Context, goarch, dir string) (*Binary, error) {
 	if goarch != "amd64" && goarch != "arm64" {
 		return nil, fmt.Errorf("unsupported architecture %q (amd64 or arm64)", goarch)
 	}
 	self, err := os.Executable()
-	if err == nil && runtime.GOOS == "linux" && runtime.GOARCH == goarch && static() && !isTestBinary(self) {
+	if err != nil {
+		return nil, fmt.Errorf("find the running binary: %w", err)
+	}
+	why := Uploadable(self, goarch)
+	if why == nil && !isTestBinary(self) {
 		return &Binary{Path: self, GOARCH: goarch}, nil
+	}
+	if why == nil {
+		why = errors.New("is a test binary")
 	}
 	cached, key := cachedBuild(self, goarch)
 	if cached != "" {
 		return &Binary{Path: cached, GOARCH: goarch, Note: fmt.Sprintf("using the worker built earlier for linux/%s (%s)", goarch, cached)}, nil
 	}
-	b, err := build(ctx, goarch, dir)
+	b, err := build(ctx, goarch, dir, self, why)
 	if err == nil && key != "" {
 		storeBuild(b.Path, key)
 	}
 	return b, err
+}
+
+// Uploadable returns nil when the executable at path can run as a worker
+// on linux/goarch as it is: a 64-bit ELF executable for that machine and
+// statically linked (no program interpreter, as CGO_ENABLED=0 builds
+// are). Otherwise its error says why not, as a phrase ("is linked
+// dynamically ...").
+func Uploadable(path, goarch string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return errors.New("is not a linux (ELF) executable")
+	}
+	defer f.Close()
+	arch := map[elf.Machine]string{elf.EM_X86_64: "amd64", elf.EM_AARCH64: "arm64"}[f.Machine]
+	switch {
+	case f.Class != elf.ELFCLASS64 || arch != goarch:
+		if arch == "" {
+			arch = f.Machine.String()
+		}
+		return fmt.Errorf("is built for %s, not %s", arch, goarch)
+	case f.OSABI != elf.ELFOSABI_NONE && f.OSABI != elf.ELFOSABI_LINUX:
+		return fmt.Errorf("is built for %s, not linux", f.OSABI)
+	case f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN:
+		return fmt.Errorf("is an ELF %s, not an executable", f.Type)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return errors.New("is linked dynamically (built with cgo)")
+		}
+	}
+	return nil
 }
 
 // cacheDir holds workers built for running binaries that could not serve
@@ -105,20 +148,6 @@ func storeBuild(built, key string) {
 	}
 }
 
-// static reports whether the running binary was built without cgo.
-func static() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "CGO_ENABLED" {
-			return s.Value == "0"
-		}
-	}
-	return false
-}
-
 func isTestBinary(path string) bool {
 	return strings.HasSuffix(path, ".test") || strings.Contains(path, "/go-build")
 }
@@ -127,31 +156,87 @@ func isTestBinary(path string) bool {
 // program's main package. Tests set it to build the overcast command.
 var MainPackage = ""
 
-func build(ctx context.Context, goarch, dir string) (*Binary, error) {
+// BuildFlags are the go build flags of a worker, after "go build": no
+// cgo (set in the environment), no local paths, no symbols or debug
+// information, no version control stamp. They make the binary, its zip
+// and its cold start much smaller (see BENCHMARKS.md).
+var BuildFlags = []string{"-trimpath", "-buildvcs=false", "-tags", "lambda.norpc", "-ldflags=-s -w"}
+
+// build compiles the main package for linux/goarch into dir. self is the
+// running binary and why says why it cannot serve, for the error.
+func build(ctx context.Context, goarch, dir, self string, why error) (*Binary, error) {
+	pkg, version := mainPackage()
 	gocmd, err := exec.LookPath("go")
 	if err != nil {
-		return nil, ErrNoToolchain
+		return nil, cannotBuild(self, why, goarch, pkg, version, ErrNoToolchain.Error())
 	}
-	pkg := MainPackage
 	if pkg == "" {
-		bi, ok := debug.ReadBuildInfo()
-		if !ok || bi.Path == "" || strings.HasSuffix(bi.Path, ".test") {
-			return nil, errors.New("cannot tell the running program's main package to build a worker; set deploy.MainPackage")
-		}
-		pkg = bi.Path
+		return nil, cannotBuild(self, why, goarch, "its main package", version, "the running program does not name its main package")
+	}
+	env := append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
+	if err := findSource(ctx, gocmd, pkg, env); err != nil {
+		return nil, cannotBuild(self, why, goarch, pkg, version, err.Error())
 	}
 	out := filepath.Join(dir, fmt.Sprintf("overcast-worker-linux-%s", goarch))
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, gocmd, "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", out, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
+	args := append(append([]string{"build"}, BuildFlags...), "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, gocmd, args...)
+	cmd.Env = env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("build worker for linux/%s: %v: %s", goarch, err, strings.TrimSpace(stderr.String()))
 	}
 	return &Binary{Path: out, GOARCH: goarch, Built: true,
-		Note: fmt.Sprintf("built the worker for linux/%s with go build (CGO_ENABLED=0 -trimpath)", goarch)}, nil
+		Note: fmt.Sprintf("built the worker for linux/%s with go build (CGO_ENABLED=0 -trimpath), as the running binary %s", goarch, why)}, nil
+}
+
+// mainPackage returns the package to build (MainPackage, else the running
+// program's main package) and the running program's module version.
+func mainPackage() (pkg, version string) {
+	bi, ok := debug.ReadBuildInfo()
+	if ok {
+		version = bi.Main.Version
+	}
+	if MainPackage != "" {
+		return MainPackage, version
+	}
+	if !ok || strings.HasSuffix(bi.Path, ".test") {
+		return "", version
+	}
+	return bi.Path, version
+}
+
+// findSource checks that the go command finds pkg's source from the
+// current directory, quickly and with a one-line error.
+func findSource(ctx context.Context, gocmd, pkg string, env []string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gocmd, "list", "-find", "-f", "{{.Dir}}", pkg)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		wd, _ := os.Getwd()
+		return fmt.Errorf("no Go source of it is found from %s", wd)
+	}
+	return nil
+}
+
+// cannotBuild is the one-line error when no worker can be had: what the
+// running binary is, why no build, and what to do.
+func cannotBuild(self string, why error, goarch, pkg, version, reason string) error {
+	if version == "" || version == "(devel)" {
+		version = "latest"
+	}
+	fix := fmt.Sprintf("run deploy from inside the source of %s (its Go module) to cross-build the worker", pkg)
+	if strings.Contains(why.Error(), "dynamically") {
+		fix = fmt.Sprintf("reinstall overcast statically linked, e.g. CGO_ENABLED=0 go install -trimpath -ldflags=-s %s@%s, and it deploys itself from any directory; or %s",
+			pkg, version, fix)
+	}
+	return fmt.Errorf("cannot deploy: the running binary %s %s, so it cannot run as the linux/%s worker, and it cannot be rebuilt (%s): %s",
+		self, why, goarch, reason, fix)
 }
 
 // File is one entry of an archive.
