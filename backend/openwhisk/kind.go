@@ -78,10 +78,10 @@ func chooseKind(rs Runtimes, readErr error, name, execEnv, image string) (*kind,
 // goKind picks the go kind from the runtimes, or without them.
 func goKind(rs Runtimes, readErr error, name string) (*kind, error) {
 	if rs == nil {
-		why := fmt.Sprintf("the deployment's runtimes are unknown (%v)", readErr)
+		why := fmt.Sprintf("the deployment does not list its runtimes (%v)", readErr)
 		if name == "" {
 			name = DefaultKind
-			why += "; OpenWhisk's stock default go kind; set --kind go:1.NN to match the deployment"
+			why = "OpenWhisk's stock default go kind, as " + why + "; set --kind go:1.NN to match it"
 		}
 		return &kind{name: name, execEnv: kindExecEnv(name), why: why}, nil
 	}

@@ -100,19 +100,19 @@ func (c *Client) Runtimes(ctx context.Context) (Runtimes, error) {
 	u.Path += "/"
 	r, err := c.send(ctx, "GET", &u, nil, maxInfoBody)
 	if err != nil {
-		return nil, fmt.Errorf("read the deployment's runtimes: %w", err)
+		return nil, fmt.Errorf("GET %s: %w", u.Path, err)
 	}
 	if r.status != 200 {
-		return nil, c.apiError("read the deployment's runtimes (GET "+u.Path+")", r)
+		return nil, c.apiError("GET "+u.Path, r)
 	}
 	var info struct {
 		Runtimes map[string][]runtimeDoc `json:"runtimes"`
 	}
 	if err := json.Unmarshal(r.body, &info); err != nil {
-		return nil, fmt.Errorf("read the deployment's runtimes: GET %s answered no JSON document: %v", u.Path, err)
+		return nil, fmt.Errorf("GET %s: not a JSON document: %v", u.Path, err)
 	}
 	if len(info.Runtimes) == 0 {
-		return nil, fmt.Errorf("read the deployment's runtimes: GET %s lists none", u.Path)
+		return nil, fmt.Errorf("GET %s: no runtimes in the answer", u.Path)
 	}
 	rs := Runtimes{}
 	for fam, docs := range info.Runtimes {
