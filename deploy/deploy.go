@@ -12,12 +12,14 @@ package deploy
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"context"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,10 +158,12 @@ func isTestBinary(path string) bool {
 // program's main package. Tests set it to build the overcast command.
 var MainPackage = ""
 
-// BuildFlags are the go build flags of a worker, after "go build": no
-// cgo (set in the environment), no local paths, no symbols or debug
-// information, no version control stamp. They make the binary, its zip
-// and its cold start much smaller (see BENCHMARKS.md).
+// BuildFlags are the go build flags of a worker, after "go build" (cgo is
+// turned off in the environment): no local paths, no version control
+// stamp, no symbols or debug information, and without the Lambda library's
+// net/rpc mode (only the retired go1.x runtime used it), which alone adds
+// a fifth to the binary. They halve the zip and its cold start (see
+// BENCHMARKS.md).
 var BuildFlags = []string{"-trimpath", "-buildvcs=false", "-tags", "lambda.norpc", "-ldflags=-s -w"}
 
 // build compiles the main package for linux/goarch into dir. self is the
@@ -232,7 +236,7 @@ func cannotBuild(self string, why error, goarch, pkg, version, reason string) er
 	}
 	fix := fmt.Sprintf("run deploy from inside the source of %s (its Go module) to cross-build the worker", pkg)
 	if strings.Contains(why.Error(), "dynamically") {
-		fix = fmt.Sprintf("reinstall overcast statically linked, e.g. CGO_ENABLED=0 go install -trimpath -ldflags=-s %s@%s, and it deploys itself from any directory; or %s",
+		fix = fmt.Sprintf("reinstall overcast statically linked, e.g. CGO_ENABLED=0 go install -trimpath -tags lambda.norpc -ldflags=-s %s@%s, and it deploys itself from any directory; or %s",
 			pkg, version, fix)
 	}
 	return fmt.Errorf("cannot deploy: the running binary %s %s, so it cannot run as the linux/%s worker, and it cannot be rebuilt (%s): %s",
@@ -246,11 +250,22 @@ type File struct {
 	Mode os.FileMode
 }
 
+// ZipLevel is the deflate level of Zip. The default level gives an
+// archive within 1% of the best level's at a fraction of its time (see
+// BENCHMARKS.md), and every deploy packs the archive anew to compare it.
+const ZipLevel = flate.DefaultCompression
+
 // Zip packs files into a zip archive with fixed timestamps, so the same
 // files always give the same bytes (and the same CodeHash).
 func Zip(files []File) ([]byte, error) {
+	return zipLevel(files, ZipLevel)
+}
+
+// zipLevel is Zip at a given deflate level.
+func zipLevel(files []File, level int) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, level) })
 	for _, f := range files {
 		h := &zip.FileHeader{Name: f.Name, Method: zip.Deflate, Modified: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}
 		h.SetMode(f.Mode)

@@ -119,7 +119,7 @@ func TestCannotBuildIsOneLine(t *testing.T) {
 	}
 	why := errors.New("is linked dynamically (built with cgo)")
 	msg = cannotBuild("/usr/bin/overcast", why, "amd64", "example.com/x/cmd/x", "v1.2.3", "no source").Error()
-	if !strings.Contains(msg, "CGO_ENABLED=0 go install -trimpath -ldflags=-s example.com/x/cmd/x@v1.2.3") {
+	if !strings.Contains(msg, "CGO_ENABLED=0 go install -trimpath -tags lambda.norpc -ldflags=-s example.com/x/cmd/x@v1.2.3") {
 		t.Errorf("error %q: want the install command", msg)
 	}
 }

@@ -1,0 +1,210 @@
+package deploy
+
+import (
+	"bytes"
+	"compress/flate"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// proxyDir is Apache's Go actionloop proxy with its loopback main.
+const proxyDir = "../../shared/openwhisk/runtime-go"
+
+// proxyEnv configures the proxy as the action-golang-v1.24 image does.
+var proxyEnv = []string{"OW_EXECUTION_ENV=openwhisk/action-golang-v1.24", "OW_WAIT_FOR_ACK=1", "OW_LOG_INIT_ERROR=1"}
+
+// needPeer skips, or fails under REQUIRE_PEERS=1, when a peer is missing.
+func needPeer(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	if os.Getenv("REQUIRE_PEERS") == "1" {
+		tb.Fatalf(format, args...)
+	}
+	tb.Skipf(format, args...)
+}
+
+// buildProxy builds Apache's proxy into dir.
+func buildProxy(tb testing.TB, dir string) string {
+	tb.Helper()
+	out := filepath.Join(dir, "owproxy")
+	cmd := exec.Command("go", "-C", proxyDir, "build", "-o", out, "./cmd/loopback-proxy")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		needPeer(tb, "cannot build Apache's Go proxy from %s (../shared/openwhisk/runtime-go): %v: %s", proxyDir, err, b)
+	}
+	return out
+}
+
+// buildOvercast builds the overcast command for linux/amd64 with flags.
+func buildOvercast(tb testing.TB, out string, flags ...string) []byte {
+	tb.Helper()
+	args := append(append([]string{"build"}, flags...), "-o", out, "github.com/overcast-sc/overcast/cmd/overcast")
+	cmd := exec.Command("go", args...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("go %v: %v: %s", args, err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
+// initBody is the invoker's /init request for a zip.
+func initBody(tb testing.TB, zip []byte) []byte {
+	tb.Helper()
+	b, err := json.Marshal(map[string]any{"value": map[string]any{
+		"main": "main", "code": base64.StdEncoding.EncodeToString(zip), "binary": true,
+		"env": map[string]string{"__OW_API_HOST": "http://127.0.0.1:1", "__OW_NAMESPACE": "guest", "__OW_ACTION_NAME": "/guest/overcast",
+			"__OW_ACTION_VERSION": "0.0.1", "__OW_ACTIVATION_ID": "0123456789abcdef0123456789abcdef", "__OW_TRANSACTION_ID": "bench",
+			"__OW_DEADLINE": fmt.Sprint(time.Now().Add(time.Hour).UnixMilli())},
+	}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// coldInit starts a fresh proxy and times one /init of body, as a cold
+// container sees it: the request sent, the zip unpacked, exec.env
+// checked, the worker started and its ack received.
+func coldInit(tb testing.TB, proxy string, body []byte) time.Duration {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(proxy, "--addr", addr, "--dir", tb.TempDir())
+	cmd.Env = append(os.Environ(), proxyEnv...)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	waitListening(tb, addr)
+	start := time.Now()
+	resp, err := http.Post("http://"+addr+"/init", "application/json", bytes.NewReader(body))
+	if err != nil {
+		tb.Fatalf("/init: %v", err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	d := time.Since(start)
+	if resp.StatusCode != 200 {
+		tb.Fatalf("/init answered %d %s; proxy log: %s", resp.StatusCode, answer, logs.String())
+	}
+	return d
+}
+
+// waitListening waits (boundedly) for the proxy to accept connections.
+func waitListening(tb testing.TB, addr string) {
+	tb.Helper()
+	for range 500 {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tb.Fatalf("the proxy does not listen on %s", addr)
+}
+
+// coldVariant is one way to build and pack the worker.
+type coldVariant struct {
+	name  string
+	flags []string
+	level int
+	zip   []byte
+	exec  int
+	pack  time.Duration
+	init  time.Duration
+}
+
+// BenchmarkColdInit measures a cold /init of the deployed zip under
+// Apache's own Go actionloop proxy, configured as the action-golang-v1.24
+// image, for the worker as it was built before (CGO_ENABLED=0 go build,
+// no flags, default deflate) and as deploy builds it now (BuildFlags,
+// ZipLevel); plus, to tell what each part gives, stripped without the
+// lambda.norpc tag and the best deflate level. Each iteration
+// inits every variant once, in turn, in a fresh proxy, so that the ratios
+// compare runs under the same load. Run it with
+//
+//	go test ./deploy -run '^$' -bench ColdInit -benchtime 10x
+func BenchmarkColdInit(b *testing.B) {
+	dir := b.TempDir()
+	proxy := buildProxy(b, dir)
+	vs := []*coldVariant{
+		{name: "old", level: flate.DefaultCompression},
+		{name: "new", flags: BuildFlags, level: ZipLevel},
+		{name: "stripped", flags: []string{"-trimpath", "-ldflags=-s -w"}, level: ZipLevel},
+		{name: "best", flags: BuildFlags, level: flate.BestCompression},
+	}
+	bodies := make([][]byte, len(vs))
+	for i, v := range vs {
+		exe := buildOvercast(b, filepath.Join(dir, "overcast-"+v.name), v.flags...)
+		start := time.Now()
+		zip, err := zipLevel([]File{{Name: "exec", Data: exe, Mode: 0o755},
+			{Name: "exec.env", Data: []byte("openwhisk/action-golang-v1.24"), Mode: 0o644}}, v.level)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v.pack, v.zip, v.exec = time.Since(start), zip, len(exe)
+		bodies[i] = initBody(b, zip)
+	}
+	b.ResetTimer()
+	for range b.N {
+		for i, v := range vs {
+			v.init += coldInit(b, proxy, bodies[i])
+		}
+	}
+	b.StopTimer()
+	old, cur := vs[0], vs[1]
+	for _, v := range vs {
+		b.ReportMetric(float64(len(v.zip))/1e6, v.name+"-zip-MB")
+		b.ReportMetric(float64(v.exec)/1e6, v.name+"-exec-MB")
+		b.ReportMetric(v.init.Seconds()*1e3/float64(b.N), v.name+"-init-ms")
+		b.ReportMetric(v.pack.Seconds()*1e3, v.name+"-pack-ms")
+	}
+	b.ReportMetric(float64(len(cur.zip))/float64(len(old.zip)), "new/old-zip")
+	b.ReportMetric(cur.init.Seconds()/old.init.Seconds(), "new/old-init")
+	b.ReportMetric(vs[2].init.Seconds()/old.init.Seconds(), "stripped/old-init")
+	b.ReportMetric(vs[3].init.Seconds()/cur.init.Seconds(), "best/new-init")
+}
+
+// TestProxyInitsTheWorker is the benchmark's scenario as a test: the zip
+// deploy makes today, /init under Apache's proxy as the v1.24 image, is
+// accepted (exec.env matches, the worker starts and acknowledges).
+func TestProxyInitsTheWorker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the proxy and the worker")
+	}
+	dir := t.TempDir()
+	proxy := buildProxy(t, dir)
+	MainPackage = "github.com/overcast-sc/overcast/cmd/overcast"
+	defer func() { MainPackage = "" }()
+	bin, err := WorkerBinary(context.Background(), "amd64", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.ReadFile(bin.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zip, err := Zip([]File{{Name: "exec", Data: exe, Mode: 0o755}, {Name: "exec.env", Data: []byte("openwhisk/action-golang-v1.24"), Mode: 0o644}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	coldInit(t, proxy, initBody(t, zip))
+}
