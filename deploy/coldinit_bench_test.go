@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/flate"
 	"context"
@@ -60,10 +61,10 @@ func buildOvercast(tb testing.TB, out string, flags ...string) []byte {
 }
 
 // initBody is the invoker's /init request for a zip.
-func initBody(tb testing.TB, zip []byte) []byte {
+func initBody(tb testing.TB, archive []byte) []byte {
 	tb.Helper()
 	b, err := json.Marshal(map[string]any{"value": map[string]any{
-		"main": "main", "code": base64.StdEncoding.EncodeToString(zip), "binary": true,
+		"main": "main", "code": base64.StdEncoding.EncodeToString(archive), "binary": true,
 		"env": map[string]string{"__OW_API_HOST": "http://127.0.0.1:1", "__OW_NAMESPACE": "guest", "__OW_ACTION_NAME": "/guest/overcast",
 			"__OW_ACTION_VERSION": "0.0.1", "__OW_ACTIVATION_ID": "0123456789abcdef0123456789abcdef", "__OW_TRANSACTION_ID": "bench",
 			"__OW_DEADLINE": fmt.Sprint(time.Now().Add(time.Hour).UnixMilli())},
@@ -155,13 +156,13 @@ func BenchmarkColdInit(b *testing.B) {
 	for i, v := range vs {
 		exe := buildOvercast(b, filepath.Join(dir, "overcast-"+v.name), v.flags...)
 		start := time.Now()
-		zip, err := zipLevel([]File{{Name: "exec", Data: exe, Mode: 0o755},
+		zipped, err := zipLevel([]File{{Name: "exec", Data: exe, Mode: 0o755},
 			{Name: "exec.env", Data: []byte("openwhisk/action-golang-v1.24"), Mode: 0o644}}, v.level)
 		if err != nil {
 			b.Fatal(err)
 		}
-		v.pack, v.zip, v.exec = time.Since(start), zip, len(exe)
-		bodies[i] = initBody(b, zip)
+		v.pack, v.zip, v.exec = time.Since(start), zipped, len(exe)
+		bodies[i] = initBody(b, zipped)
 	}
 	b.ResetTimer()
 	for range b.N {
@@ -202,9 +203,121 @@ func TestProxyInitsTheWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zip, err := Zip([]File{{Name: "exec", Data: exe, Mode: 0o755}, {Name: "exec.env", Data: []byte("openwhisk/action-golang-v1.24"), Mode: 0o644}})
+	zipped, err := Zip([]File{{Name: "exec", Data: exe, Mode: 0o755}, {Name: "exec.env", Data: []byte("openwhisk/action-golang-v1.24"), Mode: 0o644}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	coldInit(t, proxy, initBody(t, zip))
+	coldInit(t, proxy, initBody(t, zipped))
+}
+
+// BenchmarkColdInitSteps splits a cold /init of the zip deploy makes into
+// the proxy's steps, done here with the same standard library calls:
+// decoding the JSON request, the base64 code, inflating exec to disk, and
+// starting the worker until its ack on fd 3 (Go runtime and package
+// initialisation included). Run it with
+//
+//	go test ./deploy -run '^$' -bench ColdInitSteps -benchtime 10x
+func BenchmarkColdInitSteps(b *testing.B) {
+	dir := b.TempDir()
+	exe := buildOvercast(b, filepath.Join(dir, "overcast"), BuildFlags...)
+	zipped, err := Zip([]File{{Name: "exec", Data: exe, Mode: 0o755}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := initBody(b, zipped)
+	var steps [4]time.Duration
+	b.ResetTimer()
+	for range b.N {
+		for i, d := range initSteps(b, body) {
+			steps[i] += d
+		}
+	}
+	b.StopTimer()
+	for i, name := range []string{"json", "base64", "unzip", "start+ack"} {
+		b.ReportMetric(steps[i].Seconds()*1e3/float64(b.N), name+"-ms")
+	}
+}
+
+// initSteps does and times the proxy's /init steps for body.
+func initSteps(tb testing.TB, body []byte) [4]time.Duration {
+	tb.Helper()
+	var d [4]time.Duration
+	t := time.Now()
+	var req struct {
+		Value struct {
+			Code string `json:"code"`
+		} `json:"value"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		tb.Fatal(err)
+	}
+	d[0], t = time.Since(t), time.Now()
+	raw, err := base64.StdEncoding.DecodeString(req.Value.Code)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d[1], t = time.Since(t), time.Now()
+	exe := unzipExec(tb, raw, tb.TempDir())
+	d[2], t = time.Since(t), time.Now()
+	startWorker(tb, exe)
+	d[3] = time.Since(t)
+	return d
+}
+
+// unzipExec writes the archive's exec under dir as the proxy does.
+func unzipExec(tb testing.TB, raw []byte, dir string) string {
+	tb.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(dir, "exec")
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out, err := os.OpenFile(filepath.Join(dir, f.Name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, f.Mode())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		_, err = io.Copy(out, rc)
+		rc.Close()
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return path
+}
+
+// startWorker starts exe as the proxy does (OW_WAIT_FOR_ACK: the worker
+// answers {"ok":true} on fd 3) and stops it after the ack.
+func startWorker(tb testing.TB, exe string) {
+	tb.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command(exe)
+	cmd.Env = []string{"__OW_WAIT_FOR_ACK=1", "__OW_API_HOST=http://127.0.0.1:1", "__OW_EXECUTION_ENV=openwhisk/action-golang-v1.24"}
+	cmd.ExtraFiles = []*os.File{w}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	w.Close()
+	ack := make([]byte, 64)
+	n, err := r.Read(ack)
+	if err != nil || !bytes.Contains(ack[:n], []byte(`"ok":true`)) {
+		tb.Fatalf("worker ack %q: %v", ack[:n], err)
+	}
+	stdin.Close()
+	cmd.Wait()
 }
