@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/overcast-sc/overcast/internal/testpeer"
 )
 
 // proxyDir is Apache's Go actionloop proxy with its loopback main.
@@ -24,22 +26,13 @@ const proxyDir = "../../shared/openwhisk/runtime-go"
 // proxyEnv configures the proxy as the action-golang-v1.24 image does.
 var proxyEnv = []string{"OW_EXECUTION_ENV=openwhisk/action-golang-v1.24", "OW_WAIT_FOR_ACK=1", "OW_LOG_INIT_ERROR=1"}
 
-// needPeer skips, or fails under REQUIRE_PEERS=1, when a peer is missing.
-func needPeer(tb testing.TB, format string, args ...any) {
-	tb.Helper()
-	if os.Getenv("REQUIRE_PEERS") == "1" {
-		tb.Fatalf(format, args...)
-	}
-	tb.Skipf(format, args...)
-}
-
 // buildProxy builds Apache's proxy into dir.
 func buildProxy(tb testing.TB, dir string) string {
 	tb.Helper()
 	out := filepath.Join(dir, "owproxy")
 	cmd := exec.Command("go", "-C", proxyDir, "build", "-o", out, "./cmd/loopback-proxy")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		needPeer(tb, "cannot build Apache's Go proxy from %s (../shared/openwhisk/runtime-go): %v: %s", proxyDir, err, b)
+		testpeer.Skip(tb, "cannot build Apache's Go proxy from %s (../shared/openwhisk/runtime-go): %v: %s", proxyDir, err, b)
 	}
 	return out
 }
