@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/overcast-sc/overcast/deploy"
 	"github.com/overcast-sc/overcast/sim"
 )
 
@@ -60,8 +61,8 @@ func (c *controllerStandIn) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// uploaded returns the kind and exec.env of the last upload.
-func (c *controllerStandIn) uploaded(t *testing.T) (kind, execEnv string) {
+// uploaded returns the kind, exec.env and exec of the last upload.
+func (c *controllerStandIn) uploaded(t *testing.T) (kind, execEnv string, exe []byte) {
 	t.Helper()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -80,21 +81,34 @@ func (c *controllerStandIn) uploaded(t *testing.T) (kind, execEnv string) {
 		t.Fatalf("uploaded code: %v", err)
 	}
 	for _, f := range zr.File {
-		if f.Name == "exec.env" {
-			rc, _ := f.Open()
-			b, _ := io.ReadAll(rc)
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		switch f.Name {
+		case "exec.env":
 			execEnv = string(b)
+		case "exec":
+			exe = b
 		}
 	}
-	return a.Exec.Kind, execEnv
+	return a.Exec.Kind, execEnv, exe
 }
 
 // TestDeployKindContract checks what other tools rely on: deploy --kind
 // go:1.24 uploads kind go:1.24 with exec.env exactly
-// openwhisk/action-golang-v1.24, and --execenv overrides it.
+// openwhisk/action-golang-v1.24, and --execenv overrides it. The exec is
+// the running binary without its symbols and debug information.
 func TestDeployKindContract(t *testing.T) {
 	if testing.Short() {
 		t.Skip("uploads the binary")
+	}
+	self, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean, ok, err := deploy.Strip(self)
+	if !ok || err != nil {
+		t.Fatalf("the test binary has no symbols to strip (%v)", err)
 	}
 	c := newControllerStandIn(t)
 	props := filepath.Join(t.TempDir(), "wskprops")
@@ -112,8 +126,12 @@ func TestDeployKindContract(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("deploy %v: exit %d: %s", tt.args, code, stderr)
 		}
-		if k, ev := c.uploaded(t); k != tt.wantKind || ev != tt.wantEV {
+		k, ev, exe := c.uploaded(t)
+		if k != tt.wantKind || ev != tt.wantEV {
 			t.Errorf("deploy %v uploaded kind %q exec.env %q, want %q %q", tt.args, k, ev, tt.wantKind, tt.wantEV)
+		}
+		if !bytes.Equal(exe, lean) {
+			t.Errorf("deploy %v uploaded an exec of %d bytes, want the running binary stripped (%d bytes)", tt.args, len(exe), len(lean))
 		}
 		if !strings.Contains(stdout, "uploaded") || !strings.Contains(stderr, "kind "+tt.wantKind) {
 			t.Errorf("deploy %v: stdout %q stderr %q", tt.args, stdout, stderr)

@@ -119,6 +119,7 @@ func waitListening(tb testing.TB, addr string) {
 type coldVariant struct {
 	name  string
 	flags []string
+	strip bool // Strip the build, as deploy does to a running binary
 	level int
 	zip   []byte
 	exec  int
@@ -131,7 +132,8 @@ type coldVariant struct {
 // image, for the worker as it was built before (CGO_ENABLED=0 go build,
 // no flags, default deflate) and as deploy builds it now (BuildFlags,
 // ZipLevel); plus, to tell what each part gives, stripped without the
-// lambda.norpc tag and the best deflate level. Each iteration
+// lambda.norpc tag, the best deflate level, and the old build put through
+// Strip (what deploy uploads of a running binary built so). Each iteration
 // inits every variant once, in turn, in a fresh proxy, so that the ratios
 // compare runs under the same load. Run it with
 //
@@ -143,11 +145,18 @@ func BenchmarkColdInit(b *testing.B) {
 		{name: "old", level: flate.DefaultCompression},
 		{name: "new", flags: BuildFlags, level: ZipLevel},
 		{name: "stripped", flags: []string{"-trimpath", "-ldflags=-s -w"}, level: ZipLevel},
+		{name: "old+Strip", strip: true, level: ZipLevel},
 		{name: "best", flags: BuildFlags, level: flate.BestCompression},
 	}
 	bodies := make([][]byte, len(vs))
 	for i, v := range vs {
 		exe := buildOvercast(b, filepath.Join(dir, "overcast-"+v.name), v.flags...)
+		if v.strip {
+			var err error
+			if exe, _, err = Strip(exe); err != nil {
+				b.Fatal(err)
+			}
+		}
 		start := time.Now()
 		zipped, err := zipLevel([]File{{Name: "exec", Data: exe, Mode: 0o755},
 			{Name: "exec.env", Data: []byte("openwhisk/action-golang-v1.24"), Mode: 0o644}}, v.level)
@@ -164,17 +173,20 @@ func BenchmarkColdInit(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	old, cur := vs[0], vs[1]
+	by := map[string]*coldVariant{}
 	for _, v := range vs {
+		by[v.name] = v
 		b.ReportMetric(float64(len(v.zip))/1e6, v.name+"-zip-MB")
 		b.ReportMetric(float64(v.exec)/1e6, v.name+"-exec-MB")
 		b.ReportMetric(v.init.Seconds()*1e3/float64(b.N), v.name+"-init-ms")
 		b.ReportMetric(v.pack.Seconds()*1e3, v.name+"-pack-ms")
 	}
+	old, cur := by["old"], by["new"]
 	b.ReportMetric(float64(len(cur.zip))/float64(len(old.zip)), "new/old-zip")
 	b.ReportMetric(cur.init.Seconds()/old.init.Seconds(), "new/old-init")
-	b.ReportMetric(vs[2].init.Seconds()/old.init.Seconds(), "stripped/old-init")
-	b.ReportMetric(vs[3].init.Seconds()/cur.init.Seconds(), "best/new-init")
+	b.ReportMetric(by["stripped"].init.Seconds()/old.init.Seconds(), "stripped/old-init")
+	b.ReportMetric(by["old+Strip"].init.Seconds()/old.init.Seconds(), "old+Strip/old-init")
+	b.ReportMetric(by["best"].init.Seconds()/cur.init.Seconds(), "best/new-init")
 }
 
 // TestProxyInitsTheWorker is the benchmark's scenario as a test: the zip

@@ -1,8 +1,9 @@
 // Package deploy prepares the worker code that serverless platforms run:
 // the overcast binary itself (or the user's binary that calls cli.Main),
-// packed in a zip archive. The running binary is uploaded as it is when it
-// is a statically linked linux executable of the platform's architecture
-// (Uploadable); otherwise WorkerBinary builds one with the Go toolchain,
+// packed in a zip archive. The running binary is uploaded when it is a
+// statically linked linux executable of the platform's architecture
+// (Uploadable), without its symbols and debug information (Strip);
+// otherwise WorkerBinary builds one with the Go toolchain,
 // as ko does: CGO_ENABLED=0, -trimpath, no symbols, and an explicit GOOS
 // and GOARCH. That build needs the main package's source, so outside it
 // WorkerBinary fails with one line that says how to install a binary that
@@ -46,7 +47,8 @@ var ErrNoToolchain = errors.New("no Go toolchain (go) is on PATH to build a work
 
 // WorkerBinary returns a linux binary for goarch ("amd64" or "arm64") that
 // serves this program's tasks: the running executable when it is one
-// (see Uploadable), otherwise one cached or freshly built from the running
+// (see Uploadable; stripped of symbols and debug information when it has
+// them), otherwise one cached or freshly built from the running
 // program's main package into dir, which needs the go command and that
 // package's source (the current directory inside its module). When
 // neither works, the error is one line that says what to do.
@@ -60,7 +62,7 @@ func WorkerBinary(ctx context.Context, goarch, dir string) (*Binary, error) {
 	}
 	why := Uploadable(self, goarch)
 	if why == nil && !isTestBinary(self) {
-		return &Binary{Path: self, GOARCH: goarch}, nil
+		return selfWorker(self, goarch, dir)
 	}
 	if why == nil {
 		why = errors.New("is a test binary")
@@ -74,6 +76,24 @@ func WorkerBinary(ctx context.Context, goarch, dir string) (*Binary, error) {
 		storeBuild(b.Path, key)
 	}
 	return b, err
+}
+
+// selfWorker returns the running binary as the worker: itself, or a copy
+// in dir without symbols and debug information when it has them (Strip).
+func selfWorker(self, goarch, dir string) (*Binary, error) {
+	exe, err := os.ReadFile(self)
+	if err != nil {
+		return nil, fmt.Errorf("read the running binary: %w", err)
+	}
+	lean, ok, err := Strip(exe)
+	if err != nil || !ok {
+		return &Binary{Path: self, GOARCH: goarch}, nil
+	}
+	out := filepath.Join(dir, "overcast-worker-linux-"+goarch)
+	if err := os.WriteFile(out, lean, 0o755); err != nil {
+		return nil, fmt.Errorf("write the worker: %w", err)
+	}
+	return &Binary{Path: out, GOARCH: goarch}, nil
 }
 
 // Uploadable returns nil when the executable at path can run as a worker
