@@ -13,6 +13,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/sim"
 )
 
 // fixtureRuntime is one kind of a fixture deployment.
@@ -279,4 +282,27 @@ func TestRuntimesUnderPathPrefix(t *testing.T) {
 	if got != "/whisk/" || len(rs["go"]) != 1 || rs["go"][0].Image != "openwhisk/action-golang-v1.21:nightly" || !rs["go"][0].Default {
 		t.Errorf("GET %s gave %+v", got, rs)
 	}
+}
+
+// TestKindFromSim deploys with no kind to overcast sim offering the
+// Helm chart's go:1.17 (in a registry of its own) beside go:1.22: deploy
+// takes the sim's default, with its image's exec.env, and the sim accepts
+// it and runs tasks.
+func TestKindFromSim(t *testing.T) {
+	kinds := []sim.Kind{
+		{Kind: "go:1.17", Image: "registry.example:5000/openwhisk/action-golang-v1.17:1.20.0", Default: true},
+		{Kind: "go:1.22", Image: "openwhisk/action-golang-v1.22:nightly"},
+	}
+	_, o := startSim(t, &sim.Options{Kinds: kinds}, Options{})
+	d := openInproc(t, o)
+	defer d.Close()
+	a, err := d.c.GetAction(context.Background(), "overcast")
+	if err != nil || a.Exec.Kind != "go:1.17" {
+		t.Fatalf("deployed action %+v (%v), want kind go:1.17", a, err)
+	}
+	k, err := d.chooseKind(context.Background())
+	if err != nil || k.execEnv != "openwhisk/action-golang-v1.17" {
+		t.Fatalf("chooseKind on the sim = %+v, %v", k, err)
+	}
+	echoJob(t, d, 5, 0, &overcast.Options{})
 }
