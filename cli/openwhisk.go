@@ -19,15 +19,15 @@ func init() {
 	workerModes = append(workerModes,
 		workerMode{
 			name:   "openwhisk-actionloop",
-			detect: func(args []string) bool { return worker.ActionLoopDetect(args, os.Environ()) },
+			detect: func(args []string) bool { return worker.ActionLoopDetect(args, os.Environ(), worker.FD3Writable()) },
 			serve:  serveActionLoop,
 		},
 		workerMode{
 			name:   "openwhisk-blackbox",
-			detect: worker.BlackboxDetect,
+			detect: func(args []string) bool { return worker.BlackboxDetect(args, os.Environ(), worker.FD3Writable()) },
 			serve: func(ctx context.Context) int {
 				selftest.WorkerProcess = true
-				if err := worker.ServeBlackbox(ctx, os.Args[1], os.Stdout); err != nil {
+				if err := worker.ServeBlackbox(ctx, os.Args[1:], os.Stdin, os.Stdout); err != nil {
 					fmt.Fprintf(os.Stderr, "overcast: %v\n", err)
 					return 1
 				}

@@ -21,25 +21,34 @@ import (
 const MaxActionLoopLine = 64 << 20
 
 // ActionLoopDetect reports whether an OpenWhisk actionloop proxy (the Go
-// runtime's) started this process as an action's exec: no arguments and
-// some __OW_ variable in the environment, given as "KEY=value" strings.
-func ActionLoopDetect(args, environ []string) bool {
-	if len(args) != 0 {
-		return false
+// runtime's) started this process as an action's exec: no arguments, some
+// __OW_ variable in the environment (given as "KEY=value" strings), and a
+// writable file descriptor 3 for the answers (fd3, see FD3Writable). The
+// proxy always opens fd 3; dockerskeleton never does.
+func ActionLoopDetect(args, environ []string, fd3 bool) bool {
+	return len(args) == 0 && fd3 && hasOWVariable(environ)
+}
+
+// BlackboxDetect reports whether the dockerskeleton proxy (the blackbox
+// kind's actionproxy.py) started this process for one activation. It
+// passes the parameters as the only argument, a JSON object, when they
+// fit in one argument (at most 131,071 bytes, Linux's MAX_ARG_STRLEN),
+// and otherwise on stdin only, with no argument, __OW_ variables in the
+// environment and no file descriptor 3 (fd3 false).
+func BlackboxDetect(args, environ []string, fd3 bool) bool {
+	if len(args) == 1 {
+		return strings.HasPrefix(strings.TrimSpace(args[0]), "{")
 	}
+	return len(args) == 0 && !fd3 && hasOWVariable(environ)
+}
+
+func hasOWVariable(environ []string) bool {
 	for _, kv := range environ {
 		if strings.HasPrefix(kv, "__OW_") {
 			return true
 		}
 	}
 	return false
-}
-
-// BlackboxDetect reports whether the older OpenWhisk dockerskeleton proxy
-// started this process for one activation: the parameters as the only
-// argument, a JSON object.
-func BlackboxDetect(args []string) bool {
-	return len(args) == 1 && strings.HasPrefix(strings.TrimSpace(args[0]), "{")
 }
 
 // runBody is the part of the proxy's /run body the worker reads.
@@ -54,8 +63,10 @@ type runBody struct {
 // {"ok":true} on fd3. Then, for each line of stdin (a /run
 // body whose "value" is an encoded Request) it runs the task with Handle,
 // bounded by the body's "deadline", and writes the encoded Response as one
-// line on fd3. A line it cannot read is answered with an input error, never
-// by exiting. logs receives one line per problem.
+// line on fd3. Every line gets exactly one answer line, since the proxy
+// waits for one answer per /run: a blank line, or one it cannot read, is
+// answered with an input error, never skipped and never by exiting. logs
+// receives one line per problem.
 func ServeActionLoop(ctx context.Context, stdin io.Reader, fd3 io.Writer, logs io.Writer) error {
 	out := bufio.NewWriter(fd3)
 	if os.Getenv("__OW_WAIT_FOR_ACK") != "" {
@@ -80,7 +91,8 @@ func ServeActionLoop(ctx context.Context, stdin io.Reader, fd3 io.Writer, logs i
 		case err != nil && !errors.Is(err, io.EOF):
 			return fmt.Errorf("actionloop: read stdin: %w", err)
 		case len(bytes.TrimSpace(line)) == 0:
-			continue
+			fmt.Fprintln(logs, "overcast actionloop: blank /run body")
+			answer = inputError("blank actionloop body: no parameters")
 		default:
 			answer = runLine(ctx, line, logs)
 		}
@@ -160,10 +172,30 @@ func readLine(r *bufio.Reader, max int) ([]byte, error) {
 	}
 }
 
-// ServeBlackbox runs one activation the dockerskeleton way: params is the
-// encoded Request given as the only argument, and the encoded Response is
-// printed as the last line of stdout.
-func ServeBlackbox(ctx context.Context, params string, stdout io.Writer) error {
-	_, err := fmt.Fprintf(stdout, "%s\n", Handle(ctx, []byte(params)))
+// ServeBlackbox runs one activation the dockerskeleton way: the encoded
+// Request is the only argument in args or, when args is empty (inputs over
+// one argument's limit), all of stdin. The encoded Response is printed as
+// the last line of stdout.
+func ServeBlackbox(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	var params []byte
+	if len(args) == 1 {
+		params = []byte(args[0])
+	} else {
+		b, err := io.ReadAll(io.LimitReader(stdin, MaxActionLoopLine+1))
+		if err != nil {
+			return fmt.Errorf("blackbox: read stdin: %w", err)
+		}
+		params = b
+	}
+	var answer []byte
+	switch {
+	case len(params) > MaxActionLoopLine:
+		answer = inputError(fmt.Sprintf("blackbox parameters longer than %d bytes", MaxActionLoopLine))
+	case len(bytes.TrimSpace(params)) == 0:
+		answer = inputError("blank blackbox parameters")
+	default:
+		answer = Handle(ctx, bytes.TrimSpace(params))
+	}
+	_, err := fmt.Fprintf(stdout, "%s\n", answer)
 	return err
 }

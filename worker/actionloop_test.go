@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,33 +31,65 @@ func init() {
 func TestActionLoopDetect(t *testing.T) {
 	for _, tt := range []struct {
 		args, env []string
-		want      bool
+		fd3, want bool
 	}{
-		{nil, []string{"__OW_API_HOST=x"}, true},
-		{nil, []string{"A=b", "__OW_WAIT_FOR_ACK=1"}, true},
-		{nil, []string{"PATH=/bin", "HOME=/root"}, false},
-		{[]string{"run"}, []string{"__OW_API_HOST=x"}, false},
-		{nil, nil, false},
+		{nil, []string{"__OW_API_HOST=x"}, true, true},
+		{nil, []string{"A=b", "__OW_WAIT_FOR_ACK=1"}, true, true},
+		{nil, []string{"__OW_API_HOST=x"}, false, false}, // dockerskeleton, input on stdin
+		{nil, []string{"PATH=/bin", "HOME=/root"}, true, false},
+		{[]string{"run"}, []string{"__OW_API_HOST=x"}, true, false},
+		{nil, nil, true, false},
 	} {
-		if got := ActionLoopDetect(tt.args, tt.env); got != tt.want {
-			t.Errorf("ActionLoopDetect(%q, %q) = %v, want %v", tt.args, tt.env, got, tt.want)
+		if got := ActionLoopDetect(tt.args, tt.env, tt.fd3); got != tt.want {
+			t.Errorf("ActionLoopDetect(%q, %q, fd3 %v) = %v, want %v", tt.args, tt.env, tt.fd3, got, tt.want)
 		}
 	}
 }
 
 func TestBlackboxDetect(t *testing.T) {
+	ow := []string{"__OW_ACTION_NAME=/guest/a", "__OW_DEADLINE=1"}
 	for _, tt := range []struct {
-		args []string
-		want bool
+		args, env []string
+		fd3, want bool
 	}{
-		{[]string{`{"task":"x"}`}, true},
-		{[]string{" {}"}, true},
-		{[]string{"run", "pi"}, false},
-		{[]string{"{}", "x"}, false},
-		{nil, false},
+		{[]string{`{"task":"x"}`}, ow, false, true},
+		{[]string{" {}"}, nil, false, true},
+		{nil, ow, false, true}, // over MAX_ARG_STRLEN: stdin only
+		{nil, ow, true, false}, // the actionloop proxy's exec
+		{nil, []string{"PATH=/bin"}, false, false},
+		{[]string{"run", "pi"}, ow, false, false},
+		{[]string{"{}", "x"}, ow, false, false},
 	} {
-		if got := BlackboxDetect(tt.args); got != tt.want {
-			t.Errorf("BlackboxDetect(%q) = %v, want %v", tt.args, got, tt.want)
+		if got := BlackboxDetect(tt.args, tt.env, tt.fd3); got != tt.want {
+			t.Errorf("BlackboxDetect(%q, %q, fd3 %v) = %v, want %v", tt.args, tt.env, tt.fd3, got, tt.want)
+		}
+	}
+}
+
+// TestFD3Writable runs this test binary again with fd 3 a pipe's write
+// end, its read end, and not open at all.
+func TestFD3Writable(t *testing.T) {
+	if os.Getenv("WORKER_TEST_FD3") == "1" {
+		fmt.Print(FD3Writable())
+		os.Exit(0)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	for _, tt := range []struct {
+		name  string
+		extra []*os.File
+		want  string
+	}{{"write end", []*os.File{w}, "true"}, {"read end", []*os.File{r}, "false"}, {"closed", nil, "false"}} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestFD3Writable$")
+		cmd.Env = append(os.Environ(), "WORKER_TEST_FD3=1")
+		cmd.ExtraFiles = tt.extra
+		out, err := cmd.Output()
+		if err != nil || string(out) != tt.want {
+			t.Errorf("fd 3 %s: FD3Writable printed %q (%v), want %s", tt.name, out, err, tt.want)
 		}
 	}
 }
@@ -74,6 +109,7 @@ func TestServeActionLoop(t *testing.T) {
 		runBodyLine(`{"task":"wtest/echo","input":{"a":1},"index":4}`, far),
 		"this is not json\n",
 		"\n",
+		" \t \r\n",
 		runBodyLine(`{"task":"wtest/fail","input":null}`, far),
 		`{"value": 42}` + "\n",
 		runBodyLine(huge, far),
@@ -90,6 +126,8 @@ func TestServeActionLoop(t *testing.T) {
 		{"", ""}, // the acknowledgement
 		{`{"a":1}`, ""},
 		{"", "input"},
+		{"", "input"}, // the blank line
+		{"", "input"}, // the whitespace-only line
 		{"", "error"},
 		{"", "input"},
 		{`"` + strings.Repeat("x", 200<<10) + `"`, ""},
@@ -181,12 +219,30 @@ func TestReadLineTooLong(t *testing.T) {
 }
 
 func TestServeBlackbox(t *testing.T) {
-	var out bytes.Buffer
-	if err := ServeBlackbox(context.Background(), `{"task":"wtest/echo","input":"hi"}`, &out); err != nil {
-		t.Fatal(err)
-	}
-	r, err := DecodeResponse(bytes.TrimSpace(out.Bytes()))
-	if err != nil || string(r.Output) != `"hi"` {
-		t.Fatalf("output %q (%v)", out.String(), err)
+	req := `{"task":"wtest/echo","input":"hi"}`
+	for _, tt := range []struct {
+		name  string
+		args  []string
+		stdin string
+		want  string
+		kind  string
+	}{
+		{"argument", []string{req}, req, `"hi"`, ""},
+		{"stdin only", nil, req + "\n", `"hi"`, ""},
+		{"blank stdin", nil, " \n", "", "input"},
+	} {
+		var out bytes.Buffer
+		if err := ServeBlackbox(context.Background(), tt.args, strings.NewReader(tt.stdin), &out); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		r, err := DecodeResponse(bytes.TrimSpace(out.Bytes()))
+		switch {
+		case err != nil:
+			t.Errorf("%s: output %q: %v", tt.name, out.String(), err)
+		case tt.kind != "" && (r.Error == nil || r.Error.Kind != tt.kind):
+			t.Errorf("%s: answer %s, want an error of kind %s", tt.name, out.String(), tt.kind)
+		case tt.kind == "" && string(r.Output) != tt.want:
+			t.Errorf("%s: output %s, want %s", tt.name, r.Output, tt.want)
+		}
 	}
 }
