@@ -113,6 +113,9 @@ func (s *Server) newExecutor(a *action) (executor, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.opts.Mode == ModeProxy {
+		return newProxyPool(s, a) // the real proxy's /init checks exec.env
+	}
 	if logs := checkExecEnv(zr, a.runtime); logs != nil {
 		return &initFailure{s: s, a: a, logs: logs}, nil
 	}

@@ -14,9 +14,14 @@ type Options struct {
 	Auth string
 	// Namespace is the auth's own namespace, default "guest".
 	Namespace string
-	// Mode is "inproc" (the default: goroutines calling worker.Handle) or
-	// "process" (real actionloop processes of the action's exec).
+	// Mode is "inproc" (the default: goroutines calling worker.Handle),
+	// "process" (real actionloop processes of the action's exec) or "proxy"
+	// (containers that are real processes of Apache's Go actionloop proxy,
+	// the program Proxy names, initialized and run as an invoker does).
 	Mode string
+	// Proxy is the path of Apache's Go actionloop proxy for mode "proxy"
+	// (built from apache/openwhisk-runtime-go's proxy package).
+	Proxy string
 	// Concurrency is the namespace's limit of activations in flight,
 	// default 1000.
 	Concurrency int
@@ -72,6 +77,7 @@ type Faults struct {
 const (
 	ModeInproc  = "inproc"
 	ModeProcess = "process"
+	ModeProxy   = "proxy"
 )
 
 const (
@@ -124,8 +130,10 @@ func (o *Options) withDefaults() (Options, error) {
 
 func (o *Options) check() error {
 	switch {
-	case o.Mode != ModeInproc && o.Mode != ModeProcess:
-		return fmt.Errorf("sim: unknown mode %q (want %q or %q)", o.Mode, ModeInproc, ModeProcess)
+	case o.Mode != ModeInproc && o.Mode != ModeProcess && o.Mode != ModeProxy:
+		return fmt.Errorf("sim: unknown mode %q (want %q, %q or %q)", o.Mode, ModeInproc, ModeProcess, ModeProxy)
+	case o.Mode == ModeProxy && o.Proxy == "":
+		return fmt.Errorf("sim: mode %q needs the path of Apache's Go actionloop proxy", ModeProxy)
 	case o.Concurrency < 0, o.PerMinute < 0, o.ResultLimit < 0, o.PayloadLimit < 0, o.MaxActivations < 0:
 		return fmt.Errorf("sim: limits must be positive")
 	case o.ColdStart < 0 || o.APILatency < 0:

@@ -45,7 +45,7 @@ func New(opts *Options) (*Server, error) {
 		throttle: newThrottle(o.Concurrency, o.PerMinute), faults: newFaultGen(o.Faults, o.Seed),
 		rt: runtimes{kinds: o.Kinds}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	if o.Mode == ModeProcess {
+	if o.Mode != ModeInproc {
 		if s.tmp, err = os.MkdirTemp("", "overcast-sim-"); err != nil {
 			return nil, fmt.Errorf("sim: %w", err)
 		}

@@ -1,0 +1,161 @@
+package sim
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/overcast-sc/overcast/internal/owproxy"
+)
+
+// proxyServer starts a sim whose containers are Apache's proxy, with the
+// loop action of kind go:1.24 whose exec.env is execEnv.
+func proxyServer(t *testing.T, o *Options, kind, execEnv string) *Server {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds programs")
+	}
+	o.Mode, o.Proxy = ModeProxy, owproxy.Binary(t)
+	s := newServer(t, o)
+	body := map[string]any{
+		"exec":   map[string]any{"kind": kind, "code": withExecEnv(t, loopCode(t), execEnv)},
+		"limits": map[string]int{"timeout": 2000},
+	}
+	mustCall(t, s, http.StatusOK, "PUT", "/namespaces/_/actions/loop?overwrite=true", body)
+	return s
+}
+
+// withExecEnv returns the zip code with an exec.env file added.
+func withExecEnv(t *testing.T, code, execEnv string) string {
+	t.Helper()
+	raw, _ := base64.StdEncoding.DecodeString(code)
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := zr.File[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, _ := io.ReadAll(rc)
+	rc.Close()
+	return zipCode(t, zipEntry{name: "exec", data: string(exe)}, zipEntry{name: "exec.env", data: execEnv, mode: 0o644})
+}
+
+func TestProxyWarmReuse(t *testing.T) {
+	s := proxyServer(t, &Options{}, "go:1.24", "openwhisk/action-golang-v1.24")
+	code, a, r := invokeLoop(t, s, `{"echo": {"x": [1, 2]}, "log": "hello"}`)
+	if code != 200 || a.Response.Status != "success" || a.annotation("initTime") == "" {
+		t.Fatalf("first invoke: %d %+v", code, a)
+	}
+	if r.ActivationID != a.ActivationID || r.ActionName != "/guest/loop" || r.Namespace != "guest" || len(r.Deadline) < 13 || r.Count != 1 {
+		t.Errorf("run body as the action saw it: %+v", r)
+	}
+	env := strings.Join(r.Env, " ")
+	for _, k := range []string{"__OW_API_HOST", "__OW_EXECUTION_ENV", "__OW_WAIT_FOR_ACK", "__OW_ACTION_NAME", "__OW_PROXY_VERSION"} {
+		if !strings.Contains(env, k) {
+			t.Errorf("action environment %s lacks %s", env, k)
+		}
+	}
+	if len(a.Logs) != 2 || !strings.HasSuffix(a.Logs[0], " stdout: hello") || !strings.HasSuffix(a.Logs[1], " stderr: err: hello") {
+		t.Errorf("logs %q", a.Logs)
+	}
+	code, a2, r2 := invokeLoop(t, s, `{"echo":2}`)
+	if code != 200 || r2.PID != r.PID || r2.Count != 2 || a2.annotation("initTime") != "" || len(a2.Logs) != 0 {
+		t.Errorf("second invoke not warm: %d %+v %+v", code, r2, a2)
+	}
+	if st := s.Stats(); st.ColdStarts != 1 {
+		t.Errorf("cold starts %d", st.ColdStarts)
+	}
+}
+
+// TestProxyFailures checks each failure as the real proxy reports it and
+// the invoker classifies it.
+func TestProxyFailures(t *testing.T) {
+	s := proxyServer(t, &Options{ResultLimit: 1000}, "go:1.24", "openwhisk/action-golang-v1.24")
+	_, _, first := invokeLoop(t, s, `{}`)
+	tests := []struct {
+		name, params string
+		status, msg  string
+		newProcess   bool // the container was discarded
+	}{
+		{"application error", `{"error":"bad input"}`, "application error", `{"error":"bad input"}`, false},
+		{"result limit", `{"big":2000}`, "application error", "exceeded the allowed length", false},
+		{"bad output", `{"bad":true}`, "action developer error", "The action did not return a dictionary or array.", true},
+		{"exit", `{"exit":3}`, "action developer error", "command exited", true},
+		{"timeout", `{"sleep_ms":5000}`, "action developer error", msgTimeout(2000), true},
+	}
+	pid := first.PID
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, a, _ := invokeLoop(t, s, tt.params)
+			if code != 502 || a.Response.Status != tt.status || !strings.Contains(string(a.Response.Result), tt.msg) {
+				t.Fatalf("got %d %s %s", code, a.Response.Status, a.Response.Result)
+			}
+			if (a.annotation("timeout") == "true") != (tt.name == "timeout") {
+				t.Errorf("timeout annotation %s", a.annotation("timeout"))
+			}
+			_, next, r := invokeLoop(t, s, `{}`)
+			if (r.PID != pid) != tt.newProcess || (next.annotation("initTime") != "") != tt.newProcess {
+				t.Errorf("after %s: pid %d (was %d), initTime %q", tt.name, r.PID, pid, next.annotation("initTime"))
+			}
+			pid = r.PID
+		})
+	}
+}
+
+// TestProxyExecEnvMismatch deploys an exec.env for go:1.24 as kind go:1.22:
+// the image's proxy refuses to start it, as a real one does.
+func TestProxyExecEnvMismatch(t *testing.T) {
+	s := proxyServer(t, &Options{}, "go:1.22", "openwhisk/action-golang-v1.24")
+	code, a, _ := invokeLoop(t, s, `{}`)
+	if code != 502 || a.Response.Status != "action developer error" || !strings.Contains(string(a.Response.Result), "Cannot start action") {
+		t.Fatalf("got %d %s %s", code, a.Response.Status, a.Response.Result)
+	}
+	if logs := strings.Join(a.Logs, "\n"); !strings.Contains(logs, "Execution environment version mismatch") {
+		t.Errorf("logs do not say why:\n%s", logs)
+	}
+}
+
+func TestProxyCrashFault(t *testing.T) {
+	s := proxyServer(t, &Options{Faults: Faults{CrashRate: 1}}, "go:1.24", "openwhisk/action-golang-v1.24")
+	for range 2 {
+		code, a, _ := invokeLoop(t, s, `{}`)
+		if code != 502 || a.Response.Status != "action developer error" || !strings.Contains(string(a.Response.Result), msgAbnormalRun) {
+			t.Fatalf("crash: %d %s", code, a.Response.Result)
+		}
+	}
+	if st := s.Stats(); st.Crashes != 2 || st.ColdStarts != 2 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestProxyCloseKillsContainers(t *testing.T) {
+	s := proxyServer(t, &Options{}, "go:1.24", "openwhisk/action-golang-v1.24")
+	_, _, r := invokeLoop(t, s, `{}`)
+	mustCall(t, s, 202, "POST", "/namespaces/_/actions/loop", []byte(`{"sleep_ms":10000}`))
+	time.Sleep(200 * time.Millisecond) // the warm container is busy now
+	s.Close()
+	for i := 0; syscall.Kill(r.PID, 0) == nil; i++ {
+		if i == 500 {
+			t.Fatalf("action process %d still alive 5 s after Close", r.PID)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i := 0; ; i++ {
+		if _, err := os.Stat(s.tmp); os.IsNotExist(err) {
+			break
+		}
+		if i == 500 {
+			t.Fatalf("temporary folder %s still there", s.tmp)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
