@@ -31,7 +31,9 @@ func newSimCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Serve a local OpenWhisk-compatible platform for tests and benchmarks",
 		Long: `sim serves the OpenWhisk REST API on a local address. It prints the lines
 a ~/.wskprops file holds (APIHOST, AUTH, NAMESPACE), then serves until
-interrupted. Actions run as real actionloop processes (--mode process) or as
+interrupted. Actions run as real actionloop processes (--mode process), in
+containers that are processes of Apache's own Go actionloop proxy, which
+/init and /run as an invoker does (--mode proxy --proxy PATH), or as
 goroutines of this process (--mode inproc, for tens of thousands at once).
 It models the namespace's limits, cold starts and API latency, and injects
 faults from a seeded generator.`,
@@ -45,7 +47,8 @@ faults from a seeded generator.`,
 	fs.StringVar(&o.Addr, "addr", "127.0.0.1:3233", "listen address")
 	fs.StringVar(&o.Auth, "auth", "", "uuid:key accepted by basic auth (default random)")
 	fs.StringVar(&o.Namespace, "namespace", "guest", "the namespace")
-	fs.StringVar(&o.Mode, "mode", sim.ModeInproc, "how actions run: process (actionloop processes of the zip's exec) or inproc (goroutines)")
+	fs.StringVar(&o.Mode, "mode", sim.ModeInproc, "how actions run: process (actionloop processes of the zip's exec), proxy (Apache's Go proxy as containers) or inproc (goroutines)")
+	fs.StringVar(&o.Proxy, "proxy", "", "with --mode proxy: the binary of Apache's Go actionloop proxy (go -C runtime-go build -o PATH ./cmd/loopback-proxy)")
 	fs.IntVar(&o.Concurrency, "concurrency-limit", 1000, "activations in flight allowed per namespace")
 	fs.IntVar(&o.PerMinute, "per-minute", 0, "invocations allowed per minute (0 = unlimited)")
 	fs.DurationVar(&o.ColdStart, "cold-start", 0, "delay added when a container starts")
@@ -66,8 +69,13 @@ faults from a seeded generator.`,
 // check validates the flags.
 func (f *simFlags) check() error {
 	o := &f.opts
-	if o.Mode != sim.ModeInproc && o.Mode != sim.ModeProcess {
-		return usagef("--mode must be %s or %s, got %q", sim.ModeProcess, sim.ModeInproc, o.Mode)
+	switch {
+	case o.Mode != sim.ModeInproc && o.Mode != sim.ModeProcess && o.Mode != sim.ModeProxy:
+		return usagef("--mode must be %s, %s or %s, got %q", sim.ModeProcess, sim.ModeProxy, sim.ModeInproc, o.Mode)
+	case o.Mode == sim.ModeProxy && o.Proxy == "":
+		return usagef("--mode proxy needs --proxy PATH, the binary of Apache's Go actionloop proxy")
+	case o.Mode != sim.ModeProxy && o.Proxy != "":
+		return usagef("--proxy is only for --mode proxy")
 	}
 	for _, r := range []struct {
 		name string

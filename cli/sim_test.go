@@ -17,6 +17,7 @@ func TestSimBadFlags(t *testing.T) {
 		{"--cold-start", "-1s"}, {"--api-latency", "-5ms"}, {"--mode", "docker"}, {"--concurrency-limit", "0"},
 		{"--straggler-slowdown", "0.5"}, {"--per-minute", "-1"}, {"--result-limit", "0"}, {"extra"},
 		{"--kinds", "nodejs:20"}, {"--kinds", ""}, {"--kinds", "go:1.22", "--default-kind", "go:1.23"},
+		{"--mode", "proxy"}, {"--proxy", "/bin/true"},
 	} {
 		var stderr strings.Builder
 		code := Run(context.Background(), append([]string{"sim", "--addr", "127.0.0.1:0"}, args...), io.Discard, &stderr)
