@@ -51,11 +51,15 @@ type platform struct {
 }
 
 // startPlatform starts a sim with opts on a random 127.0.0.1 port, the
-// proxy before it, and deploys a stand-in action (inproc mode runs tasks
-// in this process and only checks the archive).
+// proxy before it, and, in inproc mode (the default), deploys a stand-in
+// action (inproc mode runs tasks in this process and only checks the
+// archive).
 func startPlatform(tb testing.TB, opts sim.Options) *platform {
 	tb.Helper()
-	opts.Addr, opts.Mode = "127.0.0.1:0", sim.ModeInproc
+	opts.Addr = "127.0.0.1:0"
+	if opts.Mode == "" {
+		opts.Mode = sim.ModeInproc
+	}
 	s, err := sim.New(&opts)
 	if err != nil {
 		tb.Fatal(err)
@@ -68,6 +72,9 @@ func startPlatform(tb testing.TB, opts sim.Options) *platform {
 	rp.ErrorLog = log.New(io.Discard, "", 0) // canceled losing copies are expected
 	p := &platform{sim: s, proxy: httptest.NewServer(rp)}
 	tb.Cleanup(p.proxy.Close)
+	if opts.Mode != sim.ModeInproc {
+		return p
+	}
 	if err := deployStandIn(context.Background(), p.config(), "overcast"); err != nil {
 		tb.Fatal(err)
 	}
