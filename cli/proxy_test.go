@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/overcast-sc/overcast/internal/owproxy"
+	"github.com/overcast-sc/overcast/internal/owproxy/owproxytest"
 )
 
 // TestRunOnProxySim starts `overcast sim --mode proxy` (containers that are
@@ -20,7 +20,7 @@ func TestRunOnProxySim(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end")
 	}
-	proxy := owproxy.Binary(t)
+	proxy := owproxytest.Binary(t)
 	sim := exec.Command(binary, "sim", "--addr", "127.0.0.1:0", "--mode", "proxy", "--proxy", proxy, "--concurrency-limit", "4")
 	out, err := sim.StdoutPipe()
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/overcast-sc/overcast/internal/owproxy"
+	"github.com/overcast-sc/overcast/internal/owproxy/owproxytest"
 )
 
 // proxyServer starts a sim whose containers are Apache's proxy, with the
@@ -22,7 +22,7 @@ func proxyServer(t *testing.T, o *Options, kind, execEnv string) *Server {
 	if testing.Short() {
 		t.Skip("builds programs")
 	}
-	o.Mode, o.Proxy = ModeProxy, owproxy.Binary(t)
+	o.Mode, o.Proxy = ModeProxy, owproxytest.Binary(t)
 	s := newServer(t, o)
 	body := map[string]any{
 		"exec":   map[string]any{"kind": kind, "code": withExecEnv(t, loopCode(t), execEnv)},

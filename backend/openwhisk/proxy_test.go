@@ -18,6 +18,7 @@ import (
 	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
 	"github.com/overcast-sc/overcast/deploy"
 	"github.com/overcast-sc/overcast/internal/owproxy"
+	"github.com/overcast-sc/overcast/internal/owproxy/owproxytest"
 	"github.com/overcast-sc/overcast/sim"
 	"github.com/overcast-sc/overcast/worker"
 )
@@ -70,7 +71,7 @@ func deployedCode(t *testing.T, kind, execEnv string) string {
 // startProxy starts Apache's proxy configured as the image of execEnv.
 func startProxy(t *testing.T, execEnv string) (*owproxy.Proxy, *os.File) {
 	t.Helper()
-	bin := owproxy.Binary(t)
+	bin := owproxytest.Binary(t)
 	dir := t.TempDir()
 	stdout, err := os.Create(dir + "/stdout")
 	if err != nil {
@@ -220,7 +221,7 @@ func TestConformanceOnProxySim(t *testing.T) {
 	deploy.MainPackage = "github.com/overcast-sc/overcast/cmd/overcast"
 	for _, img := range images[len(images)-1:] {
 		t.Run(img.kind, func(t *testing.T) {
-			so := &sim.Options{Mode: sim.ModeProxy, Proxy: owproxy.Binary(t), Concurrency: 4, Logf: t.Logf}
+			so := &sim.Options{Mode: sim.ModeProxy, Proxy: owproxytest.Binary(t), Concurrency: 4, Logf: t.Logf}
 			_, o := startSim(t, so, Options{Kind: img.kind, ExecEnv: img.execEnv, GOARCH: runtime.GOARCH, Timeout: 10 * time.Second, Deploy: true})
 			first, err := Open(context.Background(), &o)
 			if err != nil {

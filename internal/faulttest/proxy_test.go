@@ -10,7 +10,7 @@ import (
 	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/backend/openwhisk"
 	"github.com/overcast-sc/overcast/deploy"
-	"github.com/overcast-sc/overcast/internal/owproxy"
+	"github.com/overcast-sc/overcast/internal/owproxy/owproxytest"
 	"github.com/overcast-sc/overcast/sim"
 	"github.com/overcast-sc/overcast/workloads/primes"
 )
@@ -40,7 +40,7 @@ func TestFaultsOnProxy(t *testing.T) {
 	}
 	faults := faultMix
 	faults.LostRate, faults.StragglerRate = 0.03, 0.08
-	p := startPlatform(t, sim.Options{Mode: sim.ModeProxy, Proxy: owproxy.Binary(t), Concurrency: proxyLimit, Faults: faults, Seed: 2})
+	p := startPlatform(t, sim.Options{Mode: sim.ModeProxy, Proxy: owproxytest.Binary(t), Concurrency: proxyLimit, Faults: faults, Seed: 2})
 	ex := p.deployedExecutor(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

@@ -2,37 +2,14 @@ package owproxy
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/overcast-sc/overcast/internal/testpeer"
 )
-
-// fakeTB records what the peer check asked of a test.
-type fakeTB struct{ fatal, skip string }
-
-func (f *fakeTB) Helper()                        {}
-func (f *fakeTB) Fatalf(format string, a ...any) { f.fatal = fmt.Sprintf(format, a...) }
-func (f *fakeTB) Skipf(format string, a ...any)  { f.skip = fmt.Sprintf(format, a...) }
-
-func TestMissingProxyFailsUnderRequirePeers(t *testing.T) {
-	broken := func() (string, error) { return "", errors.New("no source") }
-	t.Setenv("REQUIRE_PEERS", "1")
-	var ci fakeTB
-	binary(&ci, broken)
-	if ci.fatal == "" || ci.skip != "" || !strings.Contains(ci.fatal, "no source") {
-		t.Errorf("under REQUIRE_PEERS=1: fatal %q, skip %q; want a failure naming the cause", ci.fatal, ci.skip)
-	}
-	t.Setenv("REQUIRE_PEERS", "")
-	var dev fakeTB
-	binary(&dev, broken)
-	if dev.skip == "" || dev.fatal != "" {
-		t.Errorf("on a developer machine: fatal %q, skip %q; want a skip", dev.fatal, dev.skip)
-	}
-}
 
 func TestSource(t *testing.T) {
 	t.Setenv(SourceEnv, "/somewhere/runtime-go")
@@ -67,7 +44,10 @@ func TestTreeHashSeesEdits(t *testing.T) {
 // TestStartInitRun starts the real proxy, refuses a second /init as it
 // does, and answers a /run before /init with its own error.
 func TestStartInitRun(t *testing.T) {
-	bin := Binary(t)
+	bin, err := Build()
+	if err != nil {
+		testpeer.Skip(t, "Apache's OpenWhisk Go proxy: %v", err)
+	}
 	dir := t.TempDir()
 	stdout, _ := os.Create(filepath.Join(dir, "stdout"))
 	stderr, _ := os.Create(filepath.Join(dir, "stderr"))
