@@ -15,9 +15,13 @@
 // exec.env differs from its image's OW_EXECUTION_ENV: every activation
 // fails with "Cannot start action" and the reason in its logs.
 //
-// Actions run in one of two modes. In "process" mode each warm container
+// Actions run in one of three modes. In "process" mode each warm container
 // is a real process of the action's exec speaking the actionloop protocol
-// of OpenWhisk's Go runtime; a cold start is a process start. In "inproc"
+// of OpenWhisk's Go runtime; a cold start is a process start. In "proxy"
+// mode each container is a process of Apache's own Go actionloop proxy
+// (Options.Proxy), configured as the kind's image (OW_EXECUTION_ENV) and
+// driven as an invoker drives it: /init with the action's zip on a cold
+// start, then one /run at a time, its log guards stripped. In "inproc"
 // mode the zip is only checked, and each activation calls worker.Handle in
 // a goroutine with the invoke's parameters as the encoded worker.Request,
 // which scales to tens of thousands of concurrent activations; containers
