@@ -246,3 +246,27 @@ func TestServeBlackbox(t *testing.T) {
 		}
 	}
 }
+
+// FuzzActionLoopOneAnswerPerLine checks the contract the proxy relies on:
+// every input line, blank or garbage included, gets exactly one answer line.
+func FuzzActionLoopOneAnswerPerLine(f *testing.F) {
+	f.Add([]byte("\n \t\n{}\nnot json\n" + `{"value":{"task":"wtest/echo","input":1}}`))
+	f.Add([]byte(`{"value":{"task":"wtest/panic","input":1}}` + "\n\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if bytes.Contains(in, []byte("altest/wait")) {
+			return // sleeps for seconds by design
+		}
+		t.Setenv("__OW_WAIT_FOR_ACK", "")
+		var fd3 bytes.Buffer
+		if err := ServeActionLoop(context.Background(), bytes.NewReader(in), &fd3, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		lines := bytes.Count(in, []byte("\n"))
+		if i := bytes.LastIndexByte(in, '\n'); len(in)-i-1 > 0 {
+			lines++ // a last line without its newline
+		}
+		if got := bytes.Count(fd3.Bytes(), []byte("\n")); got != lines {
+			t.Fatalf("%d input lines got %d answer lines:\n%q\n%q", lines, got, in, fd3.Bytes())
+		}
+	})
+}
