@@ -159,3 +159,14 @@ func TestProxyCloseKillsContainers(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestProxyRefusesBlackbox: the proxy containers are Go runtime images, so
+// a blackbox action is refused with a clear message when stored.
+func TestProxyRefusesBlackbox(t *testing.T) {
+	s := newServer(t, &Options{Mode: ModeProxy, Proxy: "/nonexistent/proxy"})
+	body := map[string]any{"exec": map[string]any{"kind": "blackbox", "code": dummyZip(t)}}
+	code, b, _ := call(t, s, "PUT", "/namespaces/_/actions/bb", body)
+	if code != http.StatusBadRequest || !strings.Contains(string(b), "go kinds only") {
+		t.Errorf("blackbox action in proxy mode: %d %s", code, b)
+	}
+}
