@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -134,6 +135,8 @@ func (o *Options) check() error {
 		return fmt.Errorf("sim: unknown mode %q (want %q, %q or %q)", o.Mode, ModeInproc, ModeProcess, ModeProxy)
 	case o.Mode == ModeProxy && o.Proxy == "":
 		return fmt.Errorf("sim: mode %q needs the path of Apache's Go actionloop proxy", ModeProxy)
+	case o.Mode == ModeProxy && !isExecutable(o.Proxy):
+		return fmt.Errorf("sim: the proxy %s is not an executable file", o.Proxy)
 	case o.Concurrency < 0, o.PerMinute < 0, o.ResultLimit < 0, o.PayloadLimit < 0, o.MaxActivations < 0:
 		return fmt.Errorf("sim: limits must be positive")
 	case o.ColdStart < 0 || o.APILatency < 0:
@@ -157,4 +160,10 @@ func (o *Options) check() error {
 		}
 	}
 	return nil
+}
+
+// isExecutable reports whether path is a regular file someone may execute.
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }

@@ -163,7 +163,10 @@ func TestProxyCloseKillsContainers(t *testing.T) {
 // TestProxyRefusesBlackbox: the proxy containers are Go runtime images, so
 // a blackbox action is refused with a clear message when stored.
 func TestProxyRefusesBlackbox(t *testing.T) {
-	s := newServer(t, &Options{Mode: ModeProxy, Proxy: "/nonexistent/proxy"})
+	s := newServer(t, &Options{Mode: ModeProxy, Proxy: os.Args[0]}) // never started
+	if _, err := New(&Options{Mode: ModeProxy, Proxy: "/nonexistent/proxy"}); err == nil || !strings.Contains(err.Error(), "not an executable") {
+		t.Errorf("New with a missing proxy: %v", err)
+	}
 	body := map[string]any{"exec": map[string]any{"kind": "blackbox", "code": dummyZip(t)}}
 	code, b, _ := call(t, s, "PUT", "/namespaces/_/actions/bb", body)
 	if code != http.StatusBadRequest || !strings.Contains(string(b), "go kinds only") {
