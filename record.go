@@ -38,6 +38,10 @@ type TaskRecord struct {
 	MemoryMB int32
 	// BackendID is the platform's id for the last attempt.
 	BackendID string
+	// Spent lists the task's billed attempts other than the one whose
+	// output was taken: failed attempts, losing copies. Empty for a task
+	// that ran once.
+	Spent Bills `json:",omitempty"`
 }
 
 // Report is the record of one job.

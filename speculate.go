@@ -157,16 +157,22 @@ func (j *job) backup(ctx context.Context, i int) {
 		return
 	}
 	for tries := 1; ; tries++ {
+		if !j.reserve(i) {
+			return // the task's attempts are used up; the original fails it
+		}
 		rec := TaskRecord{Backup: true}
 		j.spec.started(i)
 		code, _ := j.attempt(ctx, i, req, &rec, true)
 		if code == backend.OK {
-			if j.records[i].Backup && j.state[i].Load() == stateDone {
+			// rec is this copy's own: its state says whether its output
+			// was taken, without reading the task's record, which the
+			// winning copy may be writing.
+			if rec.State == Done {
 				j.spec.wins.Add(1)
 			}
 			return
 		}
-		if j.final(i) || !code.Retryable() || tries >= j.ex.opts.MaxAttempts || !ctxtime.Sleep(ctx, j.backoff(tries)) {
+		if j.final(i) || !code.Retryable() || !ctxtime.Sleep(ctx, j.backoff(tries)) {
 			return
 		}
 	}
