@@ -22,7 +22,11 @@ type TaskRecord struct {
 	// Resumed when an earlier run of the job did; Collected when a resumed
 	// run fetched the output of an attempt an earlier run had dispatched.
 	Backup, Resumed, Collected bool
-	Attempts                   int32
+	// Attempts counts the task's attempts over all its copies that count
+	// against Options.MaxAttempts, so never more than it: every invocation
+	// but those refused as throttled. While an attempt runs it is that
+	// attempt's number.
+	Attempts int32
 	// Throttled counts attempts refused with ResourceExhausted.
 	Throttled int32
 	// Invoked is when the last attempt was handed to the backend, Dispatched
