@@ -25,7 +25,7 @@ type billErr struct {
 	billed time.Duration
 }
 
-func (e *billErr) Error() string                  { return e.code.String() }
+func (e *billErr) Error() string                 { return e.code.String() }
 func (e *billErr) BilledDuration() time.Duration { return e.billed }
 
 // billDriver is a platform that reports a billed duration of 100+i ms for

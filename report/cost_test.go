@@ -37,7 +37,7 @@ func TestMeasureUsageAndEstimate(t *testing.T) {
 	u := MeasureUsage(r, 512)
 	// By hand, GB-s = seconds × MB / 1024:
 	retry := 0.3*2 + 0.1*0.5 + 0.2*0.5 // 0.75
-	backup := 1.235 * 2                 // 2.47
+	backup := 1.235 * 2                // 2.47
 	want := Usage{Invocations: 1 + 3 + 1 + 2 + 1, MemoryMB: 512,
 		GBSeconds:        1.0 + 0.5*2 + retry + backup + 1.501*0.5 + 0.05*0.5,
 		RetryInvocations: 3, RetryGBSeconds: retry, BackupInvocations: 1, BackupGBSeconds: backup}
