@@ -22,6 +22,7 @@ func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *Tas
 	// timing of the one before.
 	rec.Dispatched, rec.Start, rec.End, rec.Cold = 0, 0, 0, false
 	rec.Billed, rec.MemoryMB, rec.Wait, rec.Init = 0, 0, 0, 0
+	rec.Collected, rec.BackendID = false, "" // a failed collect leaves them
 	inv := &driver.Invocation{Task: j.task, Job: j.id, Index: i, Attempt: n}
 	dl, _ := j.log.(DispatchLog)
 	inv.Dispatched = func(id string) {
