@@ -112,8 +112,14 @@ func TestJobsShowNamesFailedTasks(t *testing.T) {
 			t.Errorf("failure %d: %+v", i, f)
 		}
 	}
+	// Each task ran until its time limit: four billed attempts, all failed.
+	if c := v.Cost; c == nil || c.Invocations != 4 || c.RetryInvocations != 4 || c.GBSeconds <= 0 ||
+		c.RetryGBSeconds != c.GBSeconds || c.BackupInvocations != 0 || c.Estimates[0].RetryUSD != c.Estimates[0].USD {
+		t.Errorf("cost %+v; want 4 billed attempts, all retries", c)
+	}
 	out, _, _ = binIn(t, env, "jobs", "show", "doomed")
-	for _, s := range []string{"failed   task 0 (map 0)", "failed   task 3 (map 0)", "deadline exceeded", "jobs resume doomed"} {
+	for _, s := range []string{"failed   task 0 (map 0)", "failed   task 3 (map 0)", "deadline exceeded", "jobs resume doomed",
+		"of which retries"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("jobs show lacks %q:\n%s", s, out)
 		}
