@@ -82,8 +82,8 @@ type copies struct {
 
 // speculate watches for stragglers until the job's tasks are resolved or
 // ctx is done. A straggler gets a backup copy; it gets another when its
-// copies have failed or straggle too, up to maxBackups. Backups are added
-// to wg.
+// copies have failed or straggle too, up to maxBackups, while the task has
+// attempts left (its copies share MaxAttempts). Backups are added to wg.
 func (j *job) speculate(ctx context.Context, wg *sync.WaitGroup) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -102,7 +102,8 @@ func (j *job) speculate(ctx context.Context, wg *sync.WaitGroup) {
 		limit := int64(max(time.Duration(j.spec.factor*float64(j.median())), j.spec.min))
 		now := time.Now().UnixNano()
 		for i := range j.n {
-			if j.state[i].Load() != stateRunning || now-j.invoked[i].Load() < limit || !j.spec.claimBackup(i, now, limit) {
+			if j.state[i].Load() != stateRunning || now-j.invoked[i].Load() < limit ||
+				int(j.tries[i].Load()) >= j.ex.opts.MaxAttempts || !j.spec.claimBackup(i, now, limit) {
 				continue
 			}
 			j.spec.launched.Add(1)
