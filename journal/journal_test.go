@@ -375,7 +375,9 @@ func bills(bs ...overcast.Bill) overcast.Bills {
 // attempt a run left running and a later run collected is billed once.
 func TestBillsSurviveRuns(t *testing.T) {
 	ms := time.Millisecond
-	f := func(d time.Duration) overcast.Bill { return overcast.Bill{Duration: d, Kind: overcast.BillFailed, Reported: true} }
+	f := func(d time.Duration) overcast.Bill {
+		return overcast.Bill{Duration: d, Kind: overcast.BillFailed, Reported: true}
+	}
 	outrun := overcast.Bill{Duration: 20 * ms, Kind: overcast.BillOutrun}
 	stopped := overcast.Bill{Duration: 30 * ms, Kind: overcast.BillStopped}
 	s := New(t.TempDir())
