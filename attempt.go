@@ -18,12 +18,20 @@ func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *Tas
 	req := *tmpl
 	req.Attempt = n
 	rec.Attempts = int32(n)
+	// rec describes this attempt only: a retry does not inherit the
+	// timing of the one before.
+	rec.Dispatched, rec.Start, rec.End, rec.Cold = 0, 0, 0, false
+	rec.Billed, rec.MemoryMB, rec.Wait, rec.Init = 0, 0, 0, 0
+	rec.Collected, rec.BackendID = false, "" // a failed collect leaves them
 	inv := &driver.Invocation{Task: j.task, Job: j.id, Index: i, Attempt: n}
 	dl, _ := j.log.(DispatchLog)
 	inv.Dispatched = func(id string) {
 		// The platform has it: from now on it is running or queued there,
 		// not waiting in the driver, so the straggler clock starts here.
 		rec.Dispatched = time.Now().UnixNano()
+		if !j.bills.dispatch.Load() {
+			j.bills.dispatch.Store(true)
+		}
 		if !backup {
 			j.invoked[i].Store(rec.Dispatched)
 		}
@@ -60,7 +68,12 @@ func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *Tas
 		}
 		j.log.Attempted(i, n, id, err)
 	}
-	return j.outcome(ctx, actx, i, rec, act, err)
+	code, err := j.outcome(ctx, actx, i, rec, act, err)
+	if code == backend.ResourceExhausted {
+		j.tries[i].Add(-1) // refused: it does not count against MaxAttempts
+	}
+	j.account(i, rec, act, err, code)
+	return code, err
 }
 
 // outcome classifies an attempt's result and, on success, resolves the task.
@@ -140,7 +153,8 @@ func (j *job) unclaim(i int, err error) error {
 // succeed resolves task i after this copy delivered its output.
 func (j *job) succeed(i int, rec *TaskRecord, out []byte) {
 	rec.State = Done
-	rec.Attempts = j.attempts[i].Load()
+	rec.Attempts = j.tries[i].Load()
+	rec.Spent = j.bills.of(i)
 	j.records[i] = *rec
 	if j.log != nil {
 		j.log.Finished(i, &j.records[i], out)

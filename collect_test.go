@@ -79,8 +79,11 @@ func TestResumeCollectsWhatFinishedWhileAway(t *testing.T) {
 	// An earlier run dispatched tasks 2 and 5; task 2 finished on the
 	// platform, task 5's activation is gone.
 	d.kept["act-2-1"] = worker.Handle(context.Background(), []byte(`{"task":"test/double","index":2,"input":2}`))
+	// Task 6's earlier attempt failed: it runs again, and its record is
+	// that of the new attempt, not a collected one.
+	d.kept["act-6-0"] = worker.Handle(context.Background(), []byte(`{"task":"test/double","index":6,"input":-1}`))
 	j := &dispatchJournal{memJournal: memJournal{outs: map[int][]byte{}, finished: map[int]int{}},
-		pending: map[int][]string{2: {"act-2-1"}, 5: {"act-5-1"}}, dispatched: map[int][]string{}}
+		pending: map[int][]string{2: {"act-2-1"}, 5: {"act-5-1"}, 6: {"act-6-0"}}, dispatched: map[int][]string{}}
 	ex := overcast.NewExecutorFor(backend.New("keeping", d), &overcast.Options{Journal: j, JobID: "away"})
 	f := overcast.Map[int, int](context.Background(), ex, "test/double", ints(8))
 	outs, err := f.Wait(context.Background())
@@ -90,11 +93,14 @@ func TestResumeCollectsWhatFinishedWhileAway(t *testing.T) {
 	if outs[2] != 4 || outs[5] != 10 {
 		t.Fatalf("outs = %v", outs)
 	}
-	if d.invoked[2] != 0 || d.invoked[5] != 1 || d.fetched != 2 {
+	if d.invoked[2] != 0 || d.invoked[5] != 1 || d.invoked[6] != 1 || d.fetched != 3 {
 		t.Fatalf("invoked %v, fetched %d; want task 2 collected, task 5 invoked again", d.invoked, d.fetched)
 	}
 	if rec := f.Report().Records[2]; !rec.Collected || rec.BackendID != "act-2-1" {
 		t.Fatalf("record 2 = %+v", rec)
+	}
+	if rec := f.Report().Records[6]; rec.Collected || rec.BackendID != "act-6-1" || outs[6] != 12 {
+		t.Fatalf("record 6 = %+v, output %d; want invoked again", rec, outs[6])
 	}
 	if len(j.dispatched[0]) != 1 || j.dispatched[0][0] != "act-0-1" {
 		t.Fatalf("dispatched ids %v not journaled", j.dispatched)

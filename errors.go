@@ -11,7 +11,8 @@ import (
 type TaskFailure struct {
 	// Index is the task's position in the inputs.
 	Index int
-	// Attempts is how many times it was invoked.
+	// Attempts is how many times it was invoked, over all its copies, not
+	// counting throttled refusals: at most Options.MaxAttempts.
 	Attempts int
 	// Code classifies the last error: TaskFailed for the task's own error.
 	Code backend.ErrorCode

@@ -40,3 +40,11 @@ type DispatchLog interface {
 	// newest first, when task i is not finished.
 	Pending(i int) []string
 }
+
+// SpentLog is an optional interface of a JobLog that keeps the bills of
+// attempts that ended after their task was resolved (losing copies).
+type SpentLog interface {
+	// Spent replaces task i's billed attempts (TaskRecord.Spent) in this
+	// run with bs, a superset of those its Finished or Failed record held.
+	Spent(i int, bs Bills)
+}

@@ -22,7 +22,11 @@ type TaskRecord struct {
 	// Resumed when an earlier run of the job did; Collected when a resumed
 	// run fetched the output of an attempt an earlier run had dispatched.
 	Backup, Resumed, Collected bool
-	Attempts                   int32
+	// Attempts counts the task's attempts over all its copies that count
+	// against Options.MaxAttempts, so never more than it: every invocation
+	// but those refused as throttled. While an attempt runs it is that
+	// attempt's number.
+	Attempts int32
 	// Throttled counts attempts refused with ResourceExhausted.
 	Throttled int32
 	// Invoked is when the last attempt was handed to the backend, Dispatched
@@ -38,6 +42,10 @@ type TaskRecord struct {
 	MemoryMB int32
 	// BackendID is the platform's id for the last attempt.
 	BackendID string
+	// Spent lists the task's billed attempts other than the one whose
+	// output was taken: failed attempts, losing copies. Empty for a task
+	// that ran once.
+	Spent Bills `json:",omitempty"`
 }
 
 // Report is the record of one job.

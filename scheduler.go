@@ -54,10 +54,12 @@ type job struct {
 	retries   atomic.Int64
 	throttles atomic.Int64
 	state     []atomic.Uint32
-	attempts  []atomic.Int32
+	attempts  []atomic.Int32 // attempts begun, numbering them
+	tries     []atomic.Int32 // attempts that count against MaxAttempts, over all copies
 	invoked   []atomic.Int64 // when the running attempt began, for straggler checks
 	records   []TaskRecord
 	spec      speculation
+	bills     billing
 
 	mu     sync.Mutex
 	failed []*TaskFailure
@@ -74,7 +76,7 @@ func newJob(ex *Executor, task string, n int) *job {
 		id = NewJobID()
 	}
 	j := &job{ex: ex, id: id, task: task, n: n, rep: ex.opts.Reporter, direct: ex.b.SkipEncoding(),
-		state: make([]atomic.Uint32, n), attempts: make([]atomic.Int32, n), invoked: make([]atomic.Int64, n),
+		state: make([]atomic.Uint32, n), attempts: make([]atomic.Int32, n), tries: make([]atomic.Int32, n), invoked: make([]atomic.Int64, n),
 		records: make([]TaskRecord, n), allDone: make(chan struct{}), done: make(chan struct{})}
 	j.remaining.Store(int64(n))
 	j.spec.init(ex.opts.Speculation)
@@ -131,8 +133,10 @@ func (j *job) run(ctx context.Context) {
 	select {
 	case <-j.allDone:
 		// Losing copies of backed-up tasks may still be waiting on the
-		// platform; cancel them and do not wait.
+		// platform: cancel them. Drivers return at once when canceled, so
+		// waiting for them costs little and lets them record their bills.
 		cancel()
+		<-slotsDone
 	case <-slotsDone:
 	}
 }
@@ -178,6 +182,7 @@ func (j *job) finish(ctx context.Context) {
 	j.mu.Lock()
 	sort.Slice(j.failed, func(a, b int) bool { return j.failed[a].Index < j.failed[b].Index })
 	j.mu.Unlock()
+	j.attachBills()
 	if j.log != nil {
 		if err := j.log.Close(j.report()); err != nil && j.cause == nil {
 			j.cause = err
@@ -217,9 +222,15 @@ func (j *job) runTask(ctx context.Context, i int) {
 	if j.collect(ctx, i, &rec) {
 		return
 	}
-	tries := 0 // attempts that count against MaxAttempts
+	tries := 0 // this copy's attempts that counted against MaxAttempts
+	var code backend.ErrorCode
 	for {
-		code, err := j.attempt(ctx, i, req, &rec, false)
+		if !j.reserve(i) {
+			// Backup copies took the task's last attempts and failed.
+			j.fail(i, &rec, &TaskFailure{Index: i, Attempts: int(j.tries[i].Load()), Code: code, Err: err})
+			return
+		}
+		code, err = j.attempt(ctx, i, req, &rec, false)
 		if code == backend.OK || j.final(i) || ctx.Err() != nil {
 			return
 		}
@@ -229,8 +240,8 @@ func (j *job) runTask(ctx context.Context, i int) {
 		} else {
 			tries++
 		}
-		if !j.retryable(code) || tries >= j.ex.opts.MaxAttempts {
-			j.fail(i, &rec, &TaskFailure{Index: i, Attempts: int(j.attempts[i].Load()), Code: code, Err: err})
+		if !j.retryable(code) || int(j.tries[i].Load()) >= j.ex.opts.MaxAttempts {
+			j.fail(i, &rec, &TaskFailure{Index: i, Attempts: int(j.tries[i].Load()), Code: code, Err: err})
 			return
 		}
 		d := j.backoff(tries + int(rec.Throttled))
@@ -238,6 +249,21 @@ func (j *job) runTask(ctx context.Context, i int) {
 		j.event(Event{Kind: Retried, Index: i, Attempt: int(rec.Attempts), Err: err, Code: code, Delay: d})
 		if !ctxtime.Sleep(ctx, d) {
 			return
+		}
+	}
+}
+
+// reserve takes one of task i's MaxAttempts attempts, shared by all its
+// copies; it reports false when none is left. A throttled attempt gives
+// its reservation back (see attempt): refusals do not count.
+func (j *job) reserve(i int) bool {
+	for {
+		n := j.tries[i].Load()
+		if int(n) >= j.ex.opts.MaxAttempts {
+			return false
+		}
+		if j.tries[i].CompareAndSwap(n, n+1) {
+			return true
 		}
 	}
 }
@@ -273,7 +299,8 @@ func (j *job) fail(i int, rec *TaskRecord, f *TaskFailure) {
 		return
 	}
 	rec.State = TaskFailedState
-	rec.Attempts = j.attempts[i].Load()
+	rec.Attempts = j.tries[i].Load()
+	rec.Spent = j.bills.of(i)
 	j.records[i] = *rec
 	j.mu.Lock()
 	j.failed = append(j.failed, f)

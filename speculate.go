@@ -82,8 +82,8 @@ type copies struct {
 
 // speculate watches for stragglers until the job's tasks are resolved or
 // ctx is done. A straggler gets a backup copy; it gets another when its
-// copies have failed or straggle too, up to maxBackups. Backups are added
-// to wg.
+// copies have failed or straggle too, up to maxBackups, while the task has
+// attempts left (its copies share MaxAttempts). Backups are added to wg.
 func (j *job) speculate(ctx context.Context, wg *sync.WaitGroup) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -102,7 +102,8 @@ func (j *job) speculate(ctx context.Context, wg *sync.WaitGroup) {
 		limit := int64(max(time.Duration(j.spec.factor*float64(j.median())), j.spec.min))
 		now := time.Now().UnixNano()
 		for i := range j.n {
-			if j.state[i].Load() != stateRunning || now-j.invoked[i].Load() < limit || !j.spec.claimBackup(i, now, limit) {
+			if j.state[i].Load() != stateRunning || now-j.invoked[i].Load() < limit ||
+				int(j.tries[i].Load()) >= j.ex.opts.MaxAttempts || !j.spec.claimBackup(i, now, limit) {
 				continue
 			}
 			j.spec.launched.Add(1)
@@ -157,16 +158,22 @@ func (j *job) backup(ctx context.Context, i int) {
 		return
 	}
 	for tries := 1; ; tries++ {
+		if !j.reserve(i) {
+			return // the task's attempts are used up; the original fails it
+		}
 		rec := TaskRecord{Backup: true}
 		j.spec.started(i)
 		code, _ := j.attempt(ctx, i, req, &rec, true)
 		if code == backend.OK {
-			if j.records[i].Backup && j.state[i].Load() == stateDone {
+			// rec is this copy's own: its state says whether its output
+			// was taken, without reading the task's record, which the
+			// winning copy may be writing.
+			if rec.State == Done {
 				j.spec.wins.Add(1)
 			}
 			return
 		}
-		if j.final(i) || !code.Retryable() || tries >= j.ex.opts.MaxAttempts || !ctxtime.Sleep(ctx, j.backoff(tries)) {
+		if j.final(i) || !code.Retryable() || !ctxtime.Sleep(ctx, j.backoff(tries)) {
 			return
 		}
 	}

@@ -131,3 +131,64 @@ func TestJournalResumeRunsOnlyUnfinishedTasks(t *testing.T) {
 		}
 	}
 }
+
+// raceDriver holds task 1's first attempt until its backup is invoked,
+// then answers it at once; the backup answers a little later, when the
+// first copy is most likely delivering its output. Nothing else orders
+// the two copies, so that the race detector sees what they share.
+type raceDriver struct {
+	backupStarted chan struct{}
+}
+
+func (d *raceDriver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Activation, error) {
+	switch {
+	case inv.Index == 1 && inv.Attempt == 1:
+		<-d.backupStarted
+	case inv.Index == 1:
+		close(d.backupStarted)
+		time.Sleep(50 * time.Millisecond)
+	}
+	return &driver.Activation{Payload: worker.Handle(ctx, inv.Payload)}, nil
+}
+func (d *raceDriver) Capacity() int                    { return 4 }
+func (d *raceDriver) ErrorCode(error) driver.ErrorCode { return driver.Unknown }
+func (d *raceDriver) Close() error                     { return nil }
+
+// slowJournal journals task 1's output slowly, keeping the copy that
+// resolved it delivering while the other answers.
+type slowJournal struct{ memJournal }
+
+func (m *slowJournal) Job(string, int, string, int) (overcast.JobLog, error) { return m, nil }
+
+// Attempted takes no lock, which would order the copies.
+func (m *slowJournal) Attempted(int, int, string, error) {}
+
+func (m *slowJournal) Finished(i int, rec *overcast.TaskRecord, out []byte) {
+	if i == 1 {
+		time.Sleep(200 * time.Millisecond)
+	}
+	m.memJournal.Finished(i, rec, out)
+}
+
+// A copy of a backed-up task learns whether it won without reading the
+// task's record, which the winner may be writing (run with -race: the
+// backup loop used to read it).
+func TestBackupCopiesDoNotReadTheWinnersRecord(t *testing.T) {
+	d := &raceDriver{backupStarted: make(chan struct{})}
+	j := &slowJournal{memJournal{outs: map[int][]byte{}, finished: map[int]int{}}}
+	ex := overcast.NewExecutorFor(backend.New("race", d), &overcast.Options{Journal: j, JobID: "race",
+		Speculation: overcast.Speculation{Min: 20 * time.Millisecond}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := overcast.Map[int, int](ctx, ex, "test/double", ints(8))
+	if _, err := f.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep := f.Report()
+	if rep.Backups != 1 || (rep.BackupWins == 1) != rep.Records[1].Backup {
+		t.Fatalf("backups %d, wins %d, record %+v", rep.Backups, rep.BackupWins, rep.Records[1])
+	}
+	if len(rep.Records[1].Spent) == 0 {
+		t.Fatal("the losing copy is not billed")
+	}
+}

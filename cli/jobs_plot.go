@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,6 +87,9 @@ func mapReport(j *journal.Job, m *journal.Map) *overcast.Report {
 		if t.Record != nil {
 			r.Records[i] = *t.Record
 		}
+		if len(t.Spent) > 0 { // bills of earlier runs
+			r.Records[i].Spent = append(slices.Clip(t.Spent), r.Records[i].Spent...)
+		}
 		r.Records[i].Attempts = int32(t.Attempts)
 		if inv := r.Records[i].Invoked; inv != 0 && (first == 0 || inv < first) {
 			first = inv
@@ -97,14 +101,11 @@ func mapReport(j *journal.Job, m *journal.Map) *overcast.Report {
 	return r
 }
 
-// jobCost estimates what a journaled job used and cost.
+// jobCost estimates what a journaled job used and cost, over every run.
 func jobCost(j *journal.Job) *costJSON {
 	u := report.Usage{Measured: true, MemoryMB: assumedMemoryMB}
 	for _, m := range j.Maps {
-		mu := report.MeasureUsage(mapReport(j, m), assumedMemoryMB)
-		u.Invocations += mu.Invocations
-		u.GBSeconds += mu.GBSeconds
-		u.Measured = u.Measured && mu.Measured
+		u.Add(report.MeasureUsage(mapReport(j, m), assumedMemoryMB))
 	}
 	return &costJSON{Usage: u, Estimates: report.Estimate(u, report.Prices)}
 }
@@ -112,8 +113,16 @@ func jobCost(j *journal.Job) *costJSON {
 func printCost(w io.Writer, c *costJSON) {
 	how := "billed"
 	if !c.Measured {
-		how = fmt.Sprintf("task time at %d MB", c.MemoryMB)
+		how = fmt.Sprintf("task time at %d MB where not billed", c.MemoryMB)
 	}
 	fmt.Fprintf(w, "cost     %.4g GB-s (%s), %d invocations: %s\n", c.GBSeconds, how, c.Invocations,
 		strings.TrimSpace(report.FormatCosts(c.Estimates)))
+	if c.RetryInvocations > 0 {
+		fmt.Fprintf(w, "         of which retries %.4g GB-s, %d invocations: %s\n", c.RetryGBSeconds, c.RetryInvocations,
+			report.FormatCostsOf(c.Estimates, func(c report.Cost) float64 { return c.RetryUSD }))
+	}
+	if c.BackupInvocations > 0 {
+		fmt.Fprintf(w, "         of which backups %.4g GB-s, %d invocations: %s\n", c.BackupGBSeconds, c.BackupInvocations,
+			report.FormatCostsOf(c.Estimates, func(c report.Cost) float64 { return c.BackupUSD }))
+	}
 }

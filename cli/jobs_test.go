@@ -112,8 +112,14 @@ func TestJobsShowNamesFailedTasks(t *testing.T) {
 			t.Errorf("failure %d: %+v", i, f)
 		}
 	}
+	// Each task ran until its time limit: four billed attempts, all failed.
+	if c := v.Cost; c == nil || c.Invocations != 4 || c.RetryInvocations != 4 || c.GBSeconds <= 0 ||
+		c.RetryGBSeconds != c.GBSeconds || c.BackupInvocations != 0 || c.Estimates[0].RetryUSD != c.Estimates[0].USD {
+		t.Errorf("cost %+v; want 4 billed attempts, all retries", c)
+	}
 	out, _, _ = binIn(t, env, "jobs", "show", "doomed")
-	for _, s := range []string{"failed   task 0 (map 0)", "failed   task 3 (map 0)", "deadline exceeded", "jobs resume doomed"} {
+	for _, s := range []string{"failed   task 0 (map 0)", "failed   task 3 (map 0)", "deadline exceeded", "jobs resume doomed",
+		"of which retries"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("jobs show lacks %q:\n%s", s, out)
 		}
@@ -163,23 +169,34 @@ func TestResumeOfDoneJobPrintsItsResult(t *testing.T) {
 	}
 }
 
-// startRun starts a run in the background.
-func startRun(t *testing.T, env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+// startRun starts a run in the background; exited is closed when it has
+// exited (read it, not cmd.ProcessState, which the waiting goroutine sets).
+func startRun(t *testing.T, env []string, args ...string) (cmd *exec.Cmd, stderr *bytes.Buffer, exited <-chan struct{}) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	cmd = exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), append([]string{"OVERCAST_JOURNAL="}, env...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr = &bytes.Buffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
-		<-exited
+		<-done
 	})
-	return cmd, &stderr
+	return cmd, stderr, done
+}
+
+// hasExited reports whether exited is closed.
+func hasExited(exited <-chan struct{}) bool {
+	select {
+	case <-exited:
+		return true
+	default:
+		return false
+	}
 }
 
 // waitDone polls jobs list until job id has at least n done tasks, and
@@ -209,12 +226,12 @@ func TestResumeAfterKill(t *testing.T) {
 	const tasks = 400
 	env, st := homeEnv(t)
 	job := []string{"run", "pi", "--samples", "4e9", "--tasks", "400", "--seed", "7"}
-	cmd, _ := startRun(t, env, append(job, "--concurrency", "2", "--job-id", "killed")...)
+	cmd, _, exited := startRun(t, env, append(job, "--concurrency", "2", "--job-id", "killed")...)
 	waitDone(t, env, "killed", tasks*2/5)
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	for cmd.ProcessState == nil && jobState(t, st, "killed") == journal.Running {
+	for !hasExited(exited) && jobState(t, st, "killed") == journal.Running {
 		time.Sleep(10 * time.Millisecond)
 	}
 	before, err := st.Read("killed")
@@ -278,7 +295,7 @@ func TestJobsClean(t *testing.T) {
 	} {
 		binIn(t, env, append([]string{"run", "pi", "--samples", "1e6", "--tasks", "2"}, args...)...)
 	}
-	cmd, _ := startRun(t, env, "run", "pi", "--samples", "1e13", "--tasks", "1000", "--job-id", "live")
+	cmd, _, _ := startRun(t, env, "run", "pi", "--samples", "1e13", "--tasks", "1000", "--job-id", "live")
 	waitDone(t, env, "live", 0)
 
 	ids := func() []string {

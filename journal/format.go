@@ -49,7 +49,9 @@ const maxActivations = 16
 // Task is the journal's record of one task. Its output is stored apart.
 type Task struct {
 	State string `json:"state,omitempty"`
-	// Attempts counts the invocations that returned, over every run.
+	// Attempts counts the invocations that returned, over every run,
+	// throttled ones and backup copies included; Record.Attempts counts
+	// those of the last run that count against its --max-attempts.
 	Attempts int `json:"attempts,omitempty"`
 	// Run is the driver run (1 for the first) that last changed the task.
 	Run int `json:"run,omitempty"`
@@ -58,8 +60,11 @@ type Task struct {
 	// Code and Error describe the last error (platform's or the task's).
 	Code  string `json:"code,omitempty"`
 	Error string `json:"error,omitempty"`
-	// Record is the timeline of the attempt that resolved the task.
+	// Record is the timeline of the attempt that resolved the task, with
+	// the bills of this run's other attempts (Record.Spent).
 	Record *overcast.TaskRecord `json:"record,omitempty"`
+	// Spent are the bills of earlier runs' attempts of the task.
+	Spent overcast.Bills `json:"spent,omitempty"`
 }
 
 // MapReport is what the scheduler reported when a Map ended.

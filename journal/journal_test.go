@@ -361,3 +361,77 @@ func TestDecisiveArgsIgnoreTuning(t *testing.T) {
 		t.Fatal("a different sample count was taken as the same job")
 	}
 }
+
+func bills(bs ...overcast.Bill) overcast.Bills {
+	var out overcast.Bills
+	for _, b := range bs {
+		out = out.Append(b)
+	}
+	return out
+}
+
+// Bills of attempts the platform ran are kept over runs: this run's in
+// the record (completed by late losers), earlier runs' in the task; an
+// attempt a run left running and a later run collected is billed once.
+func TestBillsSurviveRuns(t *testing.T) {
+	ms := time.Millisecond
+	f := func(d time.Duration) overcast.Bill {
+		return overcast.Bill{Duration: d, Kind: overcast.BillFailed, Reported: true}
+	}
+	outrun := overcast.Bill{Duration: 20 * ms, Kind: overcast.BillOutrun}
+	stopped := overcast.Bill{Duration: 30 * ms, Kind: overcast.BillStopped}
+	s := New(t.TempDir())
+	spec := testSpec("billed")
+	r := record(t, s, spec)
+	l := openMap(t, r, 0, "t", 3)
+	l.Attempted(0, 1, "", errors.New("crashed"))
+	l.Attempted(0, 2, "", nil)
+	l.Finished(0, &overcast.TaskRecord{State: overcast.Done, Attempts: 2, Spent: bills(f(10 * ms))}, output(0))
+	l.Spent(0, bills(f(10*ms), outrun)) // a losing copy ended after the task was done
+	for a := 1; a <= 3; a++ {
+		l.Attempted(1, a, "", errors.New("crashed"))
+	}
+	l.Failed(1, &overcast.TaskRecord{State: overcast.TaskFailedState, Attempts: 2, Throttled: 1, Spent: bills(f(5*ms), f(6*ms))},
+		&overcast.TaskFailure{Index: 1, Attempts: 2, Code: backend.Crashed, Err: errors.New("crashed")})
+	l.Dispatched(2, 1, "act-2")
+	l.Spent(2, bills(stopped)) // running when the job was stopped
+	if err := l.Close(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.End(Interrupted, nil); err != nil {
+		t.Fatal(err)
+	}
+	j, err := s.Read("billed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := j.Stats().Failures; len(fs) != 1 || fs[0].Attempts != 2 || j.Maps[0].Tasks[1].Attempts != 3 {
+		t.Fatalf("failures %+v; want task 1 failed after 2 capped attempts (3 invocations)", fs)
+	}
+
+	r2 := record(t, s, spec)
+	l2 := openMap(t, r2, 0, "t", 3)
+	l2.Finished(1, &overcast.TaskRecord{State: overcast.Done, Attempts: 1, Spent: bills(f(7 * ms))}, output(1))
+	l2.Finished(2, &overcast.TaskRecord{State: overcast.Done, Collected: true}, output(2))
+	if err := l2.Close(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.End(Done, nil); err != nil {
+		t.Fatal(err)
+	}
+	j, err = s.Read("billed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := j.Maps[0].Tasks
+	want := []struct{ record, task overcast.Bills }{
+		{bills(f(10*ms), outrun), nil},
+		{bills(f(7 * ms)), bills(f(5*ms), f(6*ms))},
+		{nil, nil},
+	}
+	for i, w := range want {
+		if string(tasks[i].Record.Spent) != string(w.record) || string(tasks[i].Spent) != string(w.task) {
+			t.Errorf("task %d: record bills %v, task bills %v; want %v and %v", i, tasks[i].Record.Spent, tasks[i].Spent, w.record, w.task)
+		}
+	}
+}

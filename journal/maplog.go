@@ -22,6 +22,7 @@ const (
 	evEnd
 	evOpen
 	evDispatched
+	evSpent
 )
 
 // event is one record queued for the writer.
@@ -35,6 +36,7 @@ type event struct {
 	rec     overcast.TaskRecord
 	out     []byte
 	report  *MapReport
+	spent   overcast.Bills
 	state   State
 	hasFail bool
 }
@@ -124,12 +126,24 @@ func (l *mapLog) load(b *bolt.Bucket, meta []byte) error {
 			}
 		case TaskFailed:
 			m.failed++
+			m.tasks[i].carrySpent()
 		default:
 			l.pending[i] = slices.Clone(m.tasks[i].Activations)
 			slices.Reverse(l.pending[i])
+			m.tasks[i].carrySpent()
 		}
 	}
 	return nil
+}
+
+// carrySpent moves the bills of an earlier run's record of a task that
+// may run again into the task's own, so that this run's record, which
+// replaces it, does not drop them.
+func (t *Task) carrySpent() {
+	if r := t.Record; r != nil && len(r.Spent) > 0 {
+		t.Spent = append(t.Spent, r.Spent...)
+		r.Spent = nil
+	}
 }
 
 func index(k []byte, n int) (int, error) {
@@ -188,6 +202,12 @@ func (l *mapLog) Failed(i int, rec *overcast.TaskRecord, f *overcast.TaskFailure
 	l.w.push(e)
 }
 
+// Spent records the bills of task i's attempts in this run, when they grew
+// after its Finished or Failed record (overcast.SpentLog).
+func (l *mapLog) Spent(i int, bs overcast.Bills) {
+	l.w.push(event{kind: evSpent, m: l.m, i: i, spent: slices.Clone(bs)})
+}
+
 // Close records the Map's report and commits everything queued.
 func (l *mapLog) Close(r *overcast.Report) error {
 	if r != nil {
@@ -228,8 +248,18 @@ func (m *mapState) apply(e *event) {
 	case evFinished:
 		t.State, t.Code, t.Error = TaskDone, "", ""
 		m.outs[e.i] = e.out
+		if e.rec.Collected {
+			// The collected attempt is one an earlier run left running and
+			// billed until it stopped; its record now bills it in full.
+			t.Spent = t.Spent.Without(overcast.BillStopped)
+		}
 	case evFailed:
 		t.State, t.Code, t.Error = TaskFailed, e.code, e.err
+	case evSpent:
+		if t.Record == nil {
+			t.Record = &overcast.TaskRecord{}
+		}
+		t.Record.Spent = e.spent
 	}
 	if e.kind == evFinished || e.kind == evFailed {
 		rec := e.rec

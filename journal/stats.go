@@ -48,7 +48,7 @@ func (j *Job) Stats() *Stats {
 				}
 			case TaskFailed:
 				s.Failed++
-				s.Failures = append(s.Failures, Failure{Map: m.Seq, Index: i, Attempts: t.Attempts,
+				s.Failures = append(s.Failures, Failure{Map: m.Seq, Index: i, Attempts: failedAttempts(t),
 					Code: t.Code, Error: t.Error, Activations: t.Activations})
 			default:
 				s.Pending++
@@ -60,6 +60,16 @@ func (j *Job) Stats() *Stats {
 		s.Median, s.P95, s.Max = quantile(durs, 0.5), quantile(durs, 0.95), durs[len(durs)-1]
 	}
 	return s
+}
+
+// failedAttempts is how many attempts the last run of a failed task made
+// against its cap (throttled ones do not count); journals written before
+// records kept that count give every invocation.
+func failedAttempts(t *Task) int {
+	if t.Record != nil && t.Record.Attempts > 0 {
+		return int(t.Record.Attempts)
+	}
+	return t.Attempts
 }
 
 func taskDuration(t *Task) time.Duration {

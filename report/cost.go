@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/overcast-sc/overcast"
 )
@@ -26,57 +27,110 @@ var Prices = map[string]Price{
 	"ibm-functions": {Name: "IBM Cloud Functions (OpenWhisk)", PerGBSecond: 0.000017, PerMillion: 0},
 }
 
-// Usage is what a job consumed, as platforms bill it.
+// Usage is what a job consumed, as platforms bill it: every attempt that
+// ran, including failed ones and losing backup copies; not the requests
+// the platform refused (throttled, unavailable) before running them.
 type Usage struct {
-	// Invocations counts every attempt that reached the platform.
+	// Invocations counts the billed attempts.
 	Invocations int64 `json:"invocations"`
-	// GBSeconds is the billed duration times memory, summed.
+	// GBSeconds is the billed duration times memory, summed over them.
 	GBSeconds float64 `json:"gb_seconds"`
-	// Measured is true when the platform reported billed durations; false
-	// when the estimate uses the worker's own timing.
+	// Measured is true when the platform reported every billed duration;
+	// false when some are the worker's or the driver's own timing.
 	Measured bool `json:"measured"`
 	// MemoryMB is the memory per invocation assumed when the platform did
 	// not report it.
 	MemoryMB int `json:"memory_mb"`
+	// RetryInvocations and RetryGBSeconds are the part of the above spent
+	// on attempts that failed after they ran (crashed, timed out, lost, or
+	// failed with the task's own error), retried or not.
+	RetryInvocations int64   `json:"retry_invocations"`
+	RetryGBSeconds   float64 `json:"retry_gb_seconds"`
+	// BackupInvocations and BackupGBSeconds are the part spent on copies
+	// another copy of the same task beat (losing backups, or originals
+	// that lost to their backup), billed until they ended, or until the
+	// job ended when the driver stopped waiting for them.
+	BackupInvocations int64   `json:"backup_invocations"`
+	BackupGBSeconds   float64 `json:"backup_gb_seconds"`
 }
 
-// MeasureUsage sums a job's billed use. Tasks without a billed duration
-// count their worker-measured duration at memoryMB (rounded up to 1 ms, as
-// Lambda bills).
+// MeasureUsage sums a job's billed use. Each invocation's duration is
+// rounded up to a whole millisecond (Lambda's rule) before it is
+// multiplied by its memory. Durations the platform did not report are the
+// worker's own timing (or, for attempts without a worker answer, the time
+// the driver measured); memory it did not report is memoryMB. Tasks a
+// resumed job took from its journal were billed in an earlier run.
 func MeasureUsage(r *overcast.Report, memoryMB int) Usage {
 	u := Usage{MemoryMB: memoryMB, Measured: true}
 	for i := range r.Records {
 		rec := &r.Records[i]
-		u.Invocations += int64(rec.Attempts)
-		if rec.Resumed || rec.Attempts == 0 {
-			continue
-		}
-		billedMS := float64(rec.Billed.Milliseconds())
 		mem := float64(rec.MemoryMB)
-		if rec.Billed == 0 {
-			u.Measured = false
-			billedMS = float64((rec.End - rec.Start + 999_999) / 1_000_000)
-		}
 		if mem == 0 {
 			mem = float64(memoryMB)
 		}
-		u.GBSeconds += billedMS / 1000 * mem / 1024
+		if rec.State == overcast.Done && !rec.Resumed {
+			d, reported := rec.Billed, true
+			if d == 0 {
+				d, reported = time.Duration(rec.End-rec.Start), false
+			}
+			u.add(max(d, 0), reported, mem)
+		}
+		for b := range rec.Spent.All() {
+			gbs := u.add(b.Duration, b.Reported, mem)
+			switch b.Kind {
+			case overcast.BillFailed:
+				u.RetryInvocations++
+				u.RetryGBSeconds += gbs
+			case overcast.BillOutrun:
+				u.BackupInvocations++
+				u.BackupGBSeconds += gbs
+			}
+		}
 	}
 	return u
 }
 
-// Cost is a usage priced on one platform.
+// add counts one billed invocation of d at mem MB and returns its GB-s.
+func (u *Usage) add(d time.Duration, reported bool, mem float64) float64 {
+	gbs := float64(billedMS(d)) / 1000 * mem / 1024
+	u.Invocations++
+	u.GBSeconds += gbs
+	u.Measured = u.Measured && reported
+	return gbs
+}
+
+// billedMS rounds d up to whole milliseconds.
+func billedMS(d time.Duration) int64 {
+	return int64((d + time.Millisecond - 1) / time.Millisecond)
+}
+
+// Add adds v's use to u (for a job of several Maps).
+func (u *Usage) Add(v Usage) {
+	u.Invocations += v.Invocations
+	u.GBSeconds += v.GBSeconds
+	u.Measured = u.Measured && v.Measured
+	u.RetryInvocations += v.RetryInvocations
+	u.RetryGBSeconds += v.RetryGBSeconds
+	u.BackupInvocations += v.BackupInvocations
+	u.BackupGBSeconds += v.BackupGBSeconds
+}
+
+// Cost is a usage priced on one platform: USD in all, of which RetryUSD
+// on failed attempts and BackupUSD on losing copies.
 type Cost struct {
-	Platform string  `json:"platform"`
-	USD      float64 `json:"usd"`
+	Platform  string  `json:"platform"`
+	USD       float64 `json:"usd"`
+	RetryUSD  float64 `json:"retry_usd"`
+	BackupUSD float64 `json:"backup_usd"`
 }
 
 // Estimate prices u on every platform in prices, cheapest first.
 func Estimate(u Usage, prices map[string]Price) []Cost {
 	var cs []Cost
 	for _, p := range prices {
-		usd := u.GBSeconds*p.PerGBSecond + float64(u.Invocations)/1e6*p.PerMillion
-		cs = append(cs, Cost{Platform: p.Name, USD: usd})
+		cs = append(cs, Cost{Platform: p.Name, USD: p.price(u.GBSeconds, u.Invocations),
+			RetryUSD:  p.price(u.RetryGBSeconds, u.RetryInvocations),
+			BackupUSD: p.price(u.BackupGBSeconds, u.BackupInvocations)})
 	}
 	sort.Slice(cs, func(a, b int) bool {
 		if cs[a].USD != cs[b].USD {
@@ -87,11 +141,25 @@ func Estimate(u Usage, prices map[string]Price) []Cost {
 	return cs
 }
 
+func (p Price) price(gbs float64, invocations int64) float64 {
+	return gbs*p.PerGBSecond + float64(invocations)/1e6*p.PerMillion
+}
+
 // FormatCosts renders costs on one line, e.g. "AWS Lambda arm64 $0.0021, ...".
 func FormatCosts(cs []Cost) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		parts[i] = fmt.Sprintf("%s %s", c.Platform, dollars(c.USD))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// FormatCostsOf renders the part of each cost that part picks, in the same
+// order, e.g. "AWS Lambda arm64 $0.0001, ...".
+func FormatCostsOf(cs []Cost, part func(Cost) float64) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmt.Sprintf("%s %s", c.Platform, dollars(part(c)))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -52,6 +52,14 @@ type Activation struct {
 	MemoryMB int
 }
 
+// BilledError is implemented by errors of attempts that the platform ran
+// before they failed (a crash, a time-out), when it reported the billed
+// duration; the scheduler counts it in the job's cost.
+type BilledError interface {
+	error
+	BilledDuration() time.Duration
+}
+
 // Backend runs invocations on one platform.
 type Backend interface {
 	// Invoke runs inv and blocks until its Activation is known, ctx is done,

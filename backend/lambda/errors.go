@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
@@ -19,7 +20,13 @@ type Error struct {
 	Code driver.ErrorCode
 	Msg  string
 	Err  error
+	// Billed is the billed duration of a function that ran and failed,
+	// from the log tail's REPORT line; zero when unknown.
+	Billed time.Duration
 }
+
+// BilledDuration returns Billed (driver.BilledError).
+func (e *Error) BilledDuration() time.Duration { return e.Billed }
 
 // Error returns the message and, for an error of the API, its code and
 // message rather than the SDK's whole chain.

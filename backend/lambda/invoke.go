@@ -76,7 +76,9 @@ func (d *Driver) invoke(ctx context.Context, c *lambda.Client, payload []byte) r
 	}
 	flag := aws.ToString(out.FunctionError)
 	if flag != "" || !isEnvelope(out.Payload) {
-		return result{err: failedFunction(flag, out.Payload)}
+		e := failedFunction(flag, out.Payload)
+		e.Billed, _, _ = parseReport(aws.ToString(out.LogResult))
+		return result{err: e}
 	}
 	act := &driver.Activation{Payload: out.Payload}
 	act.ID, _ = awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)

@@ -29,6 +29,9 @@ func TestInvokeAnswers(t *testing.T) {
 		billed  time.Duration // exact when the log tail has a REPORT line
 		memory  int
 	}{
+		{name: "crash with report", status: 200, header: map[string]string{"X-Amz-Function-Error": "Unhandled", "X-Amz-Log-Result": report},
+			body: `{"errorMessage":"RequestId: r1 Error: Runtime exited with error: signal: killed","errorType":"Runtime.ExitError"}`,
+			code: driver.Crashed, message: "the function crashed", billed: 13 * time.Millisecond},
 		{name: "envelope with report", status: 200, header: map[string]string{"X-Amz-Log-Result": report, "X-Amzn-RequestId": "r1"},
 			body: envelope, code: driver.OK, billed: 13 * time.Millisecond, memory: 1024},
 		{name: "envelope without report", status: 200, body: envelope, code: driver.OK, memory: DefaultMemoryMB},
@@ -86,6 +89,10 @@ func TestInvokeAnswers(t *testing.T) {
 			}
 			if code := d.ErrorCode(err); code != tt.code || !strings.Contains(err.Error(), tt.message) {
 				t.Fatalf("Invoke error = %v (code %v), want %v with %q", err, code, tt.code, tt.message)
+			}
+			var be driver.BilledError
+			if errors.As(err, &be) && be.BilledDuration() != tt.billed {
+				t.Errorf("billed %v, want %v", be.BilledDuration(), tt.billed)
 			}
 			if len(s.calls) != 1 {
 				t.Errorf("%d requests; the SDK must not retry", len(s.calls))

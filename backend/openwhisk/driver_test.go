@@ -117,6 +117,18 @@ func TestErrorMapping(t *testing.T) {
 			if got := d.ErrorCode(err); got != tt.code {
 				t.Errorf("code = %v, want %v (err %v)", got, tt.code, err)
 			}
+			// An activation that ran bills its recorded duration (1 ms here).
+			var be driver.BilledError
+			billed, want := time.Duration(0), time.Duration(0)
+			if errors.As(err, &be) {
+				billed = be.BilledDuration()
+			}
+			if tt.code == driver.Crashed || tt.code == driver.TaskFailed {
+				want = time.Millisecond
+			}
+			if billed != want {
+				t.Errorf("error %v: billed %v, want %v", err, billed, want)
+			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not say %q", err, tt.want)
 			}

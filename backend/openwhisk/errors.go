@@ -48,6 +48,9 @@ type TaskError struct {
 	// Logs are the last lines of the activation's logs, for a crash or a
 	// time limit: what the process wrote before it died.
 	Logs []string
+	// Duration is the activation's duration as the platform recorded (and
+	// bills) it; zero for an internal error.
+	Duration time.Duration
 }
 
 func (e *TaskError) Error() string {
@@ -57,6 +60,9 @@ func (e *TaskError) Error() string {
 	}
 	return msg
 }
+
+// BilledDuration returns the activation's billed duration (driver.BilledError).
+func (e *TaskError) BilledDuration() time.Duration { return e.Duration }
 
 // LostError says an activation's record never appeared by its deadline.
 type LostError struct {

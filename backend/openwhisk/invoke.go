@@ -226,8 +226,10 @@ func (d *Driver) activation(ctx context.Context, rec *Activation) (*driver.Activ
 		te.Code = driver.Unavailable
 	case annotation(rec.Annotations, "timeout") == "true":
 		te.Message = fmt.Sprintf("the action ran past its time limit (%v): %s", d.opts.Timeout, te.Message)
+		te.Duration = time.Duration(rec.Duration) * time.Millisecond
 	default: // the process died without answering: a crash, an out-of-memory kill
 		te.Code = driver.Crashed
+		te.Duration = time.Duration(rec.Duration) * time.Millisecond
 	}
 	if te.Code != driver.Unavailable {
 		d.addLogs(ctx, te)
