@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -32,9 +34,14 @@ type Client struct {
 	ns   string
 	user string
 	pass string
-	hc   *http.Client
+	// authz is the Authorization header the credentials make.
+	authz []string
+	hc    *http.Client
 	// clock is the server's clock minus ours, learned from Date headers.
 	clock *clockSkew
+	// invokeURLs caches the URL of each action's invoke, by name and
+	// blocking flag: thousands of invokes build the same one.
+	invokeURLs *sync.Map // invokeKey -> string
 }
 
 // NewClient returns a client for cfg.
@@ -64,8 +71,9 @@ func NewClient(cfg *Config) (*Client, error) {
 		ForceAttemptHTTP2:   true,
 		TLSClientConfig:     tlsConf,
 	}
-	return &Client{base: base, ns: url.PathEscape(cfg.namespace()), user: user, pass: pass,
-		hc: &http.Client{Transport: tr}, clock: &clockSkew{}}, nil
+	authz := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+	return &Client{base: base, ns: url.PathEscape(cfg.namespace()), user: user, pass: pass, authz: []string{authz},
+		hc: &http.Client{Transport: tr}, clock: &clockSkew{}, invokeURLs: &sync.Map{}}, nil
 }
 
 // Close releases idle connections.
@@ -77,29 +85,66 @@ type response struct {
 	body   []byte
 }
 
+// Header values every request shares; nothing modifies them.
+var (
+	acceptJSON      = []string{"application/json"}
+	contentTypeJSON = []string{"application/json"}
+)
+
 // do sends one request about the namespace and reads at most limit bytes
 // of the answer.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte, limit int64) (*response, error) {
+	return c.send(ctx, method, c.nsURL(path, q), body, limit)
+}
+
+// nsURL returns the address of path in the namespace with query q.
+func (c *Client) nsURL(path string, q url.Values) *url.URL {
 	u := *c.base
 	u.Path += "/namespaces/" + c.ns + path
 	u.RawQuery = q.Encode()
-	return c.send(ctx, method, &u, body, limit)
+	return &u
 }
 
 // send sends one request to u and reads at most limit bytes of the answer.
 func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte, limit int64) (*response, error) {
+	return c.sendRaw(ctx, method, u.Path, u.String(), body, limit)
+}
+
+type invokeKey struct {
+	name     string
+	blocking bool
+}
+
+// invokeAddr is an invoke's address: the URL and, for messages, its path.
+type invokeAddr struct{ raw, path string }
+
+// invokeURL returns the (cached) address that invokes action name.
+func (c *Client) invokeURL(name string, blocking bool) invokeAddr {
+	k := invokeKey{name, blocking}
+	if a, ok := c.invokeURLs.Load(k); ok {
+		return a.(invokeAddr)
+	}
+	u := c.nsURL(actionPath(name), url.Values{"blocking": {strconv.FormatBool(blocking)}})
+	a := invokeAddr{raw: u.String(), path: u.Path}
+	c.invokeURLs.Store(k, a)
+	return a
+}
+
+// sendRaw sends one request to rawURL, whose path is path, and reads at
+// most limit bytes of the answer.
+func (c *Client) sendRaw(ctx context.Context, method, path, rawURL string, body []byte, limit int64) (*response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
 	if err != nil {
 		return nil, err
 	}
-	req.SetBasicAuth(c.user, c.pass)
-	req.Header.Set("Accept", "application/json")
+	req.Header["Authorization"] = c.authz
+	req.Header["Accept"] = acceptJSON
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = contentTypeJSON
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -113,7 +158,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byt
 			limit = maxActivationBody // a blocking invoke's failed activation
 		}
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	data, err := readAtMost(resp, limit+1)
 	if err != nil {
 		return nil, c.scrubErr(err)
 	}
@@ -121,10 +166,31 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byt
 		if resp.StatusCode >= 300 {
 			data = data[:limit]
 		} else {
-			return nil, fmt.Errorf("%s %s: answer over %d bytes: %w", method, u.Path, limit, errTooLarge)
+			return nil, fmt.Errorf("%s %s: answer over %d bytes: %w", method, path, limit, errTooLarge)
 		}
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
+}
+
+// readAtMost reads at most n bytes of resp's body, in one buffer of the
+// announced size when the server announced one.
+func readAtMost(resp *http.Response, n int64) ([]byte, error) {
+	if cl := resp.ContentLength; cl >= 0 && cl < n {
+		buf := make([]byte, cl+1) // one spare byte to see a body longer than announced
+		m, err := io.ReadFull(resp.Body, buf)
+		if m == int(cl) && (err == io.EOF || err == io.ErrUnexpectedEOF) {
+			return buf[:m], nil
+		}
+		if err == nil { // longer than announced: read on, within n
+			rest, err := io.ReadAll(io.LimitReader(resp.Body, n-int64(m)))
+			return append(buf, rest...), err
+		}
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, n))
 }
 
 // apiError turns a refusal into an *APIError with the platform's message.
@@ -171,10 +237,18 @@ func (c *Client) scrubErr(err error) error {
 }
 
 // clockSkew tracks the server's clock minus ours at second resolution.
-type clockSkew struct{ ns atomic.Int64 }
+type clockSkew struct {
+	ns atomic.Int64
+	// last is the last Date seen: the answers of one second share it,
+	// and it is parsed once.
+	last atomic.Pointer[string]
+}
 
 func (s *clockSkew) observe(date string) {
 	if date == "" {
+		return
+	}
+	if p := s.last.Load(); p != nil && *p == date {
 		return
 	}
 	t, err := http.ParseTime(date)
@@ -182,6 +256,7 @@ func (s *clockSkew) observe(date string) {
 		return
 	}
 	s.ns.Store(int64(time.Until(t)))
+	s.last.Store(&date)
 }
 
 // serverTime converts a local time to the server's clock (to the second).

@@ -1,7 +1,10 @@
 package openwhisk
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
@@ -173,13 +176,13 @@ func (k *collector) sweep(ctx context.Context, since time.Time) (int, error) {
 	opts := ListOptions{Name: k.action, Since: k.c.clock.serverTime(since).Add(-sinceMargin), Limit: listPage, Docs: true}
 	found := 0
 	for {
-		pages := make([][]Activation, pagesAtOnce)
+		pages := make([][]byte, pagesAtOnce)
 		errs := make([]error, pagesAtOnce)
 		var wg sync.WaitGroup
 		for i := range pagesAtOnce {
 			o := opts
 			o.Skip += i * listPage
-			wg.Go(func() { pages[i], errs[i] = k.c.ListActivations(ctx, o) })
+			wg.Go(func() { pages[i], errs[i] = k.c.listActivations(ctx, o) })
 		}
 		wg.Wait()
 		last := false
@@ -187,18 +190,74 @@ func (k *collector) sweep(ctx context.Context, since time.Time) (int, error) {
 			if errs[i] != nil {
 				return found, errs[i]
 			}
-			for j := range page {
-				if k.deliver(&page[j]) {
+			recs, n, err := k.awaited(page)
+			if err != nil {
+				return found, err
+			}
+			for j := range recs {
+				if k.deliver(&recs[j]) {
 					found++
 				}
 			}
-			last = last || len(page) < listPage
+			last = last || n < listPage
 		}
 		if _, n := k.oldest(); last || n == 0 {
 			return found, nil
 		}
 		opts.Skip += pagesAtOnce * listPage
 	}
+}
+
+// awaited decodes the records of a listing page that are awaited, and
+// returns them with the page's length. Most of a page was delivered by
+// earlier sweeps: only the ids of those are read.
+func (k *collector) awaited(page []byte) ([]Activation, int, error) {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(page, &raws); err != nil {
+		return nil, 0, fmt.Errorf("list activations: bad answer: %v", err)
+	}
+	var recs []Activation
+	for _, raw := range raws {
+		id, err := activationID(raw)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list activations: bad answer: %v", err)
+		}
+		if !k.waiting(id) {
+			continue
+		}
+		var a Activation
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, 0, fmt.Errorf("list activations: bad answer: %v", err)
+		}
+		recs = append(recs, a)
+	}
+	return recs, len(raws), nil
+}
+
+// activationID returns the activationId of one listed record: quickly when
+// it is the record's first field (as OpenWhisk and the sim list them),
+// else through the decoder.
+func activationID(raw []byte) (string, error) {
+	const pre = `{"activationId":"`
+	if bytes.HasPrefix(raw, []byte(pre)) {
+		v := raw[len(pre):]
+		if end := bytes.IndexByte(v, '"'); end > 0 && bytes.IndexByte(v[:end], '\\') < 0 {
+			return string(v[:end]), nil
+		}
+	}
+	var a struct {
+		ActivationID string `json:"activationId"`
+	}
+	err := json.Unmarshal(raw, &a)
+	return a.ActivationID, err
+}
+
+// waiting reports whether an Invoke awaits activation id.
+func (k *collector) waiting(id string) bool {
+	k.mu.Lock()
+	_, ok := k.pending[id]
+	k.mu.Unlock()
+	return ok
 }
 
 // fallbackGETs asks by id for activations unseen in listings past their
