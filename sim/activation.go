@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/json"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +33,9 @@ type record struct {
 	status  int
 	result  json.RawMessage // a JSON object (or array)
 	logs    []string
+	// encoded is the record's JSON once marshal made it: a record does not
+	// change once made, and listings send it again and again.
+	encoded atomic.Pointer[[]byte]
 }
 
 type keyValue struct {
@@ -117,11 +121,16 @@ func (r *record) summary() *activationDoc {
 	}
 }
 
-// marshal encodes the full record.
+// marshal encodes the full record, once; callers must not modify the
+// bytes.
 func (r *record) marshal() []byte {
+	if b := r.encoded.Load(); b != nil {
+		return *b
+	}
 	b, err := json.Marshal(r.doc())
 	if err != nil { // results are checked JSON when stored
 		panic(err)
 	}
+	r.encoded.Store(&b)
 	return b
 }

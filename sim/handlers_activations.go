@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -55,15 +56,27 @@ func (s *Server) listActivations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	docs := v.Get("docs") == "true"
-	out := make([]json.RawMessage, len(recs))
+	writeRaw(w, http.StatusOK, listJSON(recs, docs))
+}
+
+// listJSON encodes a listing: the records' JSON in an array, joined as is
+// (each is compact JSON already).
+func listJSON(recs []*record, docs bool) []byte {
+	var b bytes.Buffer
+	b.WriteByte('[')
 	for i, rec := range recs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
 		if docs {
-			out[i] = rec.marshal()
+			b.Write(rec.marshal())
 		} else {
-			out[i], _ = json.Marshal(rec.summary())
+			sum, _ := json.Marshal(rec.summary())
+			b.Write(sum)
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	b.WriteByte(']')
+	return b.Bytes()
 }
 
 // parseQuery reads a listing's name, limit, skip, since and upto.

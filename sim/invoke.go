@@ -63,7 +63,7 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var blocking, resultOnly bool
-	if r.URL.RawQuery != "" {
+	if q := r.URL.RawQuery; q != "" && q != "blocking=false" { // the usual query needs no parsing
 		q := r.URL.Query()
 		blocking, resultOnly = q.Get("blocking") == "true", q.Get("result") == "true"
 	}
