@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/overcast-sc/overcast/internal/ctxtime"
@@ -23,8 +23,8 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 	if err := d.win.acquire(ctx); err != nil {
 		return nil, err
 	}
-	release := d.holdSlot()
-	defer release()
+	hold := d.holdSlot()
+	defer hold.release()
 	if err := d.pace(ctx); err != nil {
 		return nil, err
 	}
@@ -84,15 +84,31 @@ func (d *Driver) invoke(ctx context.Context, payload []byte) (string, *Activatio
 // does not idle the window for the lost-activation deadline. If the
 // activations really are all still running, the platform answers the extra
 // ones with 429s and the window shrinks: AIMD corrects the overshoot. The
-// returned function releases the slot if the timer has not.
-func (d *Driver) holdSlot() (release func()) {
-	var once sync.Once
-	free := func() { once.Do(d.win.release) }
-	t := time.AfterFunc(d.slotHold(), free)
-	return func() {
-		t.Stop()
-		free()
+// returned hold's release frees the slot if the timer has not.
+func (d *Driver) holdSlot() *heldSlot {
+	h := &heldSlot{win: d.win}
+	h.t = time.AfterFunc(d.slotHold(), h.free)
+	return h
+}
+
+// heldSlot is one invocation's window slot, freed once: by its timer or
+// by release, whichever comes first.
+type heldSlot struct {
+	win   *window
+	t     *time.Timer
+	freed atomic.Bool
+}
+
+func (h *heldSlot) free() {
+	if h.freed.CompareAndSwap(false, true) {
+		h.win.release()
 	}
+}
+
+// release stops the timer and frees the slot.
+func (h *heldSlot) release() {
+	h.t.Stop()
+	h.free()
 }
 
 // slotHold is how long an invocation keeps its window slot for sure: four
