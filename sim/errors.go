@@ -75,10 +75,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	writeRaw(w, status, b)
 }
 
+// jsonContentType is every answer's Content-Type; nothing modifies it.
+var jsonContentType = []string{"application/json"}
+
 // writeRaw answers with b, which is JSON.
 func writeRaw(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	h["Content-Type"] = []string{"application/json"}
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	w.Write(b)
 }

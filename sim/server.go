@@ -141,14 +141,28 @@ func (s *Server) routes() http.Handler {
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, http.StatusNotFound, msgNotFound) })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if d := s.opts.APILatency; d > 0 {
-			ctxtime.Sleep(r.Context(), d)
-		}
+		apiLatency(r.Context(), s.opts.APILatency)
 		if !public(r.URL.Path) && !s.authz.check(w, r) {
 			return
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// shortLatency is the longest API latency slept through even when the
+// request ends meanwhile: a plain sleep needs no timer and no channel.
+const shortLatency = 100 * time.Millisecond
+
+// apiLatency sleeps the modelled API latency d, ending a long one early
+// when ctx ends.
+func apiLatency(ctx context.Context, d time.Duration) {
+	switch {
+	case d <= 0:
+	case d <= shortLatency:
+		time.Sleep(d)
+	default:
+		ctxtime.Sleep(ctx, d)
+	}
 }
 
 // namespace checks the {ns} of r: "_" or the auth's own namespace.
