@@ -49,14 +49,23 @@ type ActionLimits struct {
 func annotation(kvs []KeyValue, key string) string {
 	for _, kv := range kvs {
 		if kv.Key == key {
-			var s string
-			if json.Unmarshal(kv.Value, &s) == nil {
-				return s
-			}
-			return string(kv.Value)
+			return annotationText(kv.Value)
 		}
 	}
 	return ""
+}
+
+// annotationText is a JSON string's text, "" for null, and any other
+// value's JSON.
+func annotationText(v json.RawMessage) string {
+	if len(v) > 0 && v[0] != '"' && !bytes.Equal(v, []byte("null")) {
+		return string(v) // a number, bool or object: no decoder, no error built
+	}
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s
+	}
+	return string(v)
 }
 
 func annotationInt(kvs []KeyValue, key string) int64 {

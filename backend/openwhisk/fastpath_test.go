@@ -110,3 +110,16 @@ func TestAwaitedDecodesOnlyAwaitedRecords(t *testing.T) {
 		t.Error("a page that is not a list read without an error")
 	}
 }
+
+func TestAnnotationTextAgreesWithTheDecoder(t *testing.T) {
+	for _, v := range []string{`"text"`, `"a\"b"`, `12`, `true`, `null`, `{"memory":256}`, `[1]`, `"bad`, ``} {
+		var s string
+		want := string(v)
+		if json.Unmarshal([]byte(v), &s) == nil {
+			want = s
+		}
+		if got := annotationText(json.RawMessage(v)); got != want {
+			t.Errorf("%s: %q, want %q", v, got, want)
+		}
+	}
+}
