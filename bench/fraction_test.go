@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -13,10 +14,10 @@ import (
 // latency and no cold start, through the OpenWhisk backend), then
 // LoopbackRate again; the fraction is the fan-out's invocations per second
 // over the mean of the two loopback rates, so that a change of the
-// machine's load during the run moves both sides. It also reports the CPU
-// time of the whole fan-out (sending, running and collecting) per task
-// against the CPU time per loopback request: a ratio a busy machine
-// disturbs less. Run one iteration per measurement and repeat:
+// machine's load during the run moves both sides. It also reports the
+// fan-out's CPU time per task (sending, running and collecting) next to the
+// loopback's CPU time per request, and its allocations per task. Run one
+// iteration per measurement and repeat:
 //
 //	go test ./bench -run '^$' -bench FanoutFraction -benchtime 1x -count 3
 func BenchmarkFanoutFraction(b *testing.B) {
@@ -24,6 +25,8 @@ func BenchmarkFanoutFraction(b *testing.B) {
 	for b.Loop() {
 		before, lbCPU := loopback(b)
 		c0 := cpuSeconds()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
 		r, err := Fanout(ctx, &SimTarget{APILatency: 20 * time.Millisecond}, &FanoutOptions{Tasks: 10000, TaskMS: 1000})
 		if err != nil {
 			b.Fatal(err)
@@ -32,6 +35,8 @@ func BenchmarkFanoutFraction(b *testing.B) {
 			b.Fatalf("%d tasks failed", r.FailedTasks)
 		}
 		taskCPU := (cpuSeconds() - c0) / float64(r.Tasks)
+		runtime.ReadMemStats(&m1)
+		b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(r.Tasks), "allocs/task")
 		after, lbCPU2 := loopback(b)
 		mean := (before + after) / 2
 		b.ReportMetric(taskCPU*1e6, "cpu_µs/task")
