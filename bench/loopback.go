@@ -28,8 +28,9 @@ type LoopbackOptions struct {
 	// BodyBytes is the size of each request's body; zero means the size
 	// of the last task envelope of a 10,000-task bench fanout.
 	BodyBytes int
-	// Duration bounds the measurement; zero means one second unless
-	// Requests is set.
+	// Duration is how long clients start new requests (those in flight
+	// then finish and count); zero means one second unless Requests is
+	// set.
 	Duration time.Duration
 	// Requests, when positive, stops the measurement after this many
 	// answered requests.
@@ -81,9 +82,11 @@ func LoopbackRate(ctx context.Context, o LoopbackOptions) (LoopbackResult, error
 	c := &http.Client{Transport: tr}
 	url := "http://" + ln.Addr().String() + "/api/v1/namespaces/_/actions/overcast?blocking=false"
 
-	ctx, cancel := context.WithTimeout(ctx, o.Duration)
-	defer cancel()
 	run := &loopbackRun{c: c, url: url, body: body, limit: int64(o.Requests)}
+	// After the duration no client starts another request; those in
+	// flight finish and count, so a slow machine still measures a rate.
+	stop := time.AfterFunc(o.Duration, func() { run.stopped.Store(true) })
+	defer stop.Stop()
 	errs := make([]error, o.Clients)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -146,19 +149,18 @@ type loopbackRun struct {
 
 	claimed atomic.Int64 // requests started, when limited
 	done    atomic.Int64 // requests answered
+	stopped atomic.Bool  // the duration is over
 }
 
-// client posts the body until ctx ends or every limited request is
-// claimed, counting the answered ones.
+// client posts the body until the duration is over or every limited
+// request is claimed, counting the answered ones; a request fails when ctx
+// ends.
 func (r *loopbackRun) client(ctx context.Context) error {
-	for ctx.Err() == nil {
+	for !r.stopped.Load() {
 		if r.limit > 0 && r.claimed.Add(1) > r.limit {
 			return nil
 		}
 		if err := r.post(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil // the measurement ended mid-request
-			}
 			return err
 		}
 		r.done.Add(1)
