@@ -120,4 +120,3 @@ func (h *headBuffer) tail() string {
 	}
 	return s
 }
-
