@@ -122,6 +122,8 @@ type header struct {
 	Command string        `json:"command"`
 	Backend string        `json:"backend"`
 	Model   *bench.Model  `json:"model,omitempty"`
+	// Time is when the command began, in UTC.
+	Time string `json:"time"`
 }
 
 // newTargetHeader is newHeader for a run on target: a sim's model for n
@@ -157,7 +159,8 @@ func newHeader(cmd *cobra.Command, backend string) header {
 		}
 		args = append(args, "--"+fl.Name+"="+fl.Value.String())
 	})
-	return header{Machine: bench.ThisMachine(), Command: strings.Join(args, " "), Backend: backend}
+	return header{Machine: bench.ThisMachine(), Command: strings.Join(args, " "), Backend: backend,
+		Time: time.Now().UTC().Format(time.RFC3339)}
 }
 
 func (h header) print(w io.Writer) {
