@@ -148,7 +148,7 @@ func Targets() []Target {
 			return f.TimeToAllRunningSeconds, fmt.Sprintf("%.2f s", f.TimeToAllRunningSeconds), f.TimeToAllRunningSeconds <= 5
 		}),
 		fanoutTarget(0, "invocations per second from one driver", "≥ 5,000/s", func(f *Fanout) (float64, string, bool) {
-			return f.InvocationsPerSecond, fmt.Sprintf("%.0f/s", f.InvocationsPerSecond), f.InvocationsPerSecond >= 5000
+			return f.InvocationsPerSecond, thousands(int(f.InvocationsPerSecond+0.5)) + "/s", f.InvocationsPerSecond >= 5000
 		}),
 		loopbackTarget(),
 		weakScalingTarget(),

@@ -52,14 +52,14 @@ var weak = []string{"bench", "scaling", "--backend", "sim", "--mode", "weak", "-
 
 // steps are every measurement BENCHMARKS.md shows.
 var steps = []step{
-	{name: "fanout-inprocess", overcast: append(slices.Clone(fanout), "--sim-process", bench.SimInProcess), quick: true},
-	{name: "fanout-separate", overcast: append(slices.Clone(fanout), "--sim-process", bench.SimSeparate), quick: true},
+	{name: "fanout-inprocess", overcast: append(slices.Clone(fanout), "--sim-process", bench.SimInProcess, "--plot", "docs/fanout-sim.png", "--plot", "docs/fanout-sim.svg"), quick: true},
+	{name: "fanout-separate", overcast: append(slices.Clone(fanout), "--sim-process", bench.SimSeparate, "--plot", "docs/fanout-sim-separate.png", "--plot", "docs/fanout-sim-separate.svg"), quick: true},
 	{name: "fanout-naive", overcast: []string{"bench", "fanout", "--tasks", "1000", "--task-ms", "1000", "--naive", "--json"}, once: true},
-	{name: "weak-1s-inprocess", overcast: append(slices.Clone(weak), "--tasks", "1,10,100,1000,10000", "--task-ms", "1000", "--sim-process", bench.SimInProcess), quick: true},
-	{name: "weak-1s-separate", overcast: append(slices.Clone(weak), "--tasks", "1,10,100,1000,10000", "--task-ms", "1000", "--sim-process", bench.SimSeparate), quick: true},
-	{name: "weak-10s-inprocess", overcast: append(slices.Clone(weak), "--tasks", "1,10000", "--task-ms", "10000", "--sim-process", bench.SimInProcess)},
+	{name: "weak-1s-inprocess", overcast: append(slices.Clone(weak), "--tasks", "1,10,100,1000,10000", "--task-ms", "1000", "--sim-process", bench.SimInProcess, "--plot", "docs/weak-scaling-sim.png", "--plot", "docs/weak-scaling-sim.svg"), quick: true},
+	{name: "weak-1s-separate", overcast: append(slices.Clone(weak), "--tasks", "1,10,100,1000,10000", "--task-ms", "1000", "--sim-process", bench.SimSeparate, "--plot", "docs/weak-scaling-sim-separate.png", "--plot", "docs/weak-scaling-sim-separate.svg"), quick: true},
+	{name: "weak-10s-inprocess", overcast: append(slices.Clone(weak), "--tasks", "1,10000", "--task-ms", "10000", "--sim-process", bench.SimInProcess, "--plot", "docs/weak-scaling-sim-10s.png", "--plot", "docs/weak-scaling-sim-10s.svg")},
 	{name: "weak-10s-separate", overcast: append(slices.Clone(weak), "--tasks", "1,10000", "--task-ms", "10000", "--sim-process", bench.SimSeparate)},
-	{name: "strong-local-pi", overcast: []string{"bench", "scaling", "--backend", "local", "--workload", "pi", "--mode", "strong", "--tasks", "1,2,4,8,16,32", "--samples", "2e9", "--json"}, once: true},
+	{name: "strong-local-pi", overcast: []string{"bench", "scaling", "--backend", "local", "--workload", "pi", "--mode", "strong", "--tasks", "1,2,4,8,16,32", "--samples", "2e9", "--json", "--plot", "docs/strong-scaling-local.png", "--plot", "docs/strong-scaling-local.svg"}, once: true},
 	{name: "overhead", overcast: []string{"bench", "overhead", "--tasks", "1e6", "--json"}},
 	{name: "go-scheduler-overhead", goBench: []string{"-run", "XXX", "-bench", "SchedulerOverhead", "-benchtime", "1000000x", "-count", "3", "."}, once: true},
 	{name: "go-hand-loop", goBench: []string{"-run", "XXX", "-bench", "LocalVsHandLoop", "-benchtime", "4x", "-count", "2", "./workloads/pi"}, once: true},
