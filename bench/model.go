@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/overcast-sc/overcast/sim"
@@ -49,19 +50,28 @@ type Model struct {
 	SimProcess string `json:"sim_process"`
 }
 
-// String is the model on one line, as table headers and plot titles
-// print it.
+// String is the model on one line, as table headers print it.
 func (m Model) String() string {
+	l := m.Lines()
+	return l[0] + ", " + l[1]
+}
+
+// Lines is the model on two lines, as plot titles print it: the
+// platform's delays and rate, then its limit and where things run.
+func (m Model) Lines() [2]string {
 	rate := "unlimited"
 	if m.RequestRate > 0 {
 		rate = fmt.Sprintf("%g/s", m.RequestRate)
+		if m.RequestRate == math.Trunc(m.RequestRate) {
+			rate = thousands(int(m.RequestRate)) + "/s"
+		}
 	}
 	limit := "tasks (at least 1,000)"
 	if m.ConcurrencyLimit > 0 {
 		limit = thousands(m.ConcurrencyLimit)
 	}
-	return fmt.Sprintf("cold start %d ms, API latency %d ms, API rate %s, concurrency limit %s, %s containers, sim %s",
-		m.ColdStartMS, m.APILatencyMS, rate, limit, m.ContainerMode, m.SimProcess)
+	return [2]string{fmt.Sprintf("cold start %d ms, API latency %d ms, API rate %s", m.ColdStartMS, m.APILatencyMS, rate),
+		fmt.Sprintf("concurrency limit %s, %s containers, sim %s", limit, m.ContainerMode, m.SimProcess)}
 }
 
 // simLimit is the namespace limit of a run of n tasks: all of them at

@@ -13,7 +13,7 @@ func TestModelSaysEverySetting(t *testing.T) {
 	if m.ConcurrencyLimit != 10000 || m.SimProcess != SimSeparate || m.ContainerMode != "inproc" || m.ColdStartMS != 500 {
 		t.Errorf("model %+v", m)
 	}
-	want := "cold start 500 ms, API latency 20 ms, API rate 1500/s, concurrency limit 10,000, inproc containers, sim separate"
+	want := "cold start 500 ms, API latency 20 ms, API rate 1,500/s, concurrency limit 10,000, inproc containers, sim separate"
 	if got := m.String(); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}

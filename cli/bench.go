@@ -137,10 +137,11 @@ func newTargetHeader(cmd *cobra.Command, target bench.Target, n int) header {
 	return h
 }
 
-// title is a plot title with the model on its second line.
+// title is a plot title with the model on the lines below it.
 func (h header) title(s string) string {
 	if h.Model != nil {
-		s += "\n" + h.Model.String()
+		l := h.Model.Lines()
+		s += "\n" + l[0] + "\n" + l[1]
 	}
 	return s
 }

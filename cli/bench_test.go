@@ -169,7 +169,7 @@ func TestBenchScalingTableOnTheSim(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"model:   cold start 0 ms, API latency 1 ms, API rate 10000/s", "in-process", " failed\n"} {
+	for _, want := range []string{"model:   cold start 0 ms, API latency 1 ms, API rate 10,000/s", "in-process", " failed\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
