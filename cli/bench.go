@@ -343,7 +343,26 @@ func runBenchScaling(cmd *cobra.Command, f *benchFlags, o *bench.ScalingOptions,
 type fanoutReport struct {
 	header
 	*bench.FanoutResult
-	Naive *bench.FanoutResult `json:"naive,omitempty"`
+	// LoopbackRPS is the machine's raw loopback HTTP rate, measured just
+	// before the run on the sim, and FractionOfLoopback the run's
+	// invocations a second over it: the rate with the machine's speed
+	// and load divided out.
+	LoopbackRPS        float64             `json:"loopback_requests_per_second,omitempty"`
+	FractionOfLoopback float64             `json:"fraction_of_loopback,omitempty"`
+	Naive              *bench.FanoutResult `json:"naive,omitempty"`
+}
+
+// measureLoopback measures the loopback rate when the target is the sim.
+func (r *fanoutReport) measureLoopback(ctx context.Context, target bench.Target) error {
+	if _, ok := target.(*bench.SimTarget); !ok {
+		return nil
+	}
+	lb, err := bench.LoopbackRate(ctx, bench.LoopbackOptions{})
+	if err != nil {
+		return fmt.Errorf("loopback rate: %w", err)
+	}
+	r.LoopbackRPS = lb.RequestsPerSecond
+	return nil
 }
 
 func newBenchFanoutCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -355,7 +374,10 @@ func newBenchFanoutCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Fan-out: time until N tasks run, makespan and invocations per second",
 		Long: `fanout runs N tasks that each sleep --task-ms, all allowed at once, and
 measures when the last one started running, when the last result arrived,
-and how fast the platform accepted the invocations. With --json one task
+and how fast the platform accepted the invocations. On the sim it first
+measures the machine's raw loopback HTTP rate (a bare Go server and 256
+keep-alive clients posting a task-sized body) and reports the invocation
+rate as a fraction of it. With --json one task
 count prints one object; several print an array of objects. --naive also
 measures the seed's 2018 client (sequential invokes, then one GET per
 activation every --poll-every) against a fresh sim.`,
@@ -387,16 +409,23 @@ func runBenchFanout(cmd *cobra.Command, f *benchFlags, naive bool, pollEvery tim
 	h := newTargetHeader(cmd, target, 0)
 	if !f.json {
 		h.print(stdout)
-		fmt.Fprintf(stdout, "%8s %8s %14s %11s %12s %10s %12s %7s\n", "tasks", "client", "all_running_s", "last_end_s", "makespan_s", "inv/s", "max_running", "failed")
+		fmt.Fprintf(stdout, "%8s %8s %14s %11s %12s %10s %12s %7s %11s %8s\n", "tasks", "client", "all_running_s", "last_end_s", "makespan_s", "inv/s",
+			"max_running", "failed", "loopback/s", "of_loop")
 	}
 	var reps []fanoutReport
 	var all []*bench.FanoutResult
 	failed, tasks := 0, 0
 	for _, n := range counts {
 		rep := fanoutReport{header: newTargetHeader(cmd, target, n)}
+		if err := rep.measureLoopback(ctx, target); err != nil {
+			return err
+		}
 		o := &bench.FanoutOptions{Tasks: n, TaskMS: f.taskMS}
 		if rep.FanoutResult, err = bench.Fanout(ctx, target, o); err != nil {
 			return fmt.Errorf("%d tasks: %w", n, err)
+		}
+		if rep.LoopbackRPS > 0 {
+			rep.FractionOfLoopback = rep.InvocationsPerSecond / rep.LoopbackRPS
 		}
 		all = append(all, rep.FanoutResult)
 		failed, tasks = failed+rep.FailedTasks, tasks+n
@@ -408,9 +437,9 @@ func runBenchFanout(cmd *cobra.Command, f *benchFlags, naive bool, pollEvery tim
 			failed, tasks = failed+rep.Naive.FailedTasks, tasks+n
 		}
 		if !f.json {
-			printFanout(stdout, rep.FanoutResult)
+			printFanout(stdout, rep.FanoutResult, rep.LoopbackRPS)
 			if rep.Naive != nil {
-				printFanout(stdout, rep.Naive)
+				printFanout(stdout, rep.Naive, rep.LoopbackRPS)
 			}
 		}
 		reps = append(reps, rep)
@@ -443,9 +472,15 @@ func runNaive(ctx context.Context, t *bench.SimTarget, o *bench.FanoutOptions, e
 	return bench.Naive(ctx, s.Config, bench.SimAction, &bench.NaiveOptions{FanoutOptions: *o, PollEvery: every})
 }
 
-func printFanout(w io.Writer, r *bench.FanoutResult) {
-	fmt.Fprintf(w, "%8d %8s %14.3f %11.3f %12.3f %10.0f %12d %7d\n", r.Tasks, r.Client, r.TimeToAllRunningSeconds,
-		r.LastEndSeconds, r.MakespanSeconds, r.InvocationsPerSecond, r.MaxRunning, r.FailedTasks)
+// printFanout prints a result's row; loopback is the loopback rate
+// measured with it, or 0.
+func printFanout(w io.Writer, r *bench.FanoutResult, loopback float64) {
+	loop, frac := "-", "-"
+	if loopback > 0 {
+		loop, frac = fmt.Sprintf("%.0f", loopback), fmt.Sprintf("%.3f", r.InvocationsPerSecond/loopback)
+	}
+	fmt.Fprintf(w, "%8d %8s %14.3f %11.3f %12.3f %10.0f %12d %7d %11s %8s\n", r.Tasks, r.Client, r.TimeToAllRunningSeconds,
+		r.LastEndSeconds, r.MakespanSeconds, r.InvocationsPerSecond, r.MaxRunning, r.FailedTasks, loop, frac)
 }
 
 func newBenchOverheadCmd(stdout io.Writer) *cobra.Command {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,6 +88,8 @@ type fanoutJSON struct {
 	Makespan          float64 `json:"makespan_seconds"`
 	InvocationsPerSec float64 `json:"invocations_per_second"`
 	FailedTasks       *int    `json:"failed_tasks"`
+	Loopback          float64 `json:"loopback_requests_per_second"`
+	OfLoopback        float64 `json:"fraction_of_loopback"`
 	Model             struct {
 		ColdStartMS      *int    `json:"cold_start_ms"`
 		APILatencyMS     int     `json:"api_latency_ms"`
@@ -104,6 +107,9 @@ func (f *fanoutJSON) check(t *testing.T, tasks int) {
 	f.benchHeaderJSON.check(t, "fanout")
 	if f.Tasks != tasks || f.FailedTasks == nil || *f.FailedTasks != 0 || f.TimeToAllRunning <= 0 || f.Makespan < f.TimeToAllRunning || f.InvocationsPerSec <= 0 {
 		t.Errorf("fanout %+v", f)
+	}
+	if f.Loopback <= 0 || math.Abs(f.OfLoopback*f.Loopback-f.InvocationsPerSec) > 1e-6*f.InvocationsPerSec {
+		t.Errorf("loopback %g/s, fraction %g, invocations %g/s", f.Loopback, f.OfLoopback, f.InvocationsPerSec)
 	}
 	m := f.Model
 	if m.ColdStartMS == nil || *m.ColdStartMS != int(bench.DefaultColdStart.Milliseconds()) || m.APILatencyMS != 5 ||
