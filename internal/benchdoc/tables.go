@@ -251,7 +251,7 @@ func ParallelSection(r *Results) string {
 		c := &r.Parallels[i]
 		p.add(&c.Header)
 		t.row(fmt.Sprintf("%s × %s", thousands(c.Tasks), sci(c.SamplesPerTask)), fmt.Sprint(c.Jobs), seconds(c.ParallelSeconds),
-			seconds(c.OvercastSeconds), fmt.Sprintf("%.2f×", c.Speedup()), load(&c.Header), c.File)
+			seconds(c.OvercastSeconds), ratio(c.Speedup()), load(&c.Header), c.File)
 	}
 	return section(&p, t)
 }

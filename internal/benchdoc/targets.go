@@ -176,7 +176,7 @@ func parallelTarget(tasks int, samples float64, min float64) Target {
 			for _, p := range r.Parallels {
 				if p.Tasks == tasks && p.SamplesPerTask == samples {
 					s := p.Speedup()
-					outs = append(outs, outcome{"", s, fmt.Sprintf("%.2f×", s), s >= min})
+					outs = append(outs, outcome{"", s, ratio(s), s >= min})
 				}
 			}
 			return outs
@@ -275,6 +275,17 @@ func faultName(name string) (job, variant string, ok bool) {
 	}
 	job, variant, ok = strings.Cut(rest, "/")
 	return job, variant, ok
+}
+
+// ratio prints a speedup with three significant digits.
+func ratio(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f×", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f×", v)
+	}
+	return fmt.Sprintf("%.2f×", v)
 }
 
 // thousands prints n with commas.
