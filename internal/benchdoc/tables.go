@@ -111,10 +111,10 @@ func rate(perSecond float64) string {
 	if perSecond <= 0 {
 		return "unlimited"
 	}
-	if perSecond == float64(int(perSecond)) {
-		return thousands(int(perSecond)) + "/s"
+	if perSecond >= 10 {
+		return thousands(int(perSecond+0.5)) + "/s"
 	}
-	return fmt.Sprintf("%g/s", perSecond)
+	return fmt.Sprintf("%.2g/s", perSecond)
 }
 
 // sci prints a count of samples as 1e7.
