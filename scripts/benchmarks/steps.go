@@ -67,6 +67,8 @@ var steps = []step{
 	{name: "go-journal", goBench: []string{"-run", "XXX", "-bench", ".", "./journal"}, once: true},
 	{name: "go-lambda-emulator", goBench: []string{"-run", "XXX", "-bench", "EmulatorPool", "./backend/lambda"}, once: true},
 	{name: "go-faults", goBench: []string{"-run", "XXX", "-bench", "BenchmarkFaultMakespan", "-benchtime", "1x", "-count", "2", "-timeout", "60m", "./internal/faulttest"}, once: true},
+	{name: "go-cold-init", goBench: []string{"-run", "^$", "-bench", "ColdInit$", "-benchtime", "8x", "./deploy"}, once: true},
+	{name: "go-cold-init-steps", goBench: []string{"-run", "^$", "-bench", "ColdInitSteps", "-benchtime", "10x", "./deploy"}, once: true},
 	{name: "parallel", script: "scripts/bench-parallel.sh", needs: "parallel", once: true},
 }
 
