@@ -74,9 +74,9 @@ func TestJudgeUsesEveryRunOfTheNamedScenarioOnly(t *testing.T) {
 		{"time until all running, 10,000 tasks", true, 1, 1},
 		{"weak-scaling efficiency", false, 1, 0},
 		{"invocations per second as a fraction", false, 1, 0},
-		// Only limit40/defaults counts: 1.7, although the variant
-		// without a 429 storm gives 1.3.
-		{"fault run's makespan", false, 1, 0},
+		// Only limit40/defaults counts: 1.7 and a failed run, although
+		// the variant without a 429 storm gives 1.3.
+		{"fault run's makespan", false, 2, 0},
 		{"local pi vs GNU parallel, 1,000 tasks", true, 1, 1},
 		{"local pi vs GNU parallel, 10,000 tasks", false, 0, 0},
 		{"primes to 1e10", false, 0, 0},
@@ -111,6 +111,7 @@ func TestFillWritesEverySectionAndKeepsTheProse(t *testing.T) {
 		"overcast bench fanout --tasks=1000,10000 --task-ms=1000 --json",
 		"Machine: Test CPU, 2 cores, go1.26.8.",
 		"no: never throttles (no 429 storm)",
+		"| pi-2000 | limit40/defaults | **failed**: bench_test.go:91: 1 of 2000 tasks failed |",
 		"| 1,000 × 1e7 | 2 | 12.270, 11.810 | 6.560, 6.700 | 1.80× |",
 		"**not met** (1 of 2 runs meet it)",
 		"No recorded run.\n<!-- end generated:overhead -->",
@@ -173,13 +174,20 @@ BenchmarkSchedulerOverhead/encoded-2         	 1000000	      1540 ns/op	        
 BenchmarkFaultMakespan/pi-2000/limit40/defaults
     bench_test.go:12: a log line
 BenchmarkFaultMakespan/pi-2000/limit40/defaults-2   	       1	         0 ns/op	         1.72 clean-s	         5.06 fault/clean
+BenchmarkFaultMakespan/pi-2000/limit40/defaults-2   	--- FAIL: BenchmarkFaultMakespan/pi-2000/limit40/defaults
+    bench_test.go:91: 1 of 2000 tasks failed
+--- FAIL: BenchmarkFaultMakespan/pi-2000/limit40/defaults-2
+    bench_test.go:91: 1 of 2000 tasks failed
 PASS
 `
 	bs, err := ParseGoBench(strings.NewReader(out))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(bs) != 2 || bs[0].Name != "BenchmarkSchedulerOverhead/encoded" || bs[0].Metrics["µs/task"] != 1.54 ||
+	if len(bs) != 3 || !bs[2].Failed || bs[2].Name != "BenchmarkFaultMakespan/pi-2000/limit40/defaults" || bs[2].Error != "bench_test.go:91: 1 of 2000 tasks failed" {
+		t.Errorf("failure parsed as %+v", bs[2:])
+	}
+	if len(bs) < 2 || bs[0].Name != "BenchmarkSchedulerOverhead/encoded" || bs[0].Metrics["µs/task"] != 1.54 ||
 		bs[0].Package != "github.com/overcast-sc/overcast" || bs[1].Name != "BenchmarkFaultMakespan/pi-2000/limit40/defaults" ||
 		bs[1].Metrics["fault/clean"] != 5.06 || bs[1].Iterations != 1 {
 		t.Errorf("parsed %+v", bs)

@@ -9,17 +9,29 @@ import (
 )
 
 // ParseGoBench reads the text go test -bench prints: "pkg:" lines name
-// the package of the benchmark lines after them, and each benchmark line
-// is a name, an iteration count and value-unit pairs.
+// the package of the benchmark lines after them, each benchmark line is a
+// name, an iteration count and value-unit pairs, and a "--- FAIL:" line
+// is a failed run, with the first line logged under it.
 func ParseGoBench(r io.Reader) ([]Benchmark, error) {
 	var out []Benchmark
 	pkg := ""
+	var failed *Benchmark // the last failure, waiting for its message
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
+		if failed != nil && failed.Error == "" && strings.HasPrefix(line, "    ") {
+			failed.Error = strings.TrimSpace(line)
+			continue
+		}
 		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
 			pkg = strings.TrimSpace(p)
+			continue
+		}
+		if name, ok := strings.CutPrefix(line, "--- FAIL: Benchmark"); ok {
+			name, _, _ = strings.Cut(name, " ")
+			out = append(out, Benchmark{Package: pkg, Name: trimProcs("Benchmark" + name), Failed: true})
+			failed = &out[len(out)-1]
 			continue
 		}
 		if !strings.HasPrefix(line, "Benchmark") {

@@ -84,6 +84,10 @@ type Benchmark struct {
 	Name       string             `json:"name"`
 	Iterations int64              `json:"iterations"`
 	Metrics    map[string]float64 `json:"metrics"`
+	// Failed is a run that failed (go test's "--- FAIL"), with the first
+	// line it logged.
+	Failed bool   `json:"failed,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // Parallel is one case of scripts/bench-parallel.sh: wall times of GNU

@@ -212,7 +212,7 @@ func GoBenchSection(r *Results) string {
 		}
 		p.add(&g.Header)
 		for _, b := range g.Benchmarks {
-			t.row("`"+b.Name+"`", b.Package, fmt.Sprint(b.Iterations), metrics(b.Metrics), load(&g.Header), g.File)
+			t.row("`"+b.Name+"`", b.Package, fmt.Sprint(b.Iterations), metrics(&b), load(&g.Header), g.File)
 		}
 	}
 	return section(&p, t)
@@ -227,8 +227,13 @@ func isFaultRun(g *GoBench) bool {
 	return false
 }
 
-// metrics prints a benchmark's metrics but ns/op when others exist.
-func metrics(m map[string]float64) string {
+// metrics prints a benchmark's metrics but ns/op when others exist, or
+// its failure.
+func metrics(b *Benchmark) string {
+	if b.Failed {
+		return "**failed**: " + b.Error
+	}
+	m := b.Metrics
 	var keys []string
 	for k := range m {
 		if k != "ns/op" || len(m) == 1 {
@@ -278,6 +283,10 @@ func FaultSection(r *Results) string {
 		for _, b := range g.Benchmarks {
 			job, variant, ok := faultName(b.Name)
 			if !ok {
+				continue
+			}
+			if b.Failed {
+				t.row(job, variant, "**failed**: "+b.Error, "", "", faultCounts(variant), load(&g.Header), g.File)
 				continue
 			}
 			t.row(job, variant, fmt.Sprintf("%.2f", b.Metrics["clean-s"]), fmt.Sprintf("%.2f", b.Metrics["fault-s"]),

@@ -2,6 +2,7 @@ package benchdoc
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -25,6 +26,12 @@ type outcome struct {
 	value float64
 	text  string
 	meets bool
+}
+
+// failedOutcome is a run that failed: it never meets a target, and it
+// sorts above every measured value.
+func failedOutcome(label string) outcome {
+	return outcome{label, math.Inf(1), "failed", false}
 }
 
 // Verdict is a target judged on the recorded runs: met only when there
@@ -161,7 +168,9 @@ func benchTarget(what, goal, name, metric, format string, ok func(float64) bool)
 	return Target{What: what, Goal: goal, runs: func(r *Results) []outcome {
 		var outs []outcome
 		for _, b := range r.find(name) {
-			if v, found := b.Metrics[metric]; found {
+			if b.Failed {
+				outs = append(outs, failedOutcome(""))
+			} else if v, found := b.Metrics[metric]; found {
 				outs = append(outs, outcome{"", v, fmt.Sprintf(format, v), ok(v)})
 			}
 		}
@@ -257,6 +266,10 @@ func faultTarget() Target {
 				for _, b := range r.GoBenches[i].Benchmarks {
 					job, variant, ok := faultName(b.Name)
 					if !ok || variant != FaultScenario {
+						continue
+					}
+					if b.Failed {
+						outs = append(outs, failedOutcome(job))
 						continue
 					}
 					v := b.Metrics["fault/clean"]

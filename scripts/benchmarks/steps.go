@@ -246,6 +246,11 @@ func runGoBench(args []string, path, note string) error {
 	if len(bs) == 0 {
 		return errors.Join(runErr, errors.New("no benchmark results"))
 	}
+	for _, b := range bs {
+		if b.Failed {
+			runErr = errors.Join(runErr, fmt.Errorf("%s failed: %s", b.Name, b.Error))
+		}
+	}
 	g := benchdoc.GoBench{Kind: benchdoc.KindGoBench, Benchmarks: bs,
 		Header: benchdoc.Header{Machine: m, Command: "go test " + strings.Join(args, " "), Time: start.Format(time.RFC3339), Note: note}}
 	return errors.Join(runErr, writeJSON(path, g))
