@@ -128,7 +128,7 @@ func TestNaiveSim(t *testing.T) {
 	}
 	defer s.Close()
 	o := &NaiveOptions{FanoutOptions: FanoutOptions{Tasks: 10, TaskMS: 20}, PollEvery: 30 * time.Millisecond}
-	r, err := Naive(context.Background(), SimConfig(s), SimAction, o)
+	r, err := Naive(context.Background(), s.Config, SimAction, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/overcast-sc/overcast"
@@ -25,7 +24,9 @@ type FanoutResult struct {
 	Client string `json:"client"`
 	Tasks  int    `json:"tasks"`
 	TaskMS int    `json:"task_ms"`
-	// TimeToAllRunningSeconds is when the last task started running.
+	// TimeToAllRunningSeconds is when the last task started running; every
+	// task counts, and a failed one as running only when its last attempt
+	// returned.
 	TimeToAllRunningSeconds float64 `json:"time_to_all_running_seconds"`
 	// MakespanSeconds is when the client had every result.
 	MakespanSeconds float64 `json:"makespan_seconds"`
@@ -33,8 +34,8 @@ type FanoutResult struct {
 	// the makespan is spent collecting results.
 	LastEndSeconds float64 `json:"last_end_seconds"`
 	// InvocationsPerSecond is tasks over the time until the platform had
-	// accepted the last invocation (or, when the platform does not say,
-	// until the last task started).
+	// accepted the last invocation, as the driver saw it (or, when the
+	// platform does not say, until the last task started).
 	InvocationsPerSecond float64 `json:"invocations_per_second"`
 	// LastAcceptedSeconds is when the last invocation was accepted.
 	LastAcceptedSeconds float64 `json:"last_accepted_seconds"`
@@ -63,55 +64,45 @@ func Fanout(ctx context.Context, target Target, o *FanoutOptions) (*FanoutResult
 		return nil, err
 	}
 	defer s.Close()
-	var accepted atomic.Int64 // Unix ns when the platform had accepted every invocation
-	stop := make(chan struct{})
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		if s.Platform != nil {
-			watchAccepted(s.Platform, int64(o.Tasks), &accepted, stop)
-		}
-	}()
 	rep, err := sleepJob(ctx, s.Ex, o.Tasks, uint64(o.Tasks)*uint64(o.TaskMS))
-	close(stop)
-	<-watched
 	if rep == nil {
 		return nil, err
 	}
 	if err != nil && len(rep.Failed) == 0 {
 		return nil, err
 	}
-	t0 := rep.Start.UnixNano()
-	starts, ends := make([]int64, 0, o.Tasks), make([]int64, 0, o.Tasks)
-	for i := range rep.Records {
-		r := &rep.Records[i]
-		if r.State == overcast.Done && r.Start != 0 {
-			starts, ends = append(starts, r.Start-t0), append(ends, r.End-t0)
-		}
-	}
-	res := summarize("overcast", o, starts, ends, rep.End.Sub(rep.Start), len(rep.Failed))
-	if a := accepted.Load(); a != 0 {
-		res.setAccepted(time.Duration(a - t0))
-	}
-	return res, nil
+	return fromReport("overcast", o, rep), nil
 }
 
-// watchAccepted samples the platform's count of accepted invocations every
-// millisecond until it reaches n, and stores when it did.
-func watchAccepted(platform func() (int64, int64), n int64, at *atomic.Int64, stop <-chan struct{}) {
-	t := time.NewTicker(time.Millisecond)
-	defer t.Stop()
-	for {
-		if _, acc := platform(); acc >= n {
-			at.Store(time.Now().UnixNano())
-			return
-		}
-		select {
-		case <-t.C:
-		case <-stop:
-			return
+// fromReport measures a finished job. A task that failed counts as
+// running from when its last attempt returned (or the job's end), so a
+// failure never makes "all running" come sooner; only the tasks that ran
+// to the end draw the curve of tasks running.
+func fromReport(client string, o *FanoutOptions, rep *overcast.Report) *FanoutResult {
+	t0 := rep.Start.UnixNano()
+	starts, ends := make([]int64, 0, o.Tasks), make([]int64, 0, o.Tasks)
+	var lastStart, lastAccepted int64
+	for i := range rep.Records {
+		r := &rep.Records[i]
+		lastAccepted = max(lastAccepted, r.Dispatched-t0)
+		switch {
+		case r.State == overcast.Done && r.Start != 0:
+			starts, ends = append(starts, r.Start-t0), append(ends, r.End-t0)
+			lastStart = max(lastStart, r.Start-t0)
+		case r.Returned != 0:
+			lastStart = max(lastStart, r.Returned-t0)
+		default:
+			lastStart = max(lastStart, rep.End.UnixNano()-t0)
 		}
 	}
+	res := summarize(client, o, starts, ends, rep.End.Sub(rep.Start), len(rep.Failed))
+	res.TimeToAllRunningSeconds = time.Duration(lastStart).Seconds()
+	if lastAccepted > 0 {
+		res.setAccepted(time.Duration(lastAccepted))
+	} else {
+		res.setAccepted(time.Duration(lastStart))
+	}
+	return res
 }
 
 // summarize computes a result from the tasks' start and end times in ns

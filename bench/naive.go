@@ -43,11 +43,13 @@ func Naive(ctx context.Context, cfg openwhisk.Config, action string, o *NaiveOpt
 		return nil, err
 	}
 	accepted := time.Since(start)
-	starts, ends, failed, err := pollAll(ctx, c, ids, every, start.UnixNano())
+	p, err := pollAll(ctx, c, ids, every, start.UnixNano())
 	if err != nil {
 		return nil, err
 	}
-	r := summarize("naive", &o.FanoutOptions, starts, ends, time.Since(start), failed)
+	r := summarize("naive", &o.FanoutOptions, p.starts, p.ends, time.Since(start), p.failed)
+	// A failed task counts as running from when its activation ended.
+	r.TimeToAllRunningSeconds = max(r.TimeToAllRunningSeconds, time.Duration(p.lastFailed).Seconds())
 	r.setAccepted(accepted)
 	return r, nil
 }
@@ -71,13 +73,23 @@ func invokeAll(ctx context.Context, c *openwhisk.Client, action string, o *Fanou
 	return ids, nil
 }
 
+// polled is what polling found: the worker start and end times of the
+// tasks that succeeded and when the last failed activation ended, in ns
+// since the job's start, and the failures.
+type polled struct {
+	starts, ends []int64
+	lastFailed   int64
+	failed       int
+}
+
 // pollAll asks for each activation by id every pause until all are
-// recorded, and returns their worker start and end times in ns since t0.
-func pollAll(ctx context.Context, c *openwhisk.Client, ids []string, pause time.Duration, t0 int64) (starts, ends []int64, failed int, err error) {
+// recorded.
+func pollAll(ctx context.Context, c *openwhisk.Client, ids []string, pause time.Duration, t0 int64) (*polled, error) {
+	p := &polled{}
 	pending := ids
 	for len(pending) > 0 {
 		if !sleepCtx(ctx, pause) {
-			return nil, nil, 0, ctx.Err()
+			return nil, ctx.Err()
 		}
 		var left []string
 		for _, id := range pending {
@@ -88,18 +100,19 @@ func pollAll(ctx context.Context, c *openwhisk.Client, ids []string, pause time.
 				left = append(left, id)
 				continue
 			case err != nil:
-				return nil, nil, 0, fmt.Errorf("naive: %w", err)
+				return nil, fmt.Errorf("naive: %w", err)
 			}
 			resp, err := decodeResult(rec)
 			if err != nil || resp.Error != nil {
-				failed++
+				p.failed++
+				p.lastFailed = max(p.lastFailed, time.UnixMilli(rec.End).UnixNano()-t0)
 				continue
 			}
-			starts, ends = append(starts, resp.Stats.StartNS-t0), append(ends, resp.Stats.EndNS-t0)
+			p.starts, p.ends = append(p.starts, resp.Stats.StartNS-t0), append(p.ends, resp.Stats.EndNS-t0)
 		}
 		pending = left
 	}
-	return starts, ends, failed, nil
+	return p, nil
 }
 
 func decodeResult(rec *openwhisk.Activation) (*worker.Response, error) {

@@ -256,11 +256,7 @@ func saveRow(plots []*plot.Plot, title, path string, w, h vg.Length) error {
 		return fmt.Errorf("plot file %q must end in .png, .svg or .pdf", path)
 	}
 	dc := draw.New(c)
-	titleH := vg.Points(22)
-	font := plot.DefaultFont
-	font.Size = vg.Points(14)
-	style := draw.TextStyle{Color: color.Black, Font: font, XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
-	dc.FillText(style, vg.Point{X: w / 2, Y: h - vg.Points(4)}, title)
+	titleH := drawTitle(dc, title, w, h)
 	body := draw.Crop(dc, 0, 0, 0, -titleH)
 	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Points(16), PadTop: vg.Points(4), PadBottom: vg.Points(4),
 		PadLeft: vg.Points(4), PadRight: vg.Points(12)}
@@ -276,6 +272,23 @@ func saveRow(plots []*plot.Plot, title, path string, w, h vg.Length) error {
 		return err
 	}
 	return f.Close()
+}
+
+// drawTitle draws the title's first line large and the others (the
+// model) small, centred at the top, and returns the height it took.
+func drawTitle(dc draw.Canvas, title string, w, h vg.Length) vg.Length {
+	y := h - vg.Points(4)
+	for i, line := range strings.Split(title, "\n") {
+		font := plot.DefaultFont
+		font.Size = vg.Points(14)
+		if i > 0 {
+			font.Size = vg.Points(10)
+		}
+		style := draw.TextStyle{Color: color.Black, Font: font, XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
+		dc.FillText(style, vg.Point{X: w / 2, Y: y}, line)
+		y -= font.Size * 1.3
+	}
+	return h - y + vg.Points(4)
 }
 
 // plainTicks are the default ticks labelled without trailing zeros.

@@ -24,11 +24,8 @@ type Target interface {
 
 // Session is one measured run's executor and what it needs closed.
 type Session struct {
-	Ex *overcast.Executor
-	// Platform, when set, reports the platform's own counts: activations
-	// running now and invocations accepted so far.
-	Platform func() (running, accepted int64)
-	close    func() error
+	Ex    *overcast.Executor
+	close func() error
 }
 
 // Close releases the session's executor, backend and platform.
@@ -71,12 +68,20 @@ func (t *URLTarget) Open(ctx context.Context, n int) (*Session, error) {
 	return &Session{Ex: ex, close: b.Close}, nil
 }
 
-// SimTarget starts a fresh in-process sim for each run and drives it
-// through the OpenWhisk backend. Its namespace allows every task of a run
-// at once.
+// SimTarget starts a fresh sim for each run, in this process or as its
+// own, and drives it through the OpenWhisk backend. Its namespace allows
+// every task of a run at once.
 type SimTarget struct {
 	// APILatency and ColdStart are the sim's modelled delays.
 	APILatency, ColdStart time.Duration
+	// RequestRate is the API calls a second the sim's controller answers;
+	// zero means unlimited.
+	RequestRate float64
+	// Process is SimInProcess (the default) or SimSeparate.
+	Process string
+	// Binary is the overcast executable a separate sim runs as
+	// "Binary sim"; empty means this process's executable.
+	Binary string
 	// Collect is the OpenWhisk backend's collection mode; empty means its
 	// default.
 	Collect string
@@ -96,7 +101,7 @@ func (t *SimTarget) Open(ctx context.Context, n int) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := openwhisk.Open(ctx, &openwhisk.Options{Config: SimConfig(s), Action: SimAction,
+	d, err := openwhisk.Open(ctx, &openwhisk.Options{Config: s.Config, Action: SimAction,
 		Collect: t.Collect, Timeout: t.timeout(), Getenv: hermeticEnv})
 	if err != nil {
 		s.Close()
@@ -104,11 +109,7 @@ func (t *SimTarget) Open(ctx context.Context, n int) (*Session, error) {
 	}
 	b := backend.New("openwhisk", d)
 	ex := overcast.NewExecutorFor(b, &overcast.Options{Concurrency: n})
-	platform := func() (int64, int64) {
-		st := s.Stats()
-		return st.Running, st.Invocations
-	}
-	return &Session{Ex: ex, Platform: platform, close: func() error {
+	return &Session{Ex: ex, close: func() error {
 		b.Close()
 		return s.Close()
 	}}, nil
@@ -121,19 +122,48 @@ func (t *SimTarget) timeout() time.Duration {
 	return 5 * time.Minute
 }
 
+// RunningSim is a started sim: in this process or its own.
+type RunningSim struct {
+	// Config reaches the sim as its own user.
+	Config openwhisk.Config
+	close  func() error
+}
+
+// Close stops the sim.
+func (s *RunningSim) Close() error { return s.close() }
+
 // Start starts a sim whose namespace allows n activations at once (at
 // least 1,000) and creates the action in it.
-func (t *SimTarget) Start(n int) (*sim.Server, error) {
-	s, err := sim.New(&sim.Options{Addr: "127.0.0.1:0", Mode: sim.ModeInproc, Concurrency: max(n, 1000),
-		APILatency: t.APILatency, ColdStart: t.ColdStart, MaxActivations: max(2*n, 100000)})
+func (t *SimTarget) Start(n int) (*RunningSim, error) {
+	o := sim.Options{Addr: "127.0.0.1:0", Mode: sim.ModeInproc, Concurrency: simLimit(n),
+		APILatency: t.APILatency, ColdStart: t.ColdStart, RequestRate: t.RequestRate, MaxActivations: max(2*n, 100000)}
+	var s *RunningSim
+	var err error
+	switch t.process() {
+	case SimInProcess:
+		s, err = startInProcess(&o)
+	case SimSeparate:
+		s, err = startSeparate(t.Binary, &o)
+	default:
+		return nil, fmt.Errorf("the sim runs %q or %q, not %q", SimInProcess, SimSeparate, t.Process)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if err := putSimAction(s, t.timeout()); err != nil {
+	if err := putSimAction(s.Config, t.timeout()); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// startInProcess starts a sim in this process.
+func startInProcess(o *sim.Options) (*RunningSim, error) {
+	s, err := sim.New(o)
+	if err != nil {
+		return nil, err
+	}
+	return &RunningSim{Config: SimConfig(s), close: s.Close}, nil
 }
 
 // hermeticEnv hides the user's wsk configuration from a sim run.
@@ -150,8 +180,8 @@ func SimConfig(s *sim.Server) openwhisk.Config {
 }
 
 // putSimAction creates the action: in inproc mode the sim only checks the
-// archive and calls the worker in this process.
-func putSimAction(s *sim.Server, timeout time.Duration) error {
+// archive and calls the worker in its own process.
+func putSimAction(cfg openwhisk.Config, timeout time.Duration) error {
 	zip, err := deploy.Zip([]deploy.File{
 		{Name: "exec", Data: []byte("#!/bin/false\n"), Mode: 0o755},
 		{Name: "exec.env", Data: []byte(sim.DefaultExecEnv), Mode: 0o644},
@@ -159,7 +189,6 @@ func putSimAction(s *sim.Server, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
-	cfg := SimConfig(s)
 	c, err := openwhisk.NewClient(&cfg)
 	if err != nil {
 		return err

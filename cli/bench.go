@@ -33,16 +33,20 @@ type benchFlags struct {
 	taskMS       int
 	apiLatencyMS int
 	coldStartMS  int
+	requestRate  float64
+	simProcess   string
 	json         bool
 	plots        []string
 }
 
 func (f *benchFlags) add(fs *pflag.FlagSet, backend, tasks string) {
-	fs.StringVar(&f.backend, "backend", backend, "where tasks run: sim (an in-process OpenWhisk sim), local, openwhisk, lambda, or a backend URL")
+	fs.StringVar(&f.backend, "backend", backend, "where tasks run: sim (a modelled OpenWhisk, see --sim-process), local, openwhisk, lambda, or a backend URL")
 	fs.StringVar(&f.tasks, "tasks", tasks, "task counts to measure, comma-separated (1e4 is fine)")
 	fs.IntVar(&f.taskMS, "task-ms", 1000, "milliseconds each modelled (sleeping) task runs")
-	fs.IntVar(&f.apiLatencyMS, "api-latency-ms", 20, "sim: delay added to every API call")
-	fs.IntVar(&f.coldStartMS, "cold-start-ms", 0, "sim: delay added when a container starts")
+	fs.IntVar(&f.apiLatencyMS, "api-latency-ms", int(bench.DefaultAPILatency.Milliseconds()), "sim: delay added to every API call (0 = none)")
+	fs.IntVar(&f.coldStartMS, "cold-start-ms", int(bench.DefaultColdStart.Milliseconds()), "sim: delay added when a container starts (0 = none)")
+	fs.Float64Var(&f.requestRate, "request-rate", bench.DefaultRequestRate, "sim: API calls its controller answers a second, the others wait (0 = unlimited)")
+	fs.StringVar(&f.simProcess, "sim-process", bench.SimInProcess, "sim: run it in-process (sharing the driver's CPU and runtime) or separate (overcast sim as its own process)")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
 	fs.StringArrayVar(&f.plots, "plot", nil, "write a plot to this .png, .svg or .pdf file (repeatable)")
 	for _, bf := range backendFlagSets {
@@ -66,16 +70,19 @@ func (f *benchFlags) taskCounts() ([]int, error) {
 // target returns where the runs go: a fresh sim per run, or a backend
 // the worker is deployed to once.
 func (f *benchFlags) target(ctx context.Context, stderr io.Writer) (bench.Target, error) {
-	if f.taskMS < 0 || f.apiLatencyMS < 0 || f.coldStartMS < 0 {
-		return nil, usagef("--task-ms, --api-latency-ms and --cold-start-ms must not be negative")
+	if f.taskMS < 0 || f.apiLatencyMS < 0 || f.coldStartMS < 0 || !(f.requestRate >= 0) {
+		return nil, usagef("--task-ms, --api-latency-ms, --cold-start-ms and --request-rate must not be negative")
+	}
+	if f.simProcess != bench.SimInProcess && f.simProcess != bench.SimSeparate {
+		return nil, usagef("--sim-process must be %s or %s, got %q", bench.SimInProcess, bench.SimSeparate, f.simProcess)
 	}
 	if f.backend == "sim" {
 		// The sim is driven through the openwhisk backend, with its --collect.
 		if err := owFlags.checkCollect(); err != nil {
 			return nil, err
 		}
-		return &bench.SimTarget{APILatency: ms(f.apiLatencyMS), ColdStart: ms(f.coldStartMS), Collect: owFlags.collect,
-			ActionTimeout: max(5*time.Minute, 2*ms(f.taskMS))}, nil
+		return &bench.SimTarget{APILatency: ms(f.apiLatencyMS), ColdStart: ms(f.coldStartMS), RequestRate: f.requestRate,
+			Process: f.simProcess, Collect: owFlags.collect, ActionTimeout: max(5*time.Minute, 2*ms(f.taskMS))}, nil
 	}
 	url, err := backendURL(f.backend)
 	if err != nil {
@@ -108,11 +115,35 @@ func startProfile() error {
 
 func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 
-// header is what every bench prints first: where and how to reproduce.
+// header is what every bench prints first: where and how to reproduce,
+// and on the sim what it models.
 type header struct {
 	Machine bench.Machine `json:"machine"`
 	Command string        `json:"command"`
 	Backend string        `json:"backend"`
+	Model   *bench.Model  `json:"model,omitempty"`
+	// Time is when the command began, in UTC.
+	Time string `json:"time"`
+}
+
+// newTargetHeader is newHeader for a run on target: a sim's model for n
+// tasks (n = 0: any task count) goes with it.
+func newTargetHeader(cmd *cobra.Command, target bench.Target, n int) header {
+	h := newHeader(cmd, target.Name())
+	if st, ok := target.(*bench.SimTarget); ok {
+		m := st.Model(n)
+		h.Model = &m
+	}
+	return h
+}
+
+// title is a plot title with the model on the lines below it.
+func (h header) title(s string) string {
+	if h.Model != nil {
+		l := h.Model.Lines()
+		s += "\n" + l[0] + "\n" + l[1]
+	}
+	return s
 }
 
 func newHeader(cmd *cobra.Command, backend string) header {
@@ -129,11 +160,24 @@ func newHeader(cmd *cobra.Command, backend string) header {
 		}
 		args = append(args, "--"+fl.Name+"="+fl.Value.String())
 	})
-	return header{Machine: bench.ThisMachine(), Command: strings.Join(args, " "), Backend: backend}
+	return header{Machine: bench.ThisMachine(), Command: strings.Join(args, " "), Backend: backend,
+		Time: time.Now().UTC().Format(time.RFC3339)}
 }
 
 func (h header) print(w io.Writer) {
 	fmt.Fprintf(w, "machine: %s\ncommand: %s\n", h.Machine, h.Command)
+	if h.Model != nil {
+		fmt.Fprintf(w, "model:   %s\n", h.Model)
+	}
+}
+
+// failedError is a run's error when any task failed, after its results
+// were printed.
+func failedError(failed, tasks int) error {
+	if failed == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %d tasks failed", failed, tasks)
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -148,9 +192,13 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Measure scaling, fan-out and scheduler overhead",
 		Long: `bench measures Overcast on a backend and prints the machine and the exact
 command to reproduce each measurement. --backend sim (the default of fanout)
-starts an in-process OpenWhisk sim per run with modelled API latency and cold
-starts, and tasks that sleep --task-ms; any other backend runs the same
-measurement for real.`,
+starts a fresh OpenWhisk sim per run, in this process or (--sim-process
+separate) as its own, and runs tasks that sleep --task-ms. The sim models a
+cold start per container, a latency on every API call, the controller's own
+rate of API calls and the namespace's concurrency limit (the task count, at
+least 1,000); every table, plot title and JSON row says which. Any other
+backend runs the same measurement for real. A run in which any task failed
+exits non-zero after printing its results.`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return startProfile() },
 		PersistentPostRun: func(cmd *cobra.Command, _ []string) { pprof.StopCPUProfile() },
 		Args:              noArgs,
@@ -165,6 +213,7 @@ measurement for real.`,
 // count.
 type scalingReport struct {
 	header
+	target   bench.Target
 	Mode     string
 	Workload string
 	Work     uint64
@@ -172,23 +221,32 @@ type scalingReport struct {
 }
 
 // scalingRowJSON is one element of bench scaling's JSON, an array of rows:
-// tasks, wall_seconds, speedup and efficiency, and what was measured.
+// tasks, wall_seconds, speedup, efficiency and failed_tasks, what was
+// measured, the machine, the command and, on the sim, the model.
 type scalingRowJSON struct {
 	bench.ScalingRow
+	header
 	Mode     string `json:"mode"`
 	Workload string `json:"workload"`
-	Backend  string `json:"backend"`
 }
 
 // writeJSON prints the rows as a JSON array; the machine and the command
-// go to stderr.
-func (r *scalingReport) writeJSON(stdout, stderr io.Writer) error {
+// also go to stderr.
+func (r *scalingReport) writeJSON(cmd *cobra.Command, stdout, stderr io.Writer) error {
 	r.print(stderr)
 	rows := make([]scalingRowJSON, len(r.Rows))
 	for i, row := range r.Rows {
-		rows[i] = scalingRowJSON{row, r.Mode, r.Workload, r.Backend}
+		rows[i] = scalingRowJSON{row, newTargetHeader(cmd, r.target, row.Tasks), r.Mode, r.Workload}
 	}
 	return writeJSON(stdout, rows)
+}
+
+// failed counts the failed tasks of every row.
+func (r *scalingReport) failed() (failed, tasks int) {
+	for _, row := range r.Rows {
+		failed, tasks = failed+row.FailedTasks, tasks+row.Tasks
+	}
+	return failed, tasks
 }
 
 func newBenchScalingCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -243,12 +301,12 @@ func runBenchScaling(cmd *cobra.Command, f *benchFlags, o *bench.ScalingOptions,
 	if err != nil {
 		return err
 	}
-	rep := scalingReport{header: newHeader(cmd, target.Name()), Mode: o.Mode, Workload: o.Workload, Work: o.Work}
+	rep := scalingReport{header: newTargetHeader(cmd, target, 0), target: target, Mode: o.Mode, Workload: o.Workload, Work: o.Work}
 	if !f.json {
 		rep.print(stdout)
-		fmt.Fprintf(stdout, "%s scaling of %s on %s\n%8s %12s %9s %11s\n", o.Mode, o.Workload, target.Name(), "tasks", "wall_s", "speedup", "efficiency")
+		fmt.Fprintf(stdout, "%s scaling of %s on %s\n%8s %12s %9s %11s %7s\n", o.Mode, o.Workload, target.Name(), "tasks", "wall_s", "speedup", "efficiency", "failed")
 		o.Row = func(r bench.ScalingRow) {
-			fmt.Fprintf(stdout, "%8d %12.3f %9.2f %11.3f\n", r.Tasks, r.WallSeconds, r.Speedup, r.Efficiency)
+			fmt.Fprintf(stdout, "%8d %12.3f %9.2f %11.3f %7d\n", r.Tasks, r.WallSeconds, r.Speedup, r.Efficiency, r.FailedTasks)
 		}
 	}
 	rep.Rows, err = bench.Scaling(ctx, target, o)
@@ -259,9 +317,7 @@ func runBenchScaling(cmd *cobra.Command, f *benchFlags, o *bench.ScalingOptions,
 	if o.Workload == bench.WorkloadSleep {
 		title = fmt.Sprintf("tasks of %d ms on %s", f.taskMS, target.Name())
 	}
-	if st, ok := target.(*bench.SimTarget); ok {
-		title += fmt.Sprintf(" (%d ms API latency)", st.APILatency.Milliseconds())
-	}
+	title = rep.title(title)
 	cores := 0
 	if target.Name() == "local" && o.Workload == bench.WorkloadPi {
 		cores = runtime.GOMAXPROCS(0)
@@ -275,19 +331,38 @@ func runBenchScaling(cmd *cobra.Command, f *benchFlags, o *bench.ScalingOptions,
 		}
 	}
 	if f.json {
-		return rep.writeJSON(stdout, stderr)
+		if err := rep.writeJSON(cmd, stdout, stderr); err != nil {
+			return err
+		}
 	}
-	return nil
+	return failedError(rep.failed())
 }
 
 // fanoutReport is bench fanout's JSON for one task count: the header, the
 // overcast measurement's fields and, with --naive, the naive client's.
 type fanoutReport struct {
 	header
-	APILatencyMS int `json:"api_latency_ms,omitempty"`
-	ColdStartMS  int `json:"cold_start_ms,omitempty"`
 	*bench.FanoutResult
-	Naive *bench.FanoutResult `json:"naive,omitempty"`
+	// LoopbackRPS is the machine's raw loopback HTTP rate, measured just
+	// before the run on the sim, and FractionOfLoopback the run's
+	// invocations a second over it: the rate with the machine's speed
+	// and load divided out.
+	LoopbackRPS        float64             `json:"loopback_requests_per_second,omitempty"`
+	FractionOfLoopback float64             `json:"fraction_of_loopback,omitempty"`
+	Naive              *bench.FanoutResult `json:"naive,omitempty"`
+}
+
+// measureLoopback measures the loopback rate when the target is the sim.
+func (r *fanoutReport) measureLoopback(ctx context.Context, target bench.Target) error {
+	if _, ok := target.(*bench.SimTarget); !ok {
+		return nil
+	}
+	lb, err := bench.LoopbackRate(ctx, bench.LoopbackOptions{})
+	if err != nil {
+		return fmt.Errorf("loopback rate: %w", err)
+	}
+	r.LoopbackRPS = lb.RequestsPerSecond
+	return nil
 }
 
 func newBenchFanoutCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -299,7 +374,10 @@ func newBenchFanoutCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Fan-out: time until N tasks run, makespan and invocations per second",
 		Long: `fanout runs N tasks that each sleep --task-ms, all allowed at once, and
 measures when the last one started running, when the last result arrived,
-and how fast the platform accepted the invocations. With --json one task
+and how fast the platform accepted the invocations. On the sim it first
+measures the machine's raw loopback HTTP rate (a bare Go server and 256
+keep-alive clients posting a task-sized body) and reports the invocation
+rate as a fraction of it. With --json one task
 count prints one object; several print an array of objects. --naive also
 measures the seed's 2018 client (sequential invokes, then one GET per
 activation every --poll-every) against a fresh sim.`,
@@ -328,53 +406,60 @@ func runBenchFanout(cmd *cobra.Command, f *benchFlags, naive bool, pollEvery tim
 	if err != nil {
 		return err
 	}
-	h := newHeader(cmd, target.Name())
+	h := newTargetHeader(cmd, target, 0)
 	if !f.json {
 		h.print(stdout)
-		fmt.Fprintf(stdout, "%8s %8s %14s %11s %12s %10s %12s %7s\n", "tasks", "client", "all_running_s", "last_end_s", "makespan_s", "inv/s", "max_running", "failed")
+		fmt.Fprintf(stdout, "%8s %8s %14s %11s %12s %10s %12s %7s %11s %8s\n", "tasks", "client", "all_running_s", "last_end_s", "makespan_s", "inv/s",
+			"max_running", "failed", "loopback/s", "of_loop")
 	}
 	var reps []fanoutReport
 	var all []*bench.FanoutResult
+	failed, tasks := 0, 0
 	for _, n := range counts {
-		rep := fanoutReport{header: h}
-		if st, ok := target.(*bench.SimTarget); ok {
-			rep.APILatencyMS, rep.ColdStartMS = int(st.APILatency.Milliseconds()), int(st.ColdStart.Milliseconds())
+		rep := fanoutReport{header: newTargetHeader(cmd, target, n)}
+		if err := rep.measureLoopback(ctx, target); err != nil {
+			return err
 		}
 		o := &bench.FanoutOptions{Tasks: n, TaskMS: f.taskMS}
 		if rep.FanoutResult, err = bench.Fanout(ctx, target, o); err != nil {
 			return fmt.Errorf("%d tasks: %w", n, err)
 		}
+		if rep.LoopbackRPS > 0 {
+			rep.FractionOfLoopback = rep.InvocationsPerSecond / rep.LoopbackRPS
+		}
 		all = append(all, rep.FanoutResult)
+		failed, tasks = failed+rep.FailedTasks, tasks+n
 		if naive {
 			if rep.Naive, err = runNaive(ctx, target.(*bench.SimTarget), o, pollEvery); err != nil {
 				return fmt.Errorf("naive, %d tasks: %w", n, err)
 			}
 			all = append(all, rep.Naive)
+			failed, tasks = failed+rep.Naive.FailedTasks, tasks+n
 		}
 		if !f.json {
-			printFanout(stdout, rep.FanoutResult)
+			printFanout(stdout, rep.FanoutResult, rep.LoopbackRPS)
 			if rep.Naive != nil {
-				printFanout(stdout, rep.Naive)
+				printFanout(stdout, rep.Naive, rep.LoopbackRPS)
 			}
 		}
 		reps = append(reps, rep)
 	}
 	for _, p := range f.plots {
-		title := fmt.Sprintf("Tasks running over time on %s", target.Name())
-		if rep := reps[0]; rep.APILatencyMS > 0 {
-			title += fmt.Sprintf(" (%d ms API latency)", rep.APILatencyMS)
-		}
+		title := h.title(fmt.Sprintf("Tasks running over time on %s", target.Name()))
 		if err := bench.FanoutPlot(all, fanoutTargets, title, p); err != nil {
 			return err
 		}
 	}
-	switch {
-	case !f.json:
-		return nil
-	case len(reps) == 1:
-		return writeJSON(stdout, reps[0])
+	if f.json {
+		var v any = reps
+		if len(reps) == 1 {
+			v = reps[0]
+		}
+		if err := writeJSON(stdout, v); err != nil {
+			return err
+		}
 	}
-	return writeJSON(stdout, reps)
+	return failedError(failed, tasks)
 }
 
 // runNaive measures the naive client on a fresh sim of the target's kind.
@@ -384,12 +469,18 @@ func runNaive(ctx context.Context, t *bench.SimTarget, o *bench.FanoutOptions, e
 		return nil, err
 	}
 	defer s.Close()
-	return bench.Naive(ctx, bench.SimConfig(s), bench.SimAction, &bench.NaiveOptions{FanoutOptions: *o, PollEvery: every})
+	return bench.Naive(ctx, s.Config, bench.SimAction, &bench.NaiveOptions{FanoutOptions: *o, PollEvery: every})
 }
 
-func printFanout(w io.Writer, r *bench.FanoutResult) {
-	fmt.Fprintf(w, "%8d %8s %14.3f %11.3f %12.3f %10.0f %12d %7d\n", r.Tasks, r.Client, r.TimeToAllRunningSeconds,
-		r.LastEndSeconds, r.MakespanSeconds, r.InvocationsPerSecond, r.MaxRunning, r.FailedTasks)
+// printFanout prints a result's row; loopback is the loopback rate
+// measured with it, or 0.
+func printFanout(w io.Writer, r *bench.FanoutResult, loopback float64) {
+	loop, frac := "-", "-"
+	if loopback > 0 {
+		loop, frac = fmt.Sprintf("%.0f", loopback), fmt.Sprintf("%.3f", r.InvocationsPerSecond/loopback)
+	}
+	fmt.Fprintf(w, "%8d %8s %14.3f %11.3f %12.3f %10.0f %12d %7d %11s %8s\n", r.Tasks, r.Client, r.TimeToAllRunningSeconds,
+		r.LastEndSeconds, r.MakespanSeconds, r.InvocationsPerSecond, r.MaxRunning, r.FailedTasks, loop, frac)
 }
 
 func newBenchOverheadCmd(stdout io.Writer) *cobra.Command {

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/overcast-sc/overcast/bench"
 )
 
 // runInProcess runs the CLI in this process and returns stdout, stderr and
@@ -84,15 +87,34 @@ type fanoutJSON struct {
 	TimeToAllRunning  float64 `json:"time_to_all_running_seconds"`
 	Makespan          float64 `json:"makespan_seconds"`
 	InvocationsPerSec float64 `json:"invocations_per_second"`
-	FailedTasks       int     `json:"failed_tasks"`
-	APILatencyMS      int     `json:"api_latency_ms"`
+	FailedTasks       *int    `json:"failed_tasks"`
+	Loopback          float64 `json:"loopback_requests_per_second"`
+	OfLoopback        float64 `json:"fraction_of_loopback"`
+	Model             struct {
+		ColdStartMS      *int    `json:"cold_start_ms"`
+		APILatencyMS     int     `json:"api_latency_ms"`
+		RequestRate      float64 `json:"request_rate"`
+		ConcurrencyLimit int     `json:"concurrency_limit"`
+		ContainerMode    string  `json:"container_mode"`
+		SimProcess       string  `json:"sim_process"`
+	} `json:"model"`
 }
 
+// check checks a run of tasks on the sim at 5 ms API latency and the
+// default cold start and request rate.
 func (f *fanoutJSON) check(t *testing.T, tasks int) {
 	t.Helper()
 	f.benchHeaderJSON.check(t, "fanout")
-	if f.Tasks != tasks || f.FailedTasks != 0 || f.TimeToAllRunning <= 0 || f.Makespan < f.TimeToAllRunning || f.InvocationsPerSec <= 0 || f.APILatencyMS != 5 {
+	if f.Tasks != tasks || f.FailedTasks == nil || *f.FailedTasks != 0 || f.TimeToAllRunning <= 0 || f.Makespan < f.TimeToAllRunning || f.InvocationsPerSec <= 0 {
 		t.Errorf("fanout %+v", f)
+	}
+	if f.Loopback <= 0 || math.Abs(f.OfLoopback*f.Loopback-f.InvocationsPerSec) > 1e-6*f.InvocationsPerSec {
+		t.Errorf("loopback %g/s, fraction %g, invocations %g/s", f.Loopback, f.OfLoopback, f.InvocationsPerSec)
+	}
+	m := f.Model
+	if m.ColdStartMS == nil || *m.ColdStartMS != int(bench.DefaultColdStart.Milliseconds()) || m.APILatencyMS != 5 ||
+		m.RequestRate != bench.DefaultRequestRate || m.ConcurrencyLimit != max(tasks, 1000) || m.ContainerMode != "inproc" {
+		t.Errorf("model %+v", m)
 	}
 }
 
@@ -123,6 +145,41 @@ func TestBenchFanoutJSON(t *testing.T) {
 	}
 	many[0].check(t, 20)
 	many[1].check(t, 30)
+	if many[0].Model.SimProcess != bench.SimInProcess {
+		t.Errorf("sim process %q by default", many[0].Model.SimProcess)
+	}
+}
+
+// The sim as its own process: the binary starts "overcast sim" on a free
+// port, runs the tasks on it and stops it.
+func TestBenchFanoutSeparateSim(t *testing.T) {
+	out, errOut, code := runBin(t, "bench", "fanout", "--sim-process", "separate", "--tasks", "40", "--task-ms", "20",
+		"--api-latency-ms", "5", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var f fanoutJSON
+	if err := json.Unmarshal([]byte(out), &f); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	f.check(t, 40)
+	if f.Model.SimProcess != bench.SimSeparate {
+		t.Errorf("sim process %q", f.Model.SimProcess)
+	}
+}
+
+// The table names the model and has a failed-task column.
+func TestBenchScalingTableOnTheSim(t *testing.T) {
+	out, errOut, code := runInProcess(t, "bench", "scaling", "--backend", "sim", "--mode", "weak", "--tasks", "1,4",
+		"--task-ms", "10", "--cold-start-ms", "0", "--api-latency-ms", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"model:   cold start 0 ms, API latency 1 ms, API rate 10,000/s", "in-process", " failed\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
 }
 
 func TestBenchFanoutNaiveTable(t *testing.T) {
@@ -170,6 +227,8 @@ func TestBenchUsageErrors(t *testing.T) {
 		{"scaling", "--backend", "nowhere"},
 		{"fanout", "--naive", "--backend", "local"},
 		{"fanout", "--task-ms", "-1"},
+		{"fanout", "--sim-process", "elsewhere"},
+		{"fanout", "--request-rate", "-5"},
 		{"overhead", "--tasks", "0"},
 	}
 	for _, args := range tests {

@@ -53,6 +53,7 @@ faults from a seeded generator.`,
 	fs.IntVar(&o.PerMinute, "per-minute", 0, "invocations allowed per minute (0 = unlimited)")
 	fs.DurationVar(&o.ColdStart, "cold-start", 0, "delay added when a container starts")
 	fs.DurationVar(&o.APILatency, "api-latency", 0, "delay added to every API call")
+	fs.Float64Var(&o.RequestRate, "request-rate", 0, "API calls the controller answers a second, the others wait (0 = unlimited)")
 	fs.IntVar(&f.resultLimit, "result-limit", 1<<20, "largest result in bytes")
 	fs.IntVar(&f.payload, "payload-limit", 1<<20, "largest invoke payload in bytes")
 	fs.Float64Var(&o.Faults.CrashRate, "crash-rate", 0, "share of activations that crash")
@@ -92,6 +93,8 @@ func (f *simFlags) check() error {
 		return usagef("--cold-start and --api-latency must not be negative")
 	case o.Concurrency <= 0:
 		return usagef("--concurrency-limit must be positive, got %d", o.Concurrency)
+	case !(o.RequestRate >= 0):
+		return usagef("--request-rate must not be negative, got %g", o.RequestRate)
 	case o.PerMinute < 0:
 		return usagef("--per-minute must not be negative, got %d", o.PerMinute)
 	case f.resultLimit <= 0 || f.payload <= 0:

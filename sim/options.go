@@ -34,6 +34,10 @@ type Options struct {
 	ColdStart time.Duration
 	// APILatency is added to every REST call before it is answered.
 	APILatency time.Duration
+	// RequestRate is how many REST calls a second the controller answers;
+	// the others wait their turn. It models the platform's own throughput,
+	// which APILatency alone does not bound. Zero means unlimited.
+	RequestRate float64
 	// ResultLimit bounds an activation's result in bytes, default 1 MiB.
 	ResultLimit int
 	// PayloadLimit bounds an invoke's parameters in bytes, default 1 MiB.
@@ -141,6 +145,8 @@ func (o *Options) check() error {
 		return fmt.Errorf("sim: limits must be positive")
 	case o.ColdStart < 0 || o.APILatency < 0:
 		return fmt.Errorf("sim: durations must not be negative")
+	case !(o.RequestRate >= 0):
+		return fmt.Errorf("sim: request rate must not be negative, got %g", o.RequestRate)
 	case o.Faults.StragglerSlowdown < 1:
 		return fmt.Errorf("sim: straggler slowdown must be at least 1, got %g", o.Faults.StragglerSlowdown)
 	}

@@ -28,6 +28,7 @@ type Server struct {
 	rt       runtimes
 	throttle *throttle
 	faults   *faultGen
+	ctrl     *controller
 	stats    counters
 	closed   sync.Once
 }
@@ -43,7 +44,7 @@ func New(opts *Options) (*Server, error) {
 	}
 	s := &Server{opts: o, authz: newAuthorizer(o.Auth), store: newStore(o.MaxActivations),
 		throttle: newThrottle(o.Concurrency, o.PerMinute), faults: newFaultGen(o.Faults, o.Seed),
-		rt: runtimes{kinds: o.Kinds}}
+		rt: runtimes{kinds: o.Kinds}, ctrl: newController(o.RequestRate)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if o.Mode != ModeInproc {
 		if s.tmp, err = os.MkdirTemp("", "overcast-sim-"); err != nil {
@@ -141,6 +142,7 @@ func (s *Server) routes() http.Handler {
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, http.StatusNotFound, msgNotFound) })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.ctrl.admit(r.Context())
 		apiLatency(r.Context(), s.opts.APILatency)
 		if !public(r.URL.Path) && !s.authz.check(w, r) {
 			return
