@@ -282,9 +282,32 @@ func (d *Driver) record(rec *Activation) *driver.Activation {
 	if rec.End > 0 {
 		act.End = time.UnixMilli(rec.End)
 	}
-	var lim ActionLimits
-	if raw := annotation(rec.Annotations, "limits"); raw != "" && json.Unmarshal([]byte(raw), &lim) == nil && lim.Memory > 0 {
-		act.MemoryMB = lim.Memory
+	if mb := d.limitsMemory(annotation(rec.Annotations, "limits")); mb > 0 {
+		act.MemoryMB = mb
 	}
 	return act
+}
+
+// limitsMemory is the memory of an activation's "limits" annotation, 0
+// when it has none. The activations of one action share their limits: the
+// last one decoded is kept, so that thousands of records decode it once.
+func (d *Driver) limitsMemory(raw string) int {
+	if raw == "" {
+		return 0
+	}
+	if c := d.lastLimits.Load(); c != nil && c.raw == raw {
+		return c.memoryMB
+	}
+	var lim ActionLimits
+	if json.Unmarshal([]byte(raw), &lim) != nil {
+		return 0
+	}
+	d.lastLimits.Store(&decodedLimits{raw: raw, memoryMB: lim.Memory})
+	return lim.Memory
+}
+
+// decodedLimits is a "limits" annotation and the memory it gives.
+type decodedLimits struct {
+	raw      string
+	memoryMB int
 }

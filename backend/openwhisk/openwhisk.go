@@ -188,6 +188,8 @@ type Driver struct {
 	limiter    *rate.Limiter
 	win        *window
 	avgNS      atomic.Int64 // moving average of activation durations
+	// lastLimits is the last "limits" annotation decoded (limitsMemory).
+	lastLimits atomic.Pointer[decodedLimits]
 	coll       *collector
 	pollGETs   chan struct{}
 	invokeReqs chan struct{}
