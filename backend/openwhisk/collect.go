@@ -226,6 +226,10 @@ func (k *collector) awaited(page []byte) ([]Activation, int, error) {
 			continue
 		}
 		var a Activation
+		if decodeActivation(raw, &a) {
+			recs = append(recs, a)
+			continue
+		}
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, 0, fmt.Errorf("list activations: bad answer: %v", err)
 		}
