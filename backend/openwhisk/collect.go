@@ -238,28 +238,29 @@ func (k *collector) awaited(page []byte) ([]Activation, int, error) {
 	return recs, len(raws), nil
 }
 
-// activationID returns the activationId of one listed record: quickly when
-// it is the record's first field (as OpenWhisk and the sim list them),
-// else through the decoder.
-func activationID(raw []byte) (string, error) {
+// activationID returns the activationId of one listed record: quickly,
+// as a slice of raw, when it is the record's first field (as OpenWhisk and
+// the sim list them), else through the decoder.
+func activationID(raw []byte) ([]byte, error) {
 	const pre = `{"activationId":"`
 	if bytes.HasPrefix(raw, []byte(pre)) {
 		v := raw[len(pre):]
 		if end := bytes.IndexByte(v, '"'); end > 0 && bytes.IndexByte(v[:end], '\\') < 0 {
-			return string(v[:end]), nil
+			return v[:end], nil
 		}
 	}
 	var a struct {
 		ActivationID string `json:"activationId"`
 	}
 	err := json.Unmarshal(raw, &a)
-	return a.ActivationID, err
+	return []byte(a.ActivationID), err
 }
 
-// waiting reports whether an Invoke awaits activation id.
-func (k *collector) waiting(id string) bool {
+// waiting reports whether an Invoke awaits activation id (looked up
+// without making a string of it: most listed records are not awaited).
+func (k *collector) waiting(id []byte) bool {
 	k.mu.Lock()
-	_, ok := k.pending[id]
+	_, ok := k.pending[string(id)]
 	k.mu.Unlock()
 	return ok
 }

@@ -90,7 +90,7 @@ func TestActivationIDAgreesWithTheDecoder(t *testing.T) {
 	} {
 		got, err := activationID([]byte(raw))
 		var a Activation
-		if e := json.Unmarshal([]byte(raw), &a); e != nil || err != nil || got != a.ActivationID {
+		if e := json.Unmarshal([]byte(raw), &a); e != nil || err != nil || string(got) != a.ActivationID {
 			t.Errorf("%s: read %q (%v), the decoder %q (%v)", raw, got, err, a.ActivationID, e)
 		}
 	}
