@@ -6,29 +6,22 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/overcast-sc/overcast/internal/testbin"
 )
 
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "overcast-cli-test")
-	if err != nil {
+	var err error
+	if binary, err = testbin.OvercastPath(); err != nil {
 		panic(err)
 	}
-	binary = filepath.Join(dir, "overcast")
-	build := exec.Command("go", "build", "-o", binary, "github.com/overcast-sc/overcast/cmd/overcast")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		panic("build overcast: " + err.Error() + "\n" + string(out))
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 // runBin runs the binary and returns stdout, stderr and the exit code.

@@ -41,7 +41,7 @@ func TestWorkerBinaryBuildsForOtherArch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a binary")
 	}
-	MainPackage = "github.com/overcast-sc/overcast/cmd/overcast"
+	MainPackage = "github.com/overcast-sc/overcast/deploy/testdata/hello"
 	defer func() { MainPackage = "" }()
 	dir := t.TempDir()
 	b, err := WorkerBinary(context.Background(), "arm64", dir)

@@ -29,10 +29,7 @@ func TestOfficialJSClient(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "openwhisk")); err != nil {
 		testpeer.Skip(t, "the OpenWhisk JavaScript client is not installed: npm install --prefix sim/testdata/jsclient --no-audit --no-fund")
 	}
-	code, err := buildZip(t, "../cmd/overcast")
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := overcastCode(t)
 	zip := filepath.Join(t.TempDir(), "code.b64")
 	if err := os.WriteFile(zip, []byte(code), 0o600); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/overcast-sc/overcast/internal/testbin"
 	"github.com/overcast-sc/overcast/worker"
 )
 
@@ -11,23 +13,34 @@ func TestProcessOvercastBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the overcast binary")
 	}
-	runSelftests(t, "../cmd/overcast")
+	runSelftests(t, overcastCode(t))
 }
 
 func TestProcessWorkerPackage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a program")
 	}
-	runSelftests(t, "./testdata/worker")
-}
-
-// runSelftests builds pkg as an action and runs selftest tasks through it
-// in process mode.
-func runSelftests(t *testing.T, pkg string) {
-	code, err := buildZip(t, pkg)
+	code, err := buildZip(t, "./testdata/worker")
 	if err != nil {
 		t.Fatal(err)
 	}
+	runSelftests(t, code)
+}
+
+// overcastCode returns the overcast command, built once for all test
+// packages (see internal/testbin), zipped as an action's code.
+func overcastCode(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile(testbin.Overcast(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zipCode(t, zipEntry{name: "exec", data: string(b)})
+}
+
+// runSelftests runs selftest tasks through the action code in process
+// mode.
+func runSelftests(t *testing.T, code string) {
 	s := newServer(t, &Options{Mode: ModeProcess})
 	putAction(t, s, "overcast", code, map[string]int{"timeout": 10000})
 	tests := []struct {

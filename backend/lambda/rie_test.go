@@ -3,7 +3,6 @@
 package lambda_test
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overcast-sc/overcast/internal/testbin"
 	"github.com/overcast-sc/overcast/internal/testpeer"
 )
 
@@ -86,8 +86,8 @@ func startPool() {
 		return
 	}
 	pool.dir = dir
-	pool.bootstrap = filepath.Join(dir, "bootstrap")
-	if err := buildBootstrap(pool.bootstrap); err != nil {
+	pool.bootstrap, err = testbin.BootstrapPath()
+	if err != nil {
 		pool.err = err.Error()
 		return
 	}
@@ -102,17 +102,6 @@ func startPool() {
 		}
 		pool.endpoints = append(pool.endpoints, ep)
 	}
-}
-
-func buildBootstrap(out string) error {
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", out, "github.com/overcast-sc/overcast/cmd/overcast")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("build bootstrap: %v: %s", err, stderr.String())
-	}
-	return nil
 }
 
 // startEmulator runs one emulator on free loopback ports and waits until

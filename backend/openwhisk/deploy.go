@@ -17,6 +17,9 @@ import (
 // second deploy of the same code skips the upload.
 const CodeHashAnnotation = "overcast-code-sha256"
 
+// workerBinary finds or builds the worker; tests replace it.
+var workerBinary = deploy.WorkerBinary
+
 // archive builds the action's zip from the worker binary.
 // It returns the archive and a note for the user (a cross build).
 func (d *Driver) archive(ctx context.Context, k *kind) ([]byte, string, error) {
@@ -25,7 +28,7 @@ func (d *Driver) archive(ctx context.Context, k *kind) ([]byte, string, error) {
 		return nil, "", err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := deploy.WorkerBinary(ctx, d.opts.GOARCH, dir)
+	bin, err := workerBinary(ctx, d.opts.GOARCH, dir)
 	if err != nil {
 		return nil, "", err
 	}

@@ -2,6 +2,8 @@ package openwhisk
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/overcast-sc/overcast/backend/drivertest"
 	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
 	"github.com/overcast-sc/overcast/deploy"
+	"github.com/overcast-sc/overcast/internal/testbin"
 	"github.com/overcast-sc/overcast/sim"
 )
 
@@ -80,13 +83,27 @@ func echoJob(t *testing.T, d *Driver, n, sleepMS int, opts *overcast.Options) {
 	}
 }
 
+// useTestBootstrap deploys the overcast command built as a worker once
+// for all test packages (see internal/testbin) instead of building it.
+func useTestBootstrap(t *testing.T) {
+	bin := testbin.Bootstrap(t)
+	old := workerBinary
+	workerBinary = func(ctx context.Context, goarch, dir string) (*deploy.Binary, error) {
+		if goarch != runtime.GOARCH {
+			return nil, fmt.Errorf("the test worker is built for %s, not %s", runtime.GOARCH, goarch)
+		}
+		return &deploy.Binary{Path: bin, GOARCH: goarch}, nil
+	}
+	t.Cleanup(func() { workerBinary = old })
+}
+
 // TestConformanceOnSim runs the shared suite against the real worker
 // binary, deployed to the sim and run as actionloop processes.
 func TestConformanceOnSim(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the worker binary")
 	}
-	deploy.MainPackage = "github.com/overcast-sc/overcast/cmd/overcast"
+	useTestBootstrap(t)
 	_, o := startSim(t, &sim.Options{Mode: sim.ModeProcess, Concurrency: 40}, Options{Timeout: 5 * time.Second, Deploy: true})
 	first, err := Open(context.Background(), &o)
 	if err != nil {
