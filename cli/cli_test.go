@@ -11,12 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overcast-sc/overcast/internal/awstest"
 	"github.com/overcast-sc/overcast/internal/testbin"
 )
 
 var binary string
 
 func TestMain(m *testing.M) {
+	awstest.Isolate() // for the SDK here and in every binary the tests start
 	var err error
 	if binary, err = testbin.OvercastPath(); err != nil {
 		panic(err)

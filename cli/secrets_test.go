@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/overcast-sc/overcast/internal/testpeer"
 )
 
 // Known secrets, shaped like the real ones. Their parts must never appear
@@ -196,6 +198,8 @@ func checkLambdaLeaks(t *testing.T, l *leakScanner) {
 		}
 		l.check("stdout", stdout)
 		l.check("stderr", stderr)
+	} else if testpeer.Required() {
+		t.Error("REQUIRE_PEERS=1: aws-lambda-rie not installed; run .ci/install-rie")
 	} else {
 		t.Log("aws-lambda-rie not installed: only the failing Lambda run was checked")
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overcast-sc/overcast/internal/awstest"
 	"github.com/overcast-sc/overcast/internal/testbin"
 	"github.com/overcast-sc/overcast/internal/testpeer"
 )
@@ -38,8 +39,8 @@ var pool struct {
 }
 
 func TestMain(m *testing.M) {
-	// Never let the SDK look for instance credentials off this machine.
-	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	// Never let the SDK look for credentials off this machine.
+	awstest.Isolate()
 	code := m.Run()
 	stopPool()
 	os.Exit(code)

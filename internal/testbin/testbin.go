@@ -35,7 +35,8 @@ func Overcast(t testing.TB) string {
 }
 
 // Bootstrap returns the path of the overcast command built as deploy
-// builds a worker (CGO_ENABLED=0, -tags lambda.norpc), to serve as a
+// builds a worker (CGO_ENABLED=0, -tags lambda.norpc, stripped; without
+// -trimpath, which would compile every package again), to serve as a
 // Lambda bootstrap or an OpenWhisk action; the test fails when it cannot
 // be built.
 func Bootstrap(t testing.TB) string {
@@ -60,5 +61,5 @@ func BootstrapPath() (string, error) {
 
 var (
 	overcast  = &program{name: "overcast", pkg: "./cmd/overcast", args: []string{"-o"}}
-	bootstrap = &program{name: "bootstrap", pkg: "./cmd/overcast", args: []string{"-tags", "lambda.norpc", "-o"}}
+	bootstrap = &program{name: "bootstrap", pkg: "./cmd/overcast", args: []string{"-tags", "lambda.norpc", "-ldflags", "-s -w", "-o"}}
 )
