@@ -13,6 +13,7 @@ import (
 
 	"github.com/overcast-sc/overcast/internal/awstest"
 	"github.com/overcast-sc/overcast/internal/testbin"
+	"go.uber.org/goleak"
 )
 
 var binary string
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) {
 	if binary, err = testbin.OvercastPath(); err != nil {
 		panic(err)
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // runBin runs the binary and returns stdout, stderr and the exit code.

@@ -342,7 +342,9 @@ func TestDispatchedIDsArePendingAfterUncleanStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	crash(r)
-	l2 := openMap(t, record(t, s, spec), 0, "t", 4)
+	r2 := record(t, s, spec)
+	l2 := openMap(t, r2, 0, "t", 4)
+	defer crash(r2) // its writer goroutine must not outlive the test
 	want := map[int][]string{1: {"b1", "a1"}}
 	for i := range 4 {
 		if got := l2.Pending(i); !slices.Equal(got, want[i]) {

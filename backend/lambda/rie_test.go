@@ -18,6 +18,7 @@ import (
 	"github.com/overcast-sc/overcast/internal/awstest"
 	"github.com/overcast-sc/overcast/internal/testbin"
 	"github.com/overcast-sc/overcast/internal/testpeer"
+	"go.uber.org/goleak"
 )
 
 // The emulator pool: the overcast binary built as bootstrap and served by
@@ -43,6 +44,12 @@ func TestMain(m *testing.M) {
 	awstest.Isolate()
 	code := m.Run()
 	stopPool()
+	if code == 0 { // the pool's goroutines have ended: anything left leaked
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
 	os.Exit(code)
 }
 
