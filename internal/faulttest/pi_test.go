@@ -14,7 +14,7 @@ import (
 // The pi job of the fault runs.
 const (
 	piTasks   = 2000
-	piSamples = 200_000_000
+	piSamples = 200_000_000 / workScale
 	piSeed    = 42
 )
 

@@ -12,7 +12,7 @@ import (
 
 // The primes job of the fault run: π(10⁸) over 200 tasks.
 const (
-	primesTo    = 100_000_000
+	primesTo    = 100_000_000 / workScale
 	primesTasks = 200
 )
 
