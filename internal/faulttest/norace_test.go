@@ -2,6 +2,9 @@
 
 package faulttest
 
-// workScale divides the CPU work of the pi and primes jobs (see
-// race_test.go).
-const workScale = 1
+// workScale divides the CPU work of the pi and primes jobs, and slack
+// multiplies their deadlines (see race_test.go).
+const (
+	workScale = 1
+	slack     = 1
+)

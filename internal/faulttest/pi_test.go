@@ -59,7 +59,7 @@ func runPi(t testing.TB, ex *overcast.Executor) (string, []piOut, *overcast.Repo
 	for i, in := range ins {
 		tagged[i] = piIn{tag{run, i}, in}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute*slack)
 	defer cancel()
 	f := overcast.Map[piIn, piOut](ctx, ex, piTask, tagged)
 	outs, err := f.Wait(ctx)
