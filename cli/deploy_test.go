@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/overcast-sc/overcast/deploy"
+	"github.com/overcast-sc/overcast/internal/testpeer"
 	"github.com/overcast-sc/overcast/sim"
 )
 
@@ -206,7 +207,7 @@ func TestDeployDynamicOutsideTree(t *testing.T) {
 	build := exec.Command("go", "build", "-o", dyn, "github.com/overcast-sc/overcast/cmd/overcast")
 	build.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Skipf("no cgo build here (a C compiler is needed): %v: %s", err, out)
+		testpeer.Skip(t, "no cgo build here (a C compiler is needed): %v: %s", err, out)
 	}
 	home := t.TempDir()
 	env := []string{"WSK_CONFIG_FILE=" + simProps(t), "HOME=" + home, "OVERCAST_CACHE=" + filepath.Join(home, "cache"), "PATH=" + os.Getenv("PATH")}

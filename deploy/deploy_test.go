@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/overcast-sc/overcast/internal/testpeer"
 )
 
 func TestZipIsDeterministicAndReadable(t *testing.T) {
@@ -79,7 +81,7 @@ func buildHello(t *testing.T, cgo string) string {
 	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo, "GOOS=linux", "GOARCH=amd64")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		if cgo == "1" {
-			t.Skipf("no cgo build here (a C compiler is needed): %v: %s", err, b)
+			testpeer.Skip(t, "no cgo build here (a C compiler is needed): %v: %s", err, b)
 		}
 		t.Fatalf("go build: %v: %s", err, b)
 	}

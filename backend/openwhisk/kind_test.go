@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/internal/testpeer"
 	"github.com/overcast-sc/overcast/sim"
 )
 
@@ -56,7 +57,7 @@ func manifestRuntimes(t *testing.T, path string) map[string][]fixtureRuntime {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("no runtime manifest at %s (../shared/openwhisk): %v", path, err)
+		testpeer.Skip(t, "no runtime manifest at %s (../shared/openwhisk): %v", path, err)
 	}
 	var m struct {
 		Runtimes map[string][]struct {

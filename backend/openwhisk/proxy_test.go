@@ -16,7 +16,6 @@ import (
 	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/backend/drivertest"
 	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
-	"github.com/overcast-sc/overcast/deploy"
 	"github.com/overcast-sc/overcast/internal/owproxy"
 	"github.com/overcast-sc/overcast/internal/owproxy/owproxytest"
 	"github.com/overcast-sc/overcast/sim"
@@ -40,7 +39,7 @@ func deployedCode(t *testing.T, kind, execEnv string) string {
 	if code, ok := deployed.Load(kind); ok {
 		return code.(string)
 	}
-	deploy.MainPackage = "github.com/overcast-sc/overcast/cmd/overcast"
+	useTestBootstrap(t)
 	s, o := startSim(t, &sim.Options{}, Options{Kind: kind, ExecEnv: execEnv, GOARCH: runtime.GOARCH, Deploy: true})
 	d, err := Open(context.Background(), &o)
 	if err != nil {
@@ -218,7 +217,7 @@ func TestConformanceOnProxySim(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the worker and the proxy")
 	}
-	deploy.MainPackage = "github.com/overcast-sc/overcast/cmd/overcast"
+	useTestBootstrap(t)
 	for _, img := range images[len(images)-1:] {
 		t.Run(img.kind, func(t *testing.T) {
 			so := &sim.Options{Mode: sim.ModeProxy, Proxy: owproxytest.Binary(t), Concurrency: 4, Logf: t.Logf}

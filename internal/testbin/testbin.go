@@ -19,12 +19,17 @@
 package testbin
 
 import (
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/overcast-sc/overcast/deploy"
 )
 
 // Overcast returns the path of the overcast command built for this
-// machine with CGO_ENABLED=0, as a release is; the test fails when it
-// cannot be built.
+// machine as a release is (CGO_ENABLED=0 and deploy.BuildFlags), but with
+// its symbols, which tests of deploy's stripping need; the test fails when
+// it cannot be built.
 func Overcast(t testing.TB) string {
 	t.Helper()
 	p, err := OvercastPath()
@@ -34,11 +39,10 @@ func Overcast(t testing.TB) string {
 	return p
 }
 
-// Bootstrap returns the path of the overcast command built as deploy
-// builds a worker (CGO_ENABLED=0, -tags lambda.norpc, stripped; without
-// -trimpath, which would compile every package again), to serve as a
-// Lambda bootstrap or an OpenWhisk action; the test fails when it cannot
-// be built.
+// Bootstrap returns the path of the overcast command built exactly as
+// deploy builds a worker (CGO_ENABLED=0 and deploy.BuildFlags), to serve
+// as a Lambda bootstrap or an OpenWhisk action; the test fails when it
+// cannot be built.
 func Bootstrap(t testing.TB) string {
 	t.Helper()
 	p, err := BootstrapPath()
@@ -59,7 +63,26 @@ func BootstrapPath() (string, error) {
 	return bootstrap.path()
 }
 
+// Both programs compile every package with the flags deploy builds a
+// worker with, so that the go build cache serves the tests that build
+// through deploy as well; only -ldflags, which affects linking alone,
+// differs.
 var (
-	overcast  = &program{name: "overcast", pkg: "./cmd/overcast", args: []string{"-o"}}
-	bootstrap = &program{name: "bootstrap", pkg: "./cmd/overcast", args: []string{"-tags", "lambda.norpc", "-ldflags", "-s -w", "-o"}}
+	overcast  = &program{name: "overcast", pkg: "./cmd/overcast", args: append(compileFlags(deploy.BuildFlags), "-o")}
+	bootstrap = &program{name: "bootstrap", pkg: "./cmd/overcast", args: append(slices.Clone(deploy.BuildFlags), "-o")}
 )
+
+// compileFlags returns flags without the linker's.
+func compileFlags(flags []string) []string {
+	var out []string
+	for i := 0; i < len(flags); i++ {
+		switch {
+		case strings.HasPrefix(flags[i], "-ldflags="):
+		case flags[i] == "-ldflags":
+			i++
+		default:
+			out = append(out, flags[i])
+		}
+	}
+	return out
+}

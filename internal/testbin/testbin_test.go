@@ -3,6 +3,7 @@ package testbin
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -180,5 +181,13 @@ func TestPrebuilt(t *testing.T) {
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("OVERCAST_TEST_BIN=%s: %q, %v", tc.env, got, err)
 		}
+	}
+}
+
+func TestCompileFlags(t *testing.T) {
+	got := compileFlags([]string{"-trimpath", "-ldflags=-s -w", "-tags", "x", "-ldflags", "-s", "-buildvcs=false"})
+	want := []string{"-trimpath", "-tags", "x", "-buildvcs=false"}
+	if !slices.Equal(got, want) {
+		t.Errorf("compileFlags = %q, want %q", got, want)
 	}
 }
