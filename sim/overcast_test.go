@@ -28,14 +28,14 @@ func TestProcessWorkerPackage(t *testing.T) {
 }
 
 // overcastCode returns the overcast command, built once for all test
-// packages (see internal/testbin), zipped as an action's code.
+// packages (see internal/testbin), zipped as buildZip zips a program.
 func overcastCode(t testing.TB) string {
 	t.Helper()
 	b, err := os.ReadFile(testbin.Overcast(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return zipCode(t, zipEntry{name: "exec", data: string(b)})
+	return zipCode(t, zipEntry{name: "exec", data: string(b)}, zipEntry{name: "exec.env", data: "openwhisk/action-golang-v1.24", mode: 0o644})
 }
 
 // runSelftests runs selftest tasks through the action code in process
