@@ -166,7 +166,7 @@ func TestFaultsOnSim(t *testing.T) {
 	for _, mode := range []string{CollectList, CollectPoll, CollectBlocking} {
 		t.Run(mode, func(t *testing.T) {
 			s, o := startSim(t, &sim.Options{Seed: 7, Faults: sim.Faults{CrashRate: 0.05, ServerErrorRate: 0.05,
-				LostRate: 0.05, StragglerRate: 0.05, StragglerSlowdown: 3}}, Options{Collect: mode, Timeout: time.Second})
+				LostRate: 0.05, StragglerRate: 0.05, StragglerSlowdown: 3}}, Options{Collect: mode, Timeout: 3 * time.Second}) // room for a loaded machine under -race
 			d := openInproc(t, o)
 			echoJob(t, d, 300, 0, &overcast.Options{MaxAttempts: 10}) // crashes are retried by default
 			if st := s.Stats(); st.Crashes == 0 || st.ServerErrors == 0 || st.Lost == 0 {
