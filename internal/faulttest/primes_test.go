@@ -31,6 +31,7 @@ func TestFaultsPrimes(t *testing.T) {
 	faults := faultMix
 	faults.LostRate, faults.StragglerRate = 0.03, 0.08
 	p := startPlatform(t, sim.Options{Concurrency: simLimit, ColdStart: coldStart, Faults: faults, Seed: 2})
+	p.overflow(run)
 	fin := newFinishes(len(ins))
 	opts := faultOptions()
 	opts.Reporter = fin

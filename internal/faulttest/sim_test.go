@@ -11,6 +11,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,6 +49,10 @@ const (
 type platform struct {
 	sim   *sim.Server
 	proxy *httptest.Server
+	// throttled is closed when the sim first answers with a 429.
+	throttled chan struct{}
+	once      sync.Once
+	wave      wave
 }
 
 // startPlatform starts a sim with opts on a random 127.0.0.1 port, the
@@ -68,9 +73,18 @@ func startPlatform(tb testing.TB, opts sim.Options) *platform {
 	target, _ := url.Parse(s.APIHost())
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 256}
-	rp.ModifyResponse = hideConcurrencyLimit
+	p := &platform{sim: s, throttled: make(chan struct{})}
+	rp.ModifyResponse = func(r *http.Response) error {
+		if r.StatusCode == http.StatusTooManyRequests {
+			p.once.Do(func() { close(p.throttled) })
+		}
+		return hideConcurrencyLimit(r)
+	}
 	rp.ErrorLog = log.New(io.Discard, "", 0) // canceled losing copies are expected
-	p := &platform{sim: s, proxy: httptest.NewServer(rp)}
+	p.proxy = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.wave.join(r)
+		rp.ServeHTTP(w, r)
+	}))
 	tb.Cleanup(p.proxy.Close)
 	if opts.Mode != sim.ModeInproc {
 		return p
