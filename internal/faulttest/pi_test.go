@@ -61,7 +61,7 @@ func runPi(t testing.TB, p *platform, ex *overcast.Executor) (string, []piOut, *
 	for i, in := range ins {
 		tagged[i] = piIn{tag{run, i}, in}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // a hang, not a loaded machine
 	defer cancel()
 	f := overcast.Map[piIn, piOut](ctx, ex, piTask, tagged)
 	outs, err := f.Wait(ctx)

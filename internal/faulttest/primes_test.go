@@ -35,7 +35,7 @@ func TestFaultsPrimes(t *testing.T) {
 	fin := newFinishes(len(ins))
 	opts := faultOptions()
 	opts.Reporter = fin
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // a hang, not a loaded machine
 	defer cancel()
 	f := overcast.Map[primesIn, primesOut](ctx, p.executor(t, opts), primesTask, tagged)
 	outs, err := f.Wait(ctx)
