@@ -154,9 +154,10 @@ type loopbackRun struct {
 
 // client posts the body until the duration is over or every limited
 // request is claimed, counting the answered ones; a request fails when ctx
-// ends.
+// ends. It posts at least once: on a loaded machine the duration can be
+// over before a client first runs, and a measurement must answer some.
 func (r *loopbackRun) client(ctx context.Context) error {
-	for !r.stopped.Load() {
+	for first := true; first || !r.stopped.Load(); first = false {
 		if r.limit > 0 && r.claimed.Add(1) > r.limit {
 			return nil
 		}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -157,13 +158,15 @@ func TestHelpListsCommands(t *testing.T) {
 }
 
 func TestInterruptStopsPromptlyAndReportsPartial(t *testing.T) {
+	home := t.TempDir()
 	cmd := exec.Command(binary, "run", "pi", "--samples", "1e13", "--tasks", "1000")
+	cmd.Env = append(os.Environ(), "OVERCAST_HOME="+home, "OVERCAST_JOURNAL=") // journaled: see waitForJournal
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	waitForJournal(t, filepath.Join(home, "jobs"))
 	_ = cmd.Process.Signal(syscall.SIGINT)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -206,4 +209,17 @@ func TestRecordedArgsDropURLCredentials(t *testing.T) {
 			t.Errorf("withoutUserinfo(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// waitForJournal waits until a job appears under dir: the command has
+// started its job, and so handles SIGINT (a signal sent earlier, while
+// the process starts on a loaded machine, would kill it).
+func waitForJournal(t *testing.T, dir string) {
+	t.Helper()
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			return
+		}
+	}
+	t.Fatalf("no job appeared under %s within a minute", dir)
 }

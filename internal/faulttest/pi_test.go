@@ -46,20 +46,22 @@ func localPi(t testing.TB) []pi.Output {
 	return outs
 }
 
-// runPi runs the pi plan as tagged tasks on ex and returns the run's tag,
-// the outputs and the report.
-func runPi(t testing.TB, ex *overcast.Executor) (string, []piOut, *overcast.Report) {
+// runPi runs the pi plan as tagged tasks on ex, first overflowing p's
+// limit (see overflow), and returns the run's tag, the outputs and the
+// report.
+func runPi(t testing.TB, p *platform, ex *overcast.Executor) (string, []piOut, *overcast.Report) {
 	t.Helper()
 	ins, err := pi.Plan(piSamples, piTasks, piSeed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	run := newRun(len(ins))
+	p.overflow(run)
 	tagged := make([]piIn, len(ins))
 	for i, in := range ins {
 		tagged[i] = piIn{tag{run, i}, in}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute*slack)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute*slack) // a hang, not a loaded machine
 	defer cancel()
 	f := overcast.Map[piIn, piOut](ctx, ex, piTask, tagged)
 	outs, err := f.Wait(ctx)
@@ -75,7 +77,7 @@ func TestFaultsPi(t *testing.T) {
 	fin := newFinishes(piTasks)
 	opts := faultOptions()
 	opts.Reporter = fin
-	run, outs, rep := runPi(t, p.executor(t, opts))
+	run, outs, rep := runPi(t, p, p.executor(t, opts))
 
 	var inside, wantInside, samples uint64
 	tags := make([]tag, len(outs))

@@ -31,10 +31,11 @@ func TestFaultsPrimes(t *testing.T) {
 	faults := faultMix
 	faults.LostRate, faults.StragglerRate = 0.03, 0.08
 	p := startPlatform(t, sim.Options{Concurrency: simLimit, ColdStart: coldStart, Faults: faults, Seed: 2})
+	p.overflow(run)
 	fin := newFinishes(len(ins))
 	opts := faultOptions()
 	opts.Reporter = fin
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute*slack)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute*slack) // a hang, not a loaded machine
 	defer cancel()
 	f := overcast.Map[primesIn, primesOut](ctx, p.executor(t, opts), primesTask, tagged)
 	outs, err := f.Wait(ctx)

@@ -11,6 +11,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,9 +23,11 @@ import (
 )
 
 // actionTimeout is the action's time limit: longer than a straggler's
-// 20-fold slowdown of the 100 ms the sim stretches at least, with room for
-// a loaded machine: a straggler stretched past the limit fails for good.
-const actionTimeout = 10 * time.Second
+// 20-fold slowdown, with room for a loaded machine: a straggler stretched
+// past the limit fails for good. The sim stretches a straggler's running
+// time (at least 100 ms), and on a loaded machine a task of a few
+// milliseconds of work runs for a second or more, waiting for a core.
+const actionTimeout = 30 * time.Second
 
 // faultMix is the fault mix: 10% crashes, 5% 5xx answers, 5%
 // stragglers 20 times slower, 1% lost activations.
@@ -48,6 +51,10 @@ const (
 type platform struct {
 	sim   *sim.Server
 	proxy *httptest.Server
+	// throttled is closed when the sim first answers with a 429.
+	throttled chan struct{}
+	once      sync.Once
+	wave      wave
 }
 
 // startPlatform starts a sim with opts on a random 127.0.0.1 port, the
@@ -68,9 +75,18 @@ func startPlatform(tb testing.TB, opts sim.Options) *platform {
 	target, _ := url.Parse(s.APIHost())
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 256}
-	rp.ModifyResponse = hideConcurrencyLimit
+	p := &platform{sim: s, throttled: make(chan struct{})}
+	rp.ModifyResponse = func(r *http.Response) error {
+		if r.StatusCode == http.StatusTooManyRequests {
+			p.once.Do(func() { close(p.throttled) })
+		}
+		return hideConcurrencyLimit(r)
+	}
 	rp.ErrorLog = log.New(io.Discard, "", 0) // canceled losing copies are expected
-	p := &platform{sim: s, proxy: httptest.NewServer(rp)}
+	p.proxy = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.wave.join(r)
+		rp.ServeHTTP(w, r)
+	}))
 	tb.Cleanup(p.proxy.Close)
 	if opts.Mode != sim.ModeInproc {
 		return p

@@ -18,11 +18,13 @@ const (
 func init() {
 	overcast.Register(piTask, func(ctx context.Context, in piIn) (piOut, error) {
 		in.tag.executed()
+		in.tag.hold(ctx)
 		out, err := pi.Sample(ctx, in.Input)
 		return piOut{tag: in.tag, Output: out}, err
 	})
 	overcast.Register(primesTask, func(ctx context.Context, in primesIn) (primesOut, error) {
 		in.tag.executed()
+		in.tag.hold(ctx)
 		out, err := primes.Count(ctx, in.Input)
 		return primesOut{tag: in.tag, Output: out}, err
 	})
