@@ -8,7 +8,7 @@ import (
 )
 
 func TestModelSaysEverySetting(t *testing.T) {
-	target := &SimTarget{ColdStart: DefaultColdStart, APILatency: 20 * time.Millisecond, RequestRate: 1500, Process: SimSeparate}
+	target := &SimTarget{ColdStart: 500 * time.Millisecond, APILatency: 20 * time.Millisecond, RequestRate: 1500, Process: SimSeparate}
 	m := target.Model(10000)
 	if m.ConcurrencyLimit != 10000 || m.SimProcess != SimSeparate || m.ContainerMode != "inproc" || m.ColdStartMS != 500 {
 		t.Errorf("model %+v", m)
