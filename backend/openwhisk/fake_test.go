@@ -36,12 +36,20 @@ type fakeOW struct {
 	invoke func(w http.ResponseWriter, r *http.Request) bool
 	// gets and lists count by-id and list requests.
 	gets, lists int
+
+	// stop ends the activations still running when the test ends, as a
+	// platform's own time limit would, and tasks waits for them.
+	stop  context.Context
+	tasks sync.WaitGroup
 }
 
 func newFake(t *testing.T) *fakeOW {
 	f := &fakeOW{actions: map[string]json.RawMessage{}, recs: map[string]*Activation{}, limits: `{"concurrentInvocations":50}`}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
+	stop, cancel := context.WithCancel(context.Background())
+	f.stop = stop
+	t.Cleanup(func() { cancel(); f.tasks.Wait() })
 	return f
 }
 
@@ -134,9 +142,11 @@ func (f *fakeOW) run(w http.ResponseWriter, r *http.Request, name string, params
 	id := fmt.Sprintf("%032x", f.n)
 	f.mu.Unlock()
 	done := make(chan *Activation, 1)
+	f.tasks.Add(1)
 	go func() {
+		defer f.tasks.Done()
 		start := time.Now()
-		result := worker.Handle(context.Background(), params)
+		result := worker.Handle(f.stop, params)
 		rec := &Activation{ActivationID: id, Name: name, Start: start.UnixMilli(), End: time.Now().UnixMilli(),
 			Duration: time.Since(start).Milliseconds(),
 			Annotations: []KeyValue{{Key: "waitTime", Value: json.RawMessage("7")}, {Key: "initTime", Value: json.RawMessage("3")},
