@@ -15,6 +15,8 @@ func Sections(r *Results) map[string]string {
 		"scaling":  ScalingSection(r),
 		"parallel": ParallelSection(r),
 		"faults":   FaultSection(r),
+		"coldinit": ColdInitSection(r),
+		"fraction": FractionSection(r),
 	}
 }
 

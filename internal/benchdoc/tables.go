@@ -200,14 +200,14 @@ func OverheadSection(r *Results) string {
 	return section(&p, t)
 }
 
-// GoBenchSection is every Go benchmark but the fault benchmark, one row
-// per measurement.
+// GoBenchSection is every Go benchmark but those with a section of
+// their own, one row per measurement.
 func GoBenchSection(r *Results) string {
 	var p provenance
 	t := newTable("benchmark", "package", "iterations", "metrics", "load", "file")
 	for i := range r.GoBenches {
 		g := &r.GoBenches[i]
-		if isFaultRun(g) {
+		if ownSection(g) {
 			continue
 		}
 		p.add(&g.Header)

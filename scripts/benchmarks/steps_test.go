@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -55,5 +56,18 @@ func TestAddNoteToEveryObject(t *testing.T) {
 	}
 	if len(v) != 2 || v[0]["note"] != "busy" || v[1]["note"] != "busy" {
 		t.Errorf("noted %s", b)
+	}
+}
+
+// Every Go benchmark BENCHMARKS.md gives a section of its own is a step.
+func TestSectionBenchmarksAreSteps(t *testing.T) {
+	for _, bench := range []string{"ColdInit$", "ColdInitSteps", "FanoutFraction"} {
+		found := false
+		for _, s := range steps {
+			found = found || (s.once && slices.Contains(s.goBench, bench))
+		}
+		if !found {
+			t.Errorf("no step runs -bench %s once", bench)
+		}
 	}
 }
