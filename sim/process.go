@@ -2,14 +2,13 @@ package sim
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/overcast-sc/overcast/internal/ctxtime"
+	"github.com/overcast-sc/overcast/internal/owproxy"
 )
 
 // processPool runs an action's activations in real processes of its exec,
@@ -162,7 +161,7 @@ func (p *processPool) runIn(ctx context.Context, c *container, j *job, o *outcom
 	return o.status == statusDeveloperError
 }
 
-// runBody is the /run body the Go proxy writes for j, as one line
+// runBody is the /run body the invoker posts for j, as one line
 // (encoding/json compacts the parameters).
 func (p *processPool) runBody(j *job, deadline time.Time) ([]byte, error) {
 	ns := p.s.opts.Namespace
@@ -170,13 +169,6 @@ func (p *processPool) runBody(j *job, deadline time.Time) ([]byte, error) {
 	if string(p.a.annotation("provide-api-key")) == "true" {
 		apiKey = p.s.opts.Auth
 	}
-	return json.Marshal(struct {
-		Value         json.RawMessage `json:"value"`
-		Namespace     string          `json:"namespace"`
-		ActionName    string          `json:"action_name"`
-		ActivationID  string          `json:"activation_id"`
-		TransactionID string          `json:"transaction_id"`
-		Deadline      string          `json:"deadline"`
-		APIKey        string          `json:"api_key"`
-	}{j.params, ns, "/" + ns + "/" + p.a.name, j.id, newID(), strconv.FormatInt(deadline.UnixMilli(), 10), apiKey})
+	return owproxy.RunBody(j.params, owproxy.Activation{Namespace: ns, ActionName: "/" + ns + "/" + p.a.name,
+		ActivationID: j.id, TransactionID: newID(), APIKey: apiKey, Deadline: deadline})
 }

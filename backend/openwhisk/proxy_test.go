@@ -166,7 +166,7 @@ func runSelftests(t *testing.T, p *owproxy.Proxy) {
 			}
 			req := &worker.Request{Task: tt.task, Attempt: tt.attempt, DeadlineMS: deadline.UnixMilli(), Input: in}
 			env, _ := worker.EncodeRequest(req)
-			body = owproxy.RunBody(env, owproxy.Activation{Namespace: "guest", ActionName: "/guest/overcast",
+			body, _ = owproxy.RunBody(env, owproxy.Activation{Namespace: "guest", ActionName: "/guest/overcast",
 				ActivationID: "a" + strconv.Itoa(len(tt.name)), Deadline: deadline})
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -61,7 +61,8 @@ func TestStartInitRun(t *testing.T) {
 	if !strings.HasPrefix(p.URL(), "http://127.0.0.1:") || p.LogStart == 0 {
 		t.Errorf("URL %q, LogStart %d", p.URL(), p.LogStart)
 	}
-	status, answer, _, err := p.Run(context.Background(), RunBody([]byte(`{}`), Activation{}), 1000)
+	run, _ := RunBody([]byte(`{}`), Activation{})
+	status, answer, _, err := p.Run(context.Background(), run, 1000)
 	if err != nil || status != http.StatusInternalServerError || !strings.Contains(string(answer), "no action defined yet") {
 		t.Errorf("/run before /init: %d %s %v", status, answer, err)
 	}

@@ -171,9 +171,10 @@ type Activation struct {
 }
 
 // RunBody is the /run body the invoker posts: the parameters under
-// "value", and the activation's metadata.
-func RunBody(value json.RawMessage, a Activation) []byte {
-	b, _ := json.Marshal(struct {
+// "value", and the activation's metadata. The error is encoding/json's
+// when value is not valid JSON.
+func RunBody(value json.RawMessage, a Activation) ([]byte, error) {
+	return json.Marshal(struct {
 		Value         json.RawMessage `json:"value"`
 		Namespace     string          `json:"namespace"`
 		ActionName    string          `json:"action_name"`
@@ -182,5 +183,4 @@ func RunBody(value json.RawMessage, a Activation) []byte {
 		Deadline      string          `json:"deadline"`
 		APIKey        string          `json:"api_key,omitempty"`
 	}{value, a.Namespace, a.ActionName, a.ActivationID, a.TransactionID, fmt.Sprint(a.Deadline.UnixMilli()), a.APIKey})
-	return b
 }
