@@ -4,8 +4,8 @@
 //
 // Buckets are named by URL and opened with gocloud.dev/blob:
 //
-//	file:///path/to/dir                      a local directory (tests, one machine)
-//	mem://                                   memory of this process (tests)
+//	file:///path/to/dir                      a local directory
+//	mem://name                               memory of this process, shared by name (tests)
 //	s3://bucket?endpoint=URL&region=R&use_path_style=true
 //	                                         AWS S3 or any S3-compatible server
 //
@@ -17,28 +17,130 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
 
 	"gocloud.dev/blob"
-	// The schemes Open serves.
-	_ "gocloud.dev/blob/fileblob"
-	_ "gocloud.dev/blob/memblob"
-	_ "gocloud.dev/blob/s3blob"
+	"gocloud.dev/blob/fileblob"
+	"gocloud.dev/blob/memblob"
+	"gocloud.dev/blob/s3blob"
+)
+
+// Bucket is an open bucket and the URL that opens it again, in another
+// process (a worker) as in this one.
+type Bucket struct {
+	*blob.Bucket
+	// URL opens the same bucket with Open. It holds no credential.
+	URL    string
+	shared bool
+}
+
+// Close releases the bucket. A mem bucket lives as long as the process,
+// so that every Open of its name sees the same objects.
+func (b *Bucket) Close() error {
+	if b.shared {
+		return nil
+	}
+	return b.Bucket.Close()
+}
+
+var mux = func() *blob.URLMux {
+	m := new(blob.URLMux)
+	m.RegisterBucket(fileblob.Scheme, &fileblob.URLOpener{})
+	m.RegisterBucket(s3blob.Scheme, new(s3blob.URLOpener))
+	return m
+}()
+
+var (
+	memMu      sync.Mutex
+	memBuckets = map[string]*blob.Bucket{}
 )
 
 // Open opens the bucket a URL names. The caller closes it.
-func Open(ctx context.Context, bucketURL string) (*blob.Bucket, error) {
-	u, err := url.Parse(bucketURL)
-	if err != nil || u.Scheme == "" {
-		return nil, fmt.Errorf("storage %q: want a URL such as file:///dir, mem:// or s3://bucket", bucketURL)
+func Open(ctx context.Context, bucketURL string) (*Bucket, error) {
+	u, err := parse(bucketURL)
+	if err != nil {
+		return nil, err
 	}
-	switch u.Scheme {
-	case "file", "mem", "s3":
-	default:
-		return nil, fmt.Errorf("storage %q: unknown scheme %q (want file, mem or s3)", bucketURL, u.Scheme)
+	if u.Scheme == "mem" {
+		return openMem(u), nil
 	}
-	b, err := blob.OpenBucket(ctx, bucketURL)
+	b, err := mux.OpenBucket(ctx, bucketURL)
 	if err != nil {
 		return nil, fmt.Errorf("open storage %s: %w", u.Redacted(), err)
 	}
-	return b, nil
+	return &Bucket{Bucket: b, URL: bucketURL}, nil
+}
+
+func parse(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return nil, fmt.Errorf("storage %q: want a URL such as file:///dir, mem://name or s3://bucket", raw)
+	}
+	switch u.Scheme {
+	case "file", "mem", "s3":
+		return u, nil
+	}
+	return nil, fmt.Errorf("storage %q: unknown scheme %q (want file, mem or s3)", raw, u.Scheme)
+}
+
+func openMem(u *url.URL) *Bucket {
+	memMu.Lock()
+	defer memMu.Unlock()
+	b, ok := memBuckets[u.Host]
+	if !ok {
+		b = memblob.OpenBucket(nil)
+		memBuckets[u.Host] = b
+	}
+	return &Bucket{Bucket: b, URL: "mem://" + u.Host, shared: true}
+}
+
+// OpenURL opens the bucket of an object or prefix URL and returns the key
+// it names within it:
+//
+//	s3://bucket/data/part-0?endpoint=...   bucket s3://bucket?endpoint=..., key data/part-0
+//	mem://name/data/                       bucket mem://name, key data/
+//	file:///srv/data/text.txt              bucket file:///srv/data, key text.txt
+//	file:///srv/data                       bucket file:///srv/data, key "" (an existing directory)
+//	file:///srv/out/                       bucket file:///srv/out (made if missing), key ""
+//
+// A key ending in "/" or empty names a prefix.
+func OpenURL(ctx context.Context, raw string) (*Bucket, string, error) {
+	u, err := parse(raw)
+	if err != nil {
+		return nil, "", err
+	}
+	var bucketURL, key string
+	switch u.Scheme {
+	case "file":
+		dir, base := fileSplit(u.Path)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, "", fmt.Errorf("storage %s: %w", raw, err)
+		}
+		bucketURL, key = (&url.URL{Scheme: "file", Path: dir, RawQuery: u.RawQuery}).String(), base
+	default:
+		key = strings.TrimPrefix(u.Path, "/")
+		bucketURL = (&url.URL{Scheme: u.Scheme, Host: u.Host, RawQuery: u.RawQuery}).String()
+	}
+	b, err := Open(ctx, bucketURL)
+	if err != nil {
+		return nil, "", err
+	}
+	return b, key, nil
+}
+
+// fileSplit splits a file path into the directory that serves as the
+// bucket and the key of the object in it.
+func fileSplit(p string) (dir, key string) {
+	clean := filepath.Clean(p)
+	if strings.HasSuffix(p, "/") {
+		return clean, ""
+	}
+	if fi, err := os.Stat(clean); err == nil && fi.IsDir() {
+		return clean, ""
+	}
+	return filepath.Dir(clean), path.Base(clean)
 }

@@ -2,12 +2,13 @@ package storage
 
 import (
 	"context"
-	"strings"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
 func TestOpenRejectsUnknownSchemes(t *testing.T) {
-	for _, u := range []string{"", "bucket", "gs://b", "http://x"} {
+	for _, u := range []string{"", "bucket", "gs://b", "http://x", "/tmp/x"} {
 		if _, err := Open(context.Background(), u); err == nil {
 			t.Errorf("Open(%q) succeeded, want an error", u)
 		}
@@ -24,8 +25,50 @@ func TestOpenFileRoundTrip(t *testing.T) {
 	if err := b.WriteAll(ctx, "a/b", []byte("hello"), nil); err != nil {
 		t.Fatal(err)
 	}
-	got, err := b.ReadAll(ctx, "a/b")
-	if err != nil || !strings.EqualFold(string(got), "hello") {
+	if got, err := b.ReadAll(ctx, "a/b"); err != nil || string(got) != "hello" {
 		t.Fatalf("read back %q, %v", got, err)
+	}
+}
+
+func TestMemBucketsAreSharedByName(t *testing.T) {
+	ctx := context.Background()
+	a, _ := Open(ctx, "mem://shared-test")
+	if err := a.WriteAll(ctx, "k", []byte("v"), nil); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	b, _ := Open(ctx, "mem://shared-test")
+	if got, err := b.ReadAll(ctx, "k"); err != nil || string(got) != "v" {
+		t.Fatalf("second open read %q, %v; want the first open's object", got, err)
+	}
+	c, _ := Open(ctx, "mem://other-test")
+	if ok, _ := c.Exists(ctx, "k"); ok {
+		t.Fatal("a differently named mem bucket sees the object")
+	}
+}
+
+func TestOpenURLSplitsBucketAndKey(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "text.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ in, bucket, key string }{
+		{"s3://bkt/data/part-0?endpoint=http://127.0.0.1:9&region=us-east-1&use_path_style=true",
+			"s3://bkt?endpoint=http://127.0.0.1:9&region=us-east-1&use_path_style=true", "data/part-0"},
+		{"mem://m/data/part-0", "mem://m", "data/part-0"},
+		{"mem://m/data/", "mem://m", "data/"},
+		{"file://" + dir + "/text.txt", "file://" + dir, "text.txt"},
+		{"file://" + dir, "file://" + dir, ""},
+		{"file://" + dir + "/out/", "file://" + dir + "/out", ""},
+	} {
+		b, key, err := OpenURL(ctx, c.in)
+		if err != nil {
+			t.Fatalf("OpenURL(%q): %v", c.in, err)
+		}
+		if b.URL != c.bucket || key != c.key {
+			t.Errorf("OpenURL(%q) = %q, %q; want %q, %q", c.in, b.URL, key, c.bucket, c.key)
+		}
+		b.Close()
 	}
 }
