@@ -29,13 +29,10 @@ var localFlags struct {
 func init() {
 	backendFlagSets["local"] = &backendFlags{
 		add: func(fs *pflag.FlagSet) {
-			fs.IntVar(&localFlags.workers, "workers", 0, "local: worker goroutines (default GOMAXPROCS)")
+			fs.Var(positive(&localFlags.workers, 0), "workers", "local: worker goroutines (default GOMAXPROCS, one per core)")
 			fs.BoolVar(&localFlags.skipEncoding, "skip-encoding", false, "local: hand tasks Go values instead of encoded envelopes")
 		},
 		url: func() (string, error) {
-			if localFlags.workers < 0 {
-				return "", usagef("--workers must be positive, got %d", localFlags.workers)
-			}
 			q := url.Values{}
 			if localFlags.workers > 0 {
 				q.Set("workers", strconv.Itoa(localFlags.workers))

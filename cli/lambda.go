@@ -42,7 +42,7 @@ func addLambdaFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.endpoint, "endpoint", "", "lambda: base URL(s) of emulators or a Lambda-compatible API, comma-separated; no deploy then")
 	fs.StringVar(&f.arch, "arch", "", "lambda: arm64 or x86_64 (default arm64, which is cheaper; with --endpoint, this machine's)")
 	fs.StringVar(&f.role, "role", "", "lambda: execution role ARN for creating the function")
-	fs.IntVar(&f.memory, "lambda-memory", 0, "lambda: function memory in MB, 128-10240 (default 1769, one vCPU)")
+	fs.Var(positive(&f.memory, 0), "lambda-memory", "lambda: function memory in MB, 128-10240 (default 1769, one vCPU)")
 	fs.DurationVar(&f.timeout, "lambda-timeout", 0, "lambda: function timeout in whole seconds, up to 15m (default 5m)")
 }
 

@@ -71,7 +71,7 @@ func (f *openwhiskFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.execEnv, "execenv", "", "openwhisk: the action's exec.env, its image's OW_EXECUTION_ENV (default: openwhisk/ and the kind's image name, e.g. openwhisk/action-golang-v1.24)")
 	fs.StringVar(&f.collect, "collect", "", "openwhisk (and bench's sim): how results come back: list, poll or blocking (default "+openwhisk.DefaultCollect+")")
 	fs.BoolVar(&f.insecure, "insecure", false, "openwhisk: skip TLS certificate verification (self-signed deployments)")
-	fs.IntVar(&f.memory, "memory", 0, "openwhisk: action memory in MB (default 256)")
+	fs.Var(positive(&f.memory, 0), "memory", "openwhisk: action memory in MB (default 256)")
 	fs.DurationVar(&f.timeout, "action-timeout", 0, "openwhisk: the action's time limit (default 60s)")
 }
 
@@ -87,9 +87,6 @@ func (f *openwhiskFlags) checkCollect() error {
 // url turns the flags into the backend URL. The credentials never go into
 // it: --auth is handed to the backend package directly.
 func (f *openwhiskFlags) url() (string, error) {
-	if f.memory < 0 {
-		return "", usagef("--memory must be positive, got %d", f.memory)
-	}
 	if f.timeout < 0 {
 		return "", usagef("--action-timeout must be positive, got %v", f.timeout)
 	}

@@ -77,11 +77,11 @@ var journalHook func(spec *JobSpec) (overcast.Journal, func(result any), error)
 
 func (f *runFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.backend, "backend", "local", "where tasks run: local, openwhisk, lambda, ... (see overcast tasks)")
-	fs.IntVar(&f.concurrency, "concurrency", 0, "bound on tasks in flight (default: the backend's capacity)")
+	fs.Var(positive(&f.concurrency, 0), "concurrency", "bound on tasks in flight (default: the backend's capacity)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")
 	fs.DurationVar(&f.timeout, "timeout", 0, "per-task time limit, e.g. 30s (default: none on local, the platform's elsewhere)")
-	fs.IntVar(&f.maxAttempts, "max-attempts", 10, "attempts per task for retryable platform errors")
+	fs.Var(positive(&f.maxAttempts, 10), "max-attempts", "attempts per task for retryable platform errors")
 	fs.BoolVar(&f.retryTaskErrors, "retry-task-errors", false, "also retry tasks that failed on their own")
 	fs.StringVar(&f.jobID, "job-id", "", "use this job id (default: a fresh one)")
 	fs.BoolVar(&f.noDeploy, "no-deploy", false, "do not deploy the worker first; invoke what the platform already has")
@@ -91,13 +91,8 @@ func (f *runFlags) add(fs *pflag.FlagSet) {
 }
 
 func (f *runFlags) validate() error {
-	switch {
-	case f.concurrency < 0:
-		return usagef("--concurrency must not be negative, got %d", f.concurrency)
-	case f.timeout < 0:
+	if f.timeout < 0 {
 		return usagef("--timeout must not be negative, got %v", f.timeout)
-	case f.maxAttempts < 1:
-		return usagef("--max-attempts must be at least 1, got %d", f.maxAttempts)
 	}
 	return nil
 }

@@ -49,19 +49,19 @@ faults from a seeded generator.`,
 	fs.StringVar(&o.Namespace, "namespace", "guest", "the namespace")
 	fs.StringVar(&o.Mode, "mode", sim.ModeInproc, "how actions run: process (actionloop processes of the zip's exec), proxy (Apache's Go proxy as containers) or inproc (goroutines)")
 	fs.StringVar(&o.Proxy, "proxy", "", "with --mode proxy: the binary of Apache's Go actionloop proxy (go -C runtime-go build -o PATH ./cmd/loopback-proxy)")
-	fs.IntVar(&o.Concurrency, "concurrency-limit", 1000, "activations in flight allowed per namespace")
-	fs.IntVar(&o.PerMinute, "per-minute", 0, "invocations allowed per minute (0 = unlimited)")
+	fs.Var(positive(&o.Concurrency, 1000), "concurrency-limit", "activations in flight allowed per namespace")
+	fs.Var(newCount(&o.PerMinute, 0), "per-minute", "invocations allowed per minute (0 = unlimited)")
 	fs.DurationVar(&o.ColdStart, "cold-start", 0, "delay added when a container starts")
 	fs.DurationVar(&o.APILatency, "api-latency", 0, "delay added to every API call")
 	fs.Float64Var(&o.RequestRate, "request-rate", 0, "API calls the controller answers a second, the others wait (0 = unlimited)")
-	fs.IntVar(&f.resultLimit, "result-limit", 1<<20, "largest result in bytes")
-	fs.IntVar(&f.payload, "payload-limit", 1<<20, "largest invoke payload in bytes")
+	fs.Var(positive(&f.resultLimit, 1<<20), "result-limit", "largest result in bytes")
+	fs.Var(positive(&f.payload, 1<<20), "payload-limit", "largest invoke payload in bytes")
 	fs.Float64Var(&o.Faults.CrashRate, "crash-rate", 0, "share of activations that crash")
 	fs.Float64Var(&o.Faults.ServerErrorRate, "5xx-rate", 0, "share of invokes answered with a 5xx status")
 	fs.Float64Var(&o.Faults.StragglerRate, "straggler-rate", 0, "share of activations slowed down")
 	fs.Float64Var(&o.Faults.StragglerSlowdown, "straggler-slowdown", 10, "how many times slower a straggler runs")
 	fs.Float64Var(&o.Faults.LostRate, "lost-rate", 0, "share of activations whose record is never stored")
-	fs.Int64Var(&o.Seed, "seed", 0, "seed of the fault generator (0 = random)")
+	fs.Var(newCount(&o.Seed, 0), "seed", "seed of the fault generator (0 = random)")
 	fs.StringVar(&f.kinds, "kinds", "go:1.22,go:1.23,go:1.24,blackbox", "runtime kinds actions may use, as KIND or KIND=IMAGE, comma-separated (GET / lists them)")
 	fs.StringVar(&f.defaultKind, "default-kind", "", "the default go kind (default the newest go:1.NN of --kinds; none for no default)")
 	return cmd
@@ -91,14 +91,8 @@ func (f *simFlags) check() error {
 		return usagef("--straggler-slowdown must be at least 1, got %g", o.Faults.StragglerSlowdown)
 	case o.ColdStart < 0 || o.APILatency < 0:
 		return usagef("--cold-start and --api-latency must not be negative")
-	case o.Concurrency <= 0:
-		return usagef("--concurrency-limit must be positive, got %d", o.Concurrency)
 	case !(o.RequestRate >= 0):
 		return usagef("--request-rate must not be negative, got %g", o.RequestRate)
-	case o.PerMinute < 0:
-		return usagef("--per-minute must not be negative, got %d", o.PerMinute)
-	case f.resultLimit <= 0 || f.payload <= 0:
-		return usagef("--result-limit and --payload-limit must be positive")
 	}
 	o.ResultLimit, o.PayloadLimit = f.resultLimit, f.payload
 	kinds, err := sim.ParseKinds(f.kinds, f.defaultKind)

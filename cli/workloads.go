@@ -23,8 +23,8 @@ var piWorkload = &workload{
 	flags: func(fs *pflag.FlagSet) func(context.Context, *overcast.Executor) (*outcome, error) {
 		var samples, seed uint64
 		var tasks int
-		fs.Var(newCount(&samples, 1e9), "samples", "total samples, e.g. 1e10")
-		fs.IntVar(&tasks, "tasks", 100, "number of tasks")
+		fs.Var(positive(&samples, 1e9), "samples", "total samples, e.g. 1e10")
+		fs.Var(positive(&tasks, 100), "tasks", "number of tasks, e.g. 1e3")
 		fs.Var(newCount(&seed, 1), "seed", "job seed: the same seed gives the same answer")
 		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
 			if _, err := pi.Plan(samples, tasks, seed); err != nil {
@@ -52,8 +52,8 @@ var primesWorkload = &workload{
 	flags: func(fs *pflag.FlagSet) func(context.Context, *overcast.Executor) (*outcome, error) {
 		var to uint64
 		var tasks int
-		fs.Var(newCount(&to, 1e9), "to", "count primes p <= N, e.g. 1e10")
-		fs.IntVar(&tasks, "tasks", 200, "number of tasks")
+		fs.Var(positive(&to, 1e9), "to", "count primes p <= N, e.g. 1e10")
+		fs.Var(positive(&tasks, 200), "tasks", "number of tasks, e.g. 1e3")
 		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
 			if _, err := primes.Plan(to, tasks); err != nil {
 				return nil, &usageError{err}
