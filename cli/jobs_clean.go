@@ -14,11 +14,17 @@ func newJobsCleanCmd(store storeFunc, stdout io.Writer) *cobra.Command {
 	var all bool
 	var olderThan time.Duration
 	cmd := &cobra.Command{
-		Use:   "clean [--all | --older-than D | ID...]",
+		Use:   "clean [--all] [--older-than D] | clean ID...",
 		Short: "Remove journals: of done jobs by default; never of a running job",
-		Example: `  overcast jobs clean                 # remove the jobs that are done
-  overcast jobs clean --older-than 72h  # and any other not running, older than 3 days
-  overcast jobs clean --all             # every job not running`,
+		Long: `clean removes the journals of the given jobs, or without ids of the jobs
+that are done. --all widens that to every job not running (failed, stopped
+and interrupted ones too); --older-than D narrows it to jobs last updated
+longer ago than D, of any state but running. Both together remove every
+job not running that is older than D. A running job is never removed.`,
+		Example: `  overcast jobs clean                         # remove the jobs that are done
+  overcast jobs clean --older-than 72h        # every job not running, last updated over 3 days ago
+  overcast jobs clean --all --older-than 72h  # the same
+  overcast jobs clean --all                   # every job not running`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, ids []string) error {
 			if len(ids) > 0 && (all || olderThan > 0) {
@@ -39,28 +45,39 @@ func newJobsCleanCmd(store storeFunc, stdout io.Writer) *cobra.Command {
 			return removeJobs(st, ids, stdout)
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "remove every job that is not running")
-	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "remove jobs not running and last updated longer ago than this, e.g. 72h")
+	cmd.Flags().BoolVar(&all, "all", false, "remove every job that is not running, not only done ones")
+	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "only jobs not running and last updated longer ago than this, e.g. 72h (with or without --all)")
 	return cmd
 }
 
-// cleanable returns the jobs clean removes without ids: done jobs, or with
-// all every job not running, or with olderThan those not running and not
-// updated for that long.
+// cleanable returns the jobs clean removes without ids (see selectClean).
 func cleanable(st *journal.Store, all bool, olderThan time.Duration) ([]string, error) {
 	sums, err := st.List()
 	if err != nil {
 		return nil, err
 	}
+	return selectClean(sums, all, olderThan, time.Now()), nil
+}
+
+// selectClean returns the ids of the jobs to remove: never a running one;
+// with olderThan, every other last updated longer ago than that (all or
+// not); else with all every other; else the done ones.
+func selectClean(sums []*journal.Summary, all bool, olderThan time.Duration, now time.Time) []string {
 	var ids []string
 	for _, s := range sums {
+		var remove bool
 		switch {
 		case s.State == journal.Running:
-		case all, olderThan > 0 && time.Since(s.Updated) > olderThan, olderThan == 0 && s.State == journal.Done:
+		case olderThan > 0:
+			remove = now.Sub(s.Updated) > olderThan
+		default:
+			remove = all || s.State == journal.Done
+		}
+		if remove {
 			ids = append(ids, s.ID)
 		}
 	}
-	return ids, nil
+	return ids
 }
 
 func removeJobs(st *journal.Store, ids []string, stdout io.Writer) error {

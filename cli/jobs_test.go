@@ -312,6 +312,7 @@ func TestJobsClean(t *testing.T) {
 		left string
 	}{
 		{[]string{"ok1"}, 0, "bad live ok2"},
+		{[]string{"--all", "--older-than", "1h"}, 0, "bad live ok2"}, // none is an hour old
 		{nil, 0, "bad live"}, // done jobs only
 		{[]string{"--older-than", "1h"}, 0, "bad live"},
 		{[]string{"live"}, 1, "bad live"},
@@ -342,5 +343,33 @@ func TestResumeUsesJournalDir(t *testing.T) {
 	}
 	if jobs, _ := otherStore.List(); len(jobs) != 0 {
 		t.Fatalf("the resumed run journaled elsewhere: %+v", jobs)
+	}
+}
+
+func TestSelectCleanCombinesAllAndOlderThan(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	sum := func(id string, state journal.State, age time.Duration) *journal.Summary {
+		return &journal.Summary{ID: id, State: state, Updated: now.Add(-age)}
+	}
+	sums := []*journal.Summary{
+		sum("new-done", journal.Done, time.Minute), sum("old-done", journal.Done, 2*time.Hour),
+		sum("new-failed", journal.Failed, time.Minute), sum("old-stopped", journal.Stopped, 2*time.Hour),
+		sum("old-running", journal.Running, 2*time.Hour),
+	}
+	tests := []struct {
+		all       bool
+		olderThan time.Duration
+		want      string
+	}{
+		{false, 0, "new-done old-done"},
+		{true, 0, "new-done old-done new-failed old-stopped"},
+		{false, time.Hour, "old-done old-stopped"},
+		{true, time.Hour, "old-done old-stopped"},
+		{true, 3 * time.Hour, ""},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(selectClean(sums, tt.all, tt.olderThan, now), " "); got != tt.want {
+			t.Errorf("selectClean(all=%v, older-than %v) = %q, want %q", tt.all, tt.olderThan, got, tt.want)
+		}
 	}
 }
