@@ -184,8 +184,25 @@ func printIndented(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// resumeOutput are jobs resume's flags for how the run it starts prints,
+// passed on to it as run's flags of the same names.
+type resumeOutput struct {
+	json, noProgress bool
+}
+
+func (o resumeOutput) args() []string {
+	var args []string
+	if o.json {
+		args = append(args, "--json")
+	}
+	if o.noProgress {
+		args = append(args, "--no-progress")
+	}
+	return args
+}
+
 func newJobsResumeCmd(store storeFunc, stdout, stderr io.Writer) *cobra.Command {
-	var asJSON bool
+	var out resumeOutput
 	cmd := &cobra.Command{
 		Use:   "resume ID",
 		Short: "Finish a stopped job: run only the tasks it did not finish",
@@ -195,10 +212,11 @@ func newJobsResumeCmd(store storeFunc, stdout, stderr io.Writer) *cobra.Command 
 			if err != nil {
 				return err
 			}
-			return resumeJob(cmd.Context(), st, args[0], asJSON, stdout, stderr)
+			return resumeJob(cmd.Context(), st, args[0], out, stdout, stderr)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object, as run does")
+	cmd.Flags().BoolVar(&out.json, "json", false, "print one JSON object, as run does")
+	cmd.Flags().BoolVar(&out.noProgress, "no-progress", false, "never draw a progress bar, as run does")
 	return cmd
 }
 
@@ -211,7 +229,7 @@ func exactlyOneID(cmd *cobra.Command, args []string) error {
 
 // resumeJob runs a job's stored command again under its id, so that only
 // its unfinished tasks run. A job already done prints its stored result.
-func resumeJob(ctx context.Context, st *journal.Store, id string, asJSON bool, stdout, stderr io.Writer) error {
+func resumeJob(ctx context.Context, st *journal.Store, id string, out resumeOutput, stdout, stderr io.Writer) error {
 	j, err := readJob(st, id)
 	if err != nil {
 		return err
@@ -220,13 +238,11 @@ func resumeJob(ctx context.Context, st *journal.Store, id string, asJSON bool, s
 	case j.Live:
 		return fmt.Errorf("job %s is running: its driver is alive", id)
 	case j.State == journal.Done && j.Result != nil:
-		return printStoredResult(stdout, j, asJSON)
+		return printStoredResult(stdout, j, out.json)
 	}
 	args := append([]string{"run", j.Spec.Workload}, j.Spec.Args...)
 	args = append(args, "--job-id", id)
-	if asJSON {
-		args = append(args, "--json")
-	}
+	args = append(args, out.args()...)
 	resumeDir.Lock()
 	resumeDir.dir = st.Root()
 	resumeDir.Unlock()

@@ -373,3 +373,13 @@ func TestSelectCleanCombinesAllAndOlderThan(t *testing.T) {
 		}
 	}
 }
+
+func TestResumeTakesRunOutputFlags(t *testing.T) {
+	env, st := homeEnv(t)
+	binIn(t, env, "run", "pi", "--samples", "1e6", "--tasks", "2", "--timeout", "1ns", "--job-id", "f")
+	out, stderr, code := binIn(t, env, "jobs", "resume", "f", "--no-progress", "--json")
+	r := decode[result](t, out, "jobs resume --json")
+	if j, err := st.Read("f"); code != 1 || err != nil || j.Runs != 2 || r.JobID != "f" {
+		t.Fatalf("resume --no-progress --json: exit %d (%s), result %+v, job %+v, %v", code, stderr, r, j, err)
+	}
+}
