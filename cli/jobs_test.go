@@ -313,7 +313,7 @@ func TestJobsClean(t *testing.T) {
 	}{
 		{[]string{"ok1"}, 0, "bad live ok2"},
 		{[]string{"--all", "--older-than", "1h"}, 0, "bad live ok2"}, // none is an hour old
-		{nil, 0, "bad live"}, // done jobs only
+		{nil, 0, "bad live"},                                         // done jobs only
 		{[]string{"--older-than", "1h"}, 0, "bad live"},
 		{[]string{"live"}, 1, "bad live"},
 		{[]string{"--all"}, 0, "live"},
