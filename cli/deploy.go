@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -103,7 +104,12 @@ func newDeployCmd(stdout, stderr io.Writer) *cobra.Command {
 func newUndeployCmd(stdout, stderr io.Writer) *cobra.Command {
 	return backendCmd("undeploy", "Remove what deploy installed", stdout, stderr,
 		func(ctx context.Context, b *backend.Backend, d driver.Deployer) error {
-			if err := d.Undeploy(ctx); err != nil {
+			err := d.Undeploy(ctx)
+			switch {
+			case errors.Is(err, driver.ErrNotDeployed):
+				fmt.Fprintf(stdout, "%s on %s\n", oneLine(err.Error()), b.Name())
+				return nil
+			case err != nil:
 				return fmt.Errorf("undeploy from %s: %w", b.Name(), err)
 			}
 			fmt.Fprintf(stdout, "removed the worker from %s\n", b.Name())

@@ -6,6 +6,7 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -91,9 +92,16 @@ type Deployer interface {
 	// Deploy installs or updates the worker, skipping the upload when the
 	// platform already holds the same code. It reports what it did.
 	Deploy(ctx context.Context) (*DeployInfo, error)
-	// Undeploy removes what Deploy made.
+	// Undeploy removes what Deploy made. When there was nothing to remove
+	// it returns an error wrapping ErrNotDeployed that says what it found
+	// missing, so that callers can tell the user instead of claiming a
+	// removal; callers that only want the worker gone treat it as success.
 	Undeploy(ctx context.Context) error
 }
+
+// ErrNotDeployed is wrapped by Undeploy's error when the platform held no
+// worker to remove.
+var ErrNotDeployed = errors.New("nothing to remove")
 
 // DeployInfo says what a Deploy did.
 type DeployInfo struct {

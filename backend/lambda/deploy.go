@@ -161,14 +161,19 @@ func (d *Driver) waitUpdated(ctx context.Context, c *lambda.Client) error {
 	return nil
 }
 
-// Undeploy deletes the function. A function already gone is not an error.
+// Undeploy deletes the function. A function already gone
+// (ResourceNotFound), or options that never deploy (an emulator's
+// endpoint), give an error wrapping driver.ErrNotDeployed.
 func (d *Driver) Undeploy(ctx context.Context) error {
 	if !d.opts.deploys() {
-		return nil
+		return fmt.Errorf("%w: overcast deploys no function to an endpoint (deploy=false)", driver.ErrNotDeployed)
 	}
 	_, err := d.clients[0].DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(d.opts.Function)})
 	var nf *types.ResourceNotFoundException
-	if err != nil && !errors.As(err, &nf) {
+	switch {
+	case errors.As(err, &nf):
+		return fmt.Errorf("%w: function %s does not exist", driver.ErrNotDeployed, d.opts.Function)
+	case err != nil:
 		return d.controlError("delete function "+d.opts.Function, err)
 	}
 	return nil

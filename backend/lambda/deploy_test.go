@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -89,8 +90,8 @@ func TestDeployLifecycle(t *testing.T) {
 	if err := d.Undeploy(ctx); err != nil || s.fns["overcast"] != nil {
 		t.Fatalf("undeploy: %v; functions %v", err, s.fns)
 	}
-	if err := d.Undeploy(ctx); err != nil {
-		t.Errorf("undeploy of a missing function: %v, want nil", err)
+	if err := d.Undeploy(ctx); !errors.Is(err, driver.ErrNotDeployed) || !strings.Contains(err.Error(), "function overcast does not exist") {
+		t.Errorf("undeploy of a missing function: %v, want ErrNotDeployed", err)
 	}
 }
 
@@ -146,7 +147,7 @@ func TestDeploySkippedForEmulators(t *testing.T) {
 	if err != nil || info.Uploaded || len(s.calls) != 0 {
 		t.Fatalf("Deploy with deploy=false: info %+v, err %v, calls %v; want nothing done", info, err, s.calls)
 	}
-	if err := d.Undeploy(context.Background()); err != nil || len(s.calls) != 0 {
+	if err := d.Undeploy(context.Background()); !errors.Is(err, driver.ErrNotDeployed) || len(s.calls) != 0 {
 		t.Fatalf("Undeploy with deploy=false: %v, calls %v", err, s.calls)
 	}
 }

@@ -131,12 +131,13 @@ func same(cur, want *Action) bool {
 	return cur.Limits.Timeout == want.Limits.Timeout && cur.Limits.Memory == want.Limits.Memory
 }
 
-// Undeploy deletes the action; an action already gone is not an error.
+// Undeploy deletes the action. An action already gone (404) gives an
+// error wrapping driver.ErrNotDeployed.
 func (d *Driver) Undeploy(ctx context.Context) error {
 	err := d.c.DeleteAction(ctx, d.opts.Action)
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Code == driver.NotFound {
-		err = nil
+		err = fmt.Errorf("%w: action %s does not exist", driver.ErrNotDeployed, d.opts.Action)
 	}
 	d.deployMu.Lock()
 	d.deployed = nil

@@ -277,8 +277,8 @@ func TestDeploySkipsSameCode(t *testing.T) {
 	if _, ok := f.actions["overcast"]; ok {
 		t.Error("Undeploy left the action")
 	}
-	if err := d3.Undeploy(context.Background()); err != nil {
-		t.Errorf("second Undeploy: %v", err)
+	if err := d3.Undeploy(context.Background()); !errors.Is(err, driver.ErrNotDeployed) {
+		t.Errorf("second Undeploy: %v, want ErrNotDeployed", err)
 	}
 }
 
