@@ -11,15 +11,57 @@ import (
 )
 
 // backendFlags are one backend's command-line settings: add registers its
-// flags, url turns them into the backend URL.
+// flags, url turns them into the backend URL. title names the help
+// section that lists them; uses says which commands each flag matters to
+// (a flag missing from it matters to run only).
 type backendFlags struct {
-	add func(fs *pflag.FlagSet)
-	url func() (string, error)
+	title string
+	add   func(fs *pflag.FlagSet)
+	url   func() (string, error)
+	uses  map[string]flagUse
 }
+
+// flagUse is the least a command must do for a backend flag to matter to it.
+type flagUse int
+
+const (
+	// forUndeploy flags say where the worker is: every command takes them.
+	forUndeploy flagUse = iota
+	// forDeploy flags say how the worker is installed: deploy and run.
+	forDeploy
+	// forRun flags say how tasks are invoked: run and bench only.
+	forRun
+)
 
 // backendFlagSets holds each backend's flags by scheme; each backend's file
 // in this package adds its own.
 var backendFlagSets = map[string]*backendFlags{}
+
+// backendOrder is the order of the backends' sections in help.
+var backendOrder = []string{"local", "openwhisk", "lambda"}
+
+// addBackendFlags adds to fs the flags of every backend that matter to a
+// command doing use, each in its backend's help section.
+func addBackendFlags(fs *pflag.FlagSet, use flagUse) {
+	for _, name := range backendOrder {
+		bf := backendFlagSets[name]
+		if bf == nil {
+			continue
+		}
+		all := pflag.NewFlagSet(name, pflag.ContinueOnError)
+		bf.add(all)
+		all.VisitAll(func(f *pflag.Flag) {
+			u, ok := bf.uses[f.Name]
+			if !ok {
+				u = forRun
+			}
+			if u <= use {
+				setGroup(f, bf.title)
+				fs.AddFlag(f)
+			}
+		})
+	}
+}
 
 var localFlags struct {
 	workers      int
@@ -28,9 +70,10 @@ var localFlags struct {
 
 func init() {
 	backendFlagSets["local"] = &backendFlags{
+		title: "Local backend",
 		add: func(fs *pflag.FlagSet) {
-			fs.Var(positive(&localFlags.workers, 0), "workers", "local: worker goroutines (default GOMAXPROCS, one per core)")
-			fs.BoolVar(&localFlags.skipEncoding, "skip-encoding", false, "local: hand tasks Go values instead of encoded envelopes")
+			fs.Var(positive(&localFlags.workers, 0), "workers", "worker goroutines (default GOMAXPROCS, one per core)")
+			fs.BoolVar(&localFlags.skipEncoding, "skip-encoding", false, "hand tasks Go values instead of encoded envelopes")
 		},
 		url: func() (string, error) {
 			q := url.Values{}

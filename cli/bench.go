@@ -49,9 +49,7 @@ func (f *benchFlags) add(fs *pflag.FlagSet, backend, tasks string) {
 	fs.StringVar(&f.simProcess, "sim-process", bench.SimInProcess, "sim: run it in-process (sharing the driver's CPU and runtime) or separate (overcast sim as its own process)")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
 	fs.StringArrayVar(&f.plots, "plot", nil, "write a plot to this .png, .svg or .pdf file (repeatable)")
-	for _, bf := range backendFlagSets {
-		bf.add(fs)
-	}
+	addBackendFlags(fs, forRun)
 }
 
 // taskCounts parses --tasks.

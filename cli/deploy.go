@@ -47,7 +47,7 @@ func printNote(stderr io.Writer, note string) {
 }
 
 // backendCmd is a command that only needs a backend: deploy and undeploy.
-func backendCmd(use, short string, stdout, stderr io.Writer, do func(ctx context.Context, b *backend.Backend, d driver.Deployer) error) *cobra.Command {
+func backendCmd(use, short string, fu flagUse, stdout, stderr io.Writer, do func(ctx context.Context, b *backend.Backend, d driver.Deployer) error) *cobra.Command {
 	var name string
 	cmd := &cobra.Command{
 		Use:   use,
@@ -74,14 +74,12 @@ func backendCmd(use, short string, stdout, stderr io.Writer, do func(ctx context
 		},
 	}
 	cmd.Flags().StringVar(&name, "backend", "", "the platform: openwhisk, lambda, ...")
-	for _, bf := range backendFlagSets {
-		bf.add(cmd.Flags())
-	}
+	addBackendFlags(cmd.Flags(), fu)
 	return cmd
 }
 
 func newDeployCmd(stdout, stderr io.Writer) *cobra.Command {
-	return backendCmd("deploy", "Install or update the worker on a platform (skipped when unchanged)", stdout, stderr,
+	return backendCmd("deploy", "Install or update the worker on a platform (skipped when unchanged)", forDeploy, stdout, stderr,
 		func(ctx context.Context, b *backend.Backend, d driver.Deployer) error {
 			info, err := d.Deploy(ctx)
 			if err != nil {
@@ -102,7 +100,7 @@ func newDeployCmd(stdout, stderr io.Writer) *cobra.Command {
 }
 
 func newUndeployCmd(stdout, stderr io.Writer) *cobra.Command {
-	return backendCmd("undeploy", "Remove what deploy installed", stdout, stderr,
+	return backendCmd("undeploy", "Remove what deploy installed", forUndeploy, stdout, stderr,
 		func(ctx context.Context, b *backend.Backend, d driver.Deployer) error {
 			err := d.Undeploy(ctx)
 			switch {

@@ -31,19 +31,22 @@ func init() {
 			return 1 // ServeLambda exits the process itself
 		},
 	})
-	backendFlagSets["lambda"] = &backendFlags{add: addLambdaFlags, url: lambdaURL}
+	backendFlagSets["lambda"] = &backendFlags{title: "Lambda", add: addLambdaFlags, url: lambdaURL, uses: map[string]flagUse{
+		"function": forUndeploy, "region": forUndeploy, "profile": forUndeploy, "endpoint": forUndeploy,
+		"arch": forDeploy, "role": forDeploy, "lambda-memory": forDeploy, "lambda-timeout": forDeploy,
+	}}
 }
 
 func addLambdaFlags(fs *pflag.FlagSet) {
 	f := &lambdaFlags
-	fs.StringVar(&f.function, "function", "", `lambda: function name or ARN (default "overcast"; with --endpoint "function", the emulator's name)`)
-	fs.StringVar(&f.region, "region", "", "lambda: AWS region (default: AWS_REGION or the profile's)")
-	fs.StringVar(&f.profile, "profile", "", "lambda: AWS profile (default: AWS_PROFILE or default)")
-	fs.StringVar(&f.endpoint, "endpoint", "", "lambda: base URL(s) of emulators or a Lambda-compatible API, comma-separated; no deploy then")
-	fs.StringVar(&f.arch, "arch", "", "lambda: arm64 or x86_64 (default arm64, which is cheaper; with --endpoint, this machine's)")
-	fs.StringVar(&f.role, "role", "", "lambda: execution role ARN for creating the function")
-	fs.Var(positive(&f.memory, 0), "lambda-memory", "lambda: function memory in MB, 128-10240 (default 1769, one vCPU)")
-	fs.DurationVar(&f.timeout, "lambda-timeout", 0, "lambda: function timeout in whole seconds, up to 15m (default 5m)")
+	fs.StringVar(&f.function, "function", "", `function name or ARN (default "overcast"; with --endpoint "function", the emulator's name)`)
+	fs.StringVar(&f.region, "region", "", "AWS region (default: AWS_REGION or the profile's)")
+	fs.StringVar(&f.profile, "profile", "", "AWS profile (default: AWS_PROFILE or default)")
+	fs.StringVar(&f.endpoint, "endpoint", "", "base URL(s) of emulators or a Lambda-compatible API, comma-separated; no deploy then")
+	fs.StringVar(&f.arch, "arch", "", "arm64 or x86_64 (default arm64, which is cheaper; with --endpoint, this machine's)")
+	fs.StringVar(&f.role, "role", "", "execution role ARN for creating the function")
+	fs.Var(positive(&f.memory, 0), "lambda-memory", "function memory in MB, 128-10240 (default 1769, one vCPU)")
+	fs.DurationVar(&f.timeout, "lambda-timeout", 0, "function timeout in whole seconds, up to 15m (default 5m)")
 }
 
 var plainFunctionName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)

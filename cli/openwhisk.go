@@ -34,7 +34,10 @@ func init() {
 				return 0
 			},
 		})
-	backendFlagSets["openwhisk"] = &backendFlags{add: owFlags.add, url: owFlags.url}
+	backendFlagSets["openwhisk"] = &backendFlags{title: "OpenWhisk", add: owFlags.add, url: owFlags.url, uses: map[string]flagUse{
+		"apihost": forUndeploy, "auth": forUndeploy, "namespace": forUndeploy, "insecure": forUndeploy, "action": forUndeploy,
+		"kind": forDeploy, "execenv": forDeploy, "memory": forDeploy, "action-timeout": forDeploy,
+	}}
 }
 
 // serveActionLoop is the worker under OpenWhisk's Go runtime: requests on
@@ -63,16 +66,16 @@ var owFlags openwhiskFlags
 
 // add registers the flags.
 func (f *openwhiskFlags) add(fs *pflag.FlagSet) {
-	fs.StringVar(&f.apihost, "apihost", "", "openwhisk: API host (default APIHOST of ~/.wskprops or WSK_CONFIG_FILE, or WHISK_APIHOST)")
-	fs.StringVar(&f.auth, "auth", "", "openwhisk: credentials uuid:key (default AUTH of ~/.wskprops, or WHISK_AUTH); never printed")
-	fs.StringVar(&f.namespace, "namespace", "", "openwhisk: namespace (default the credentials' own)")
-	fs.StringVar(&f.action, "action", "", "openwhisk: action name (default overcast)")
-	fs.StringVar(&f.kind, "kind", "", "openwhisk: runtime kind: go:1.NN or blackbox (default: the deployment's default go kind, else its newest)")
-	fs.StringVar(&f.execEnv, "execenv", "", "openwhisk: the action's exec.env, its image's OW_EXECUTION_ENV (default: openwhisk/ and the kind's image name, e.g. openwhisk/action-golang-v1.24)")
-	fs.StringVar(&f.collect, "collect", "", "openwhisk (and bench's sim): how results come back: list, poll or blocking (default "+openwhisk.DefaultCollect+")")
-	fs.BoolVar(&f.insecure, "insecure", false, "openwhisk: skip TLS certificate verification (self-signed deployments)")
-	fs.Var(positive(&f.memory, 0), "memory", "openwhisk: action memory in MB (default 256)")
-	fs.DurationVar(&f.timeout, "action-timeout", 0, "openwhisk: the action's time limit (default 60s)")
+	fs.StringVar(&f.apihost, "apihost", "", "API host (default APIHOST of ~/.wskprops or WSK_CONFIG_FILE, or WHISK_APIHOST)")
+	fs.StringVar(&f.auth, "auth", "", "credentials uuid:key (default AUTH of ~/.wskprops, or WHISK_AUTH); never printed")
+	fs.StringVar(&f.namespace, "namespace", "", "namespace (default the credentials' own)")
+	fs.StringVar(&f.action, "action", "", "action name (default overcast)")
+	fs.StringVar(&f.kind, "kind", "", "runtime kind: go:1.NN or blackbox (default: the deployment's default go kind, else its newest)")
+	fs.StringVar(&f.execEnv, "execenv", "", "the action's exec.env, its image's OW_EXECUTION_ENV (default: openwhisk/ and the kind's image name, e.g. openwhisk/action-golang-v1.24)")
+	fs.StringVar(&f.collect, "collect", "", "how results come back: list, poll or blocking (default "+openwhisk.DefaultCollect+"; bench's sim takes it too)")
+	fs.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification (self-signed deployments)")
+	fs.Var(positive(&f.memory, 0), "memory", "action memory in MB (default 256)")
+	fs.DurationVar(&f.timeout, "action-timeout", 0, "the action's time limit (default 60s)")
 }
 
 // checkCollect checks --collect.

@@ -85,9 +85,7 @@ func (f *runFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.retryTaskErrors, "retry-task-errors", false, "also retry tasks that failed on their own")
 	fs.StringVar(&f.jobID, "job-id", "", "use this job id (default: a fresh one)")
 	fs.BoolVar(&f.noDeploy, "no-deploy", false, "do not deploy the worker first; invoke what the platform already has")
-	for _, b := range backendFlagSets {
-		b.add(fs)
-	}
+	addBackendFlags(fs, forRun)
 }
 
 func (f *runFlags) validate() error {
