@@ -191,7 +191,7 @@ func (d *Driver) controlError(what string, err error) error {
 	var e *Error
 	if errors.As(d.classify(err, nil), &e) && e.Code != driver.NotFound {
 		e.Msg = what + ": " + e.Msg
-		if e.Code == driver.PermissionDenied {
+		if e.Code == driver.PermissionDenied && !isCredentials(err) {
 			e.Msg = what + ": AWS refused the request; the caller needs the policy in docs/lambda.md"
 		}
 		return e

@@ -1,15 +1,18 @@
 package lambda
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
 
 	"github.com/overcast-sc/overcast/backend/driver"
@@ -109,7 +112,7 @@ func (d *Driver) classify(err error, body []byte) error {
 	case isAuth(code) || status == 401 || status == 403:
 		return &Error{Code: driver.PermissionDenied, Msg: fmt.Sprintf("AWS refused the request: check the credentials and that they allow lambda:InvokeFunction on %s", fn), Err: err}
 	case isCredentials(err):
-		return &Error{Code: driver.PermissionDenied, Msg: "no usable AWS credentials (set AWS_PROFILE, --profile or AWS_ACCESS_KEY_ID)", Err: err}
+		return d.credentialsError(err)
 	case code == "ResourceConflictException" || code == "ResourceNotReadyException" || status >= 500:
 		return &Error{Code: driver.Unavailable, Msg: "Lambda is unavailable", Err: err}
 	case status >= 400:
@@ -134,6 +137,28 @@ func isAuth(code string) bool {
 func isCredentials(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "get identity") || strings.Contains(s, "retrieve credentials")
+}
+
+// credentialsError is the error of a request the SDK could not sign.
+// When its chain of providers ran out (the last, the instance role, is
+// disabled or absent) no credentials were found: the message says where
+// they were looked for, in one line and without the SDK's chain.
+func (d *Driver) credentialsError(err error) *Error {
+	if !strings.Contains(err.Error(), "EC2 IMDS") {
+		return &Error{Code: driver.PermissionDenied, Msg: "AWS credentials could not be loaded", Err: err}
+	}
+	return &Error{Code: driver.PermissionDenied, Msg: noCredentials(d.opts.Profile)}
+}
+
+// noCredentials says where the SDK looks for credentials, in its order.
+func noCredentials(profile string) string {
+	if profile == "" {
+		profile = cmp.Or(os.Getenv("AWS_PROFILE"), "default")
+	}
+	creds := cmp.Or(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), config.DefaultSharedCredentialsFilename())
+	conf := cmp.Or(os.Getenv("AWS_CONFIG_FILE"), config.DefaultSharedConfigFilename())
+	return fmt.Sprintf("no AWS credentials found: looked in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), "+
+		"profile %q (--profile, AWS_PROFILE) in %s and %s with its SSO login (aws sso login), and the EC2/ECS instance role", profile, creds, conf)
 }
 
 // isDial reports a connection that was never made: the request was not sent.

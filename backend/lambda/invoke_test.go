@@ -171,7 +171,9 @@ func TestClassifyAgainstAWS(t *testing.T) {
 		{&smithy.GenericAPIError{Code: "TooManyRequestsException"}, nil, driver.ResourceExhausted, "throttled"},
 		{&smithy.GenericAPIError{Code: "ResourceConflictException"}, nil, driver.Unavailable, "unavailable"},
 		{&smithy.GenericAPIError{Code: "UnrecognizedClientException"}, nil, driver.PermissionDenied, "lambda:InvokeFunction on f"},
-		{errors.New("get identity: failed to refresh cached credentials"), nil, driver.PermissionDenied, "no usable AWS credentials"},
+		{errors.New("get identity: failed to refresh cached credentials: refresh cached SSO token failed"), nil, driver.PermissionDenied, "AWS credentials could not be loaded: get identity"},
+		{errors.New("get identity: get credentials: failed to refresh cached credentials, no EC2 IMDS role found"), nil, driver.PermissionDenied,
+			"no AWS credentials found: looked in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), profile"},
 		{context.Canceled, nil, driver.Canceled, "canceled"},
 	}
 	for _, tt := range tests {
