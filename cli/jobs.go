@@ -59,6 +59,10 @@ func openJournal(spec *JobSpec) (overcast.Journal, func(result any), error) {
 	}
 	st := journal.New(root)
 	js := journal.Spec{ID: spec.ID, Workload: spec.Workload, Backend: spec.Backend, Args: spec.Args, Started: spec.Started.UTC()}
+	var de *damagedError
+	if _, err := readSummary(st, spec.ID); errors.As(err, &de) {
+		return nil, nil, err
+	}
 	if err := st.Check(js); err != nil {
 		return nil, nil, err
 	}
@@ -115,14 +119,14 @@ unfinished tasks and produces the same answer.`,
 		}
 		return journal.New(root), nil
 	}
-	cmd.AddCommand(newJobsListCmd(store, stdout), newJobsShowCmd(store, stdout),
-		newJobsResumeCmd(store, stdout, stderr), newJobsCleanCmd(store, stdout), newJobsPlotCmd(store, stdout))
+	cmd.AddCommand(newJobsListCmd(store, stdout, stderr), newJobsShowCmd(store, stdout),
+		newJobsResumeCmd(store, stdout, stderr), newJobsCleanCmd(store, stdout, stderr), newJobsPlotCmd(store, stdout))
 	return cmd
 }
 
 type storeFunc func() (*journal.Store, error)
 
-func newJobsListCmd(store storeFunc, stdout io.Writer) *cobra.Command {
+func newJobsListCmd(store storeFunc, stdout, stderr io.Writer) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -133,14 +137,14 @@ func newJobsListCmd(store storeFunc, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sums, err := st.List()
+			sums, errs := readableJobs(st)
 			if sums == nil {
 				sums = []*journal.Summary{}
 			}
-			if perr := printList(stdout, sums, asJSON); perr != nil {
-				return perr
+			if err := printList(stdout, sums, asJSON); err != nil {
+				return err
 			}
-			return err
+			return reportUnreadable(stderr, errs)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
@@ -255,17 +259,6 @@ func resumeJob(ctx context.Context, st *journal.Store, id string, out resumeOutp
 		return &exitError{code}
 	}
 	return nil
-}
-
-func readJob(st *journal.Store, id string) (*journal.Job, error) {
-	if err := journal.ValidID(id); err != nil {
-		return nil, usagef("%v", err)
-	}
-	j, err := st.Read(id)
-	if errors.Is(err, journal.ErrNotFound) {
-		return nil, fmt.Errorf("no job %s in %s (see overcast jobs list)", id, st.Root())
-	}
-	return j, err
 }
 
 // printStoredResult prints a finished job's result as run printed it

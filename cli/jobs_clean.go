@@ -4,13 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/overcast-sc/overcast/journal"
 	"github.com/spf13/cobra"
 )
 
-func newJobsCleanCmd(store storeFunc, stdout io.Writer) *cobra.Command {
+func newJobsCleanCmd(store storeFunc, stdout, stderr io.Writer) *cobra.Command {
 	var all bool
 	var olderThan time.Duration
 	cmd := &cobra.Command{
@@ -37,26 +39,19 @@ job not running that is older than D. A running job is never removed.`,
 			if err != nil {
 				return err
 			}
-			if len(ids) == 0 {
-				if ids, err = cleanable(st, all, olderThan); err != nil {
-					return err
-				}
+			if len(ids) > 0 {
+				return removeJobs(st, ids, stdout)
 			}
-			return removeJobs(st, ids, stdout)
+			sums, errs := readableJobs(st)
+			if err := removeJobs(st, selectClean(sums, all, olderThan, time.Now()), stdout); err != nil {
+				return err
+			}
+			return reportUnreadable(stderr, errs)
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "remove every job that is not running, not only done ones")
 	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "only jobs not running and last updated longer ago than this, e.g. 72h (with or without --all)")
 	return cmd
-}
-
-// cleanable returns the jobs clean removes without ids (see selectClean).
-func cleanable(st *journal.Store, all bool, olderThan time.Duration) ([]string, error) {
-	sums, err := st.List()
-	if err != nil {
-		return nil, err
-	}
-	return selectClean(sums, all, olderThan, time.Now()), nil
 }
 
 // selectClean returns the ids of the jobs to remove: never a running one;
@@ -87,7 +82,7 @@ func removeJobs(st *journal.Store, ids []string, stdout io.Writer) error {
 		if err := journal.ValidID(id); err != nil {
 			return usagef("%v", err)
 		}
-		if err := st.Remove(id); err != nil {
+		if err := removeJob(st, id); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -96,4 +91,15 @@ func removeJobs(st *journal.Store, ids []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "removed %d job(s)\n", n)
 	return errors.Join(errs...)
+}
+
+// removeJob removes a job's journal. A damaged one, which no driver can
+// hold (it could not open it), goes with its directory: the store's Remove
+// would first open it to take its lock.
+func removeJob(st *journal.Store, id string) error {
+	var de *damagedError
+	if _, err := readSummary(st, id); errors.As(err, &de) {
+		return os.RemoveAll(filepath.Join(st.Root(), id))
+	}
+	return st.Remove(id)
 }

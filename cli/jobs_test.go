@@ -383,3 +383,90 @@ func TestResumeTakesRunOutputFlags(t *testing.T) {
 		t.Fatalf("resume --no-progress --json: exit %d (%s), result %+v, job %+v, %v", code, stderr, r, j, err)
 	}
 }
+
+// TestDamagedJournals damages the journals of several jobs at once, each
+// another way: every command says in one line per job that its journal is
+// damaged and how to remove it, lists the healthy jobs, and clean removes
+// the damaged ones.
+func TestDamagedJournals(t *testing.T) {
+	env, st := homeEnv(t)
+	damage := map[string]func(path string) error{
+		"empty":     func(p string) error { return os.Truncate(p, 0) },
+		"truncated": func(p string) error { return os.Truncate(p, int64(2*os.Getpagesize())) },
+		"garbage":   func(p string) error { return os.WriteFile(p, bytes.Repeat([]byte("overcast"), 8192), 0o600) },
+	}
+	for _, id := range []string{"healthy", "empty", "truncated", "garbage"} {
+		if _, stderr, code := binIn(t, env, "run", "pi", "--samples", "1e5", "--tasks", "4", "--job-id", id); code != 0 {
+			t.Fatalf("run %s: exit %d: %s", id, code, stderr)
+		}
+	}
+	for id, f := range damage {
+		if err := f(filepath.Join(st.Root(), id, "journal.db")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkLines := func(args []string, stderr string, ids ...string) {
+		t.Helper()
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if len(lines) != len(ids) {
+			t.Fatalf("%v: stderr %q; want one line for each of %v", args, stderr, ids)
+		}
+		for _, id := range ids {
+			want := "job " + id + ": its journal is damaged"
+			if !slices.ContainsFunc(lines, func(l string) bool {
+				return strings.HasPrefix(l, "overcast: "+want) && strings.HasSuffix(l, "overcast jobs clean "+id)
+			}) {
+				t.Errorf("%v: stderr %q lacks %q ... overcast jobs clean %s", args, stderr, want, id)
+			}
+		}
+		for _, bad := range []string{"bad file descriptor", "goroutine", "SIGBUS"} {
+			if strings.Contains(stderr, bad) {
+				t.Errorf("%v: stderr says %q: %s", args, bad, stderr)
+			}
+		}
+	}
+	for _, args := range [][]string{{"jobs", "list"}, {"jobs", "list", "--json"}} {
+		out, stderr, code := binIn(t, env, args...)
+		if code != 1 || !strings.Contains(out, "healthy") || strings.Contains(out, "garbage") {
+			t.Errorf("%v: exit %d, stdout %q; want exit 1 and the healthy job", args, code, out)
+		}
+		checkLines(args, stderr, "empty", "truncated", "garbage")
+	}
+	for id := range damage {
+		for _, cmd := range []string{"show", "resume", "plot"} {
+			args := []string{"jobs", cmd, id}
+			_, stderr, code := binIn(t, env, args...)
+			if code != 1 {
+				t.Errorf("%v: exit %d, want 1", args, code)
+			}
+			checkLines(args, stderr, id)
+		}
+		args := []string{"run", "pi", "--samples", "1e5", "--tasks", "4", "--job-id", id}
+		if _, stderr, code := binIn(t, env, args...); code != 1 {
+			t.Errorf("%v: exit %d, want 1", args, code)
+		} else {
+			checkLines(args, stderr, id)
+		}
+	}
+	_, stderr, code := binIn(t, env, "jobs", "clean")
+	if code != 1 || len(listJobsOf(t, st)) != 0 {
+		t.Errorf("jobs clean: exit %d, left %v; want the healthy done job removed, exit 1", code, listJobsOf(t, st))
+	}
+	checkLines([]string{"jobs", "clean"}, stderr, "empty", "truncated", "garbage")
+	if out, stderr, code := binIn(t, env, "jobs", "clean", "empty", "truncated", "garbage"); code != 0 {
+		t.Fatalf("jobs clean of the damaged jobs: exit %d: %s%s", code, out, stderr)
+	}
+	if out, stderr, code := binIn(t, env, "jobs", "list"); code != 0 || stderr != "" || strings.TrimSpace(out) != "no jobs" {
+		t.Errorf("jobs list after clean: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}
+
+// listJobsOf returns the ids of the readable jobs in st.
+func listJobsOf(t *testing.T, st *journal.Store) []string {
+	sums, _ := readableJobs(st)
+	var ids []string
+	for _, s := range sums {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}

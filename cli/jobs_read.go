@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"github.com/overcast-sc/overcast/journal"
+)
+
+// damagedError is a job whose journal cannot be read: an empty, truncated
+// or overwritten file. Its Error is one line saying what can still be done.
+type damagedError struct {
+	id     string
+	reason string
+}
+
+func (e *damagedError) Error() string {
+	return fmt.Sprintf("job %s: its journal is damaged (%s): it cannot be shown or resumed; remove it with: overcast jobs clean %s",
+		e.id, e.reason, e.id)
+}
+
+// guarded calls read and turns what a damaged journal makes it do into an
+// error: a fault on the file's memory map (a truncated file) or a panic of
+// the database reading a page that is not one.
+func guarded[T any](read func() (T, error)) (v T, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		r := recover()
+		if _, fault := r.(interface{ Addr() uintptr }); fault {
+			err = errors.New("the file is shorter than what it holds: truncated")
+		} else if r != nil {
+			err = fmt.Errorf("reading it failed: %v", r)
+		}
+	}()
+	return read()
+}
+
+// journalError classifies an error reading job id's journal: a missing job
+// and a file this user may not read keep their errors, any other is damage.
+func journalError(st *journal.Store, id string, err error) error {
+	switch {
+	case err == nil, errors.Is(err, journal.ErrNotFound), errors.Is(err, fs.ErrPermission), errors.Is(err, journal.ErrBusy):
+		return err
+	}
+	reason := oneLine(err.Error())
+	for _, prefix := range []string{"open journal of job " + id + ": ", "read journal of job " + id + ": "} {
+		reason = strings.TrimPrefix(reason, prefix)
+	}
+	if fi, serr := os.Stat(filepath.Join(st.Root(), id, "journal.db")); serr == nil && fi.Size() == 0 {
+		reason = "the file is empty"
+	}
+	return &damagedError{id: id, reason: reason}
+}
+
+// readSummary returns job id's summary, or a *damagedError.
+func readSummary(st *journal.Store, id string) (*journal.Summary, error) {
+	sum, err := guarded(func() (*journal.Summary, error) { return st.Summary(id) })
+	return sum, journalError(st, id, err)
+}
+
+// readableJobs returns the summaries of the jobs that can be read, oldest
+// first, and one error for each job that cannot.
+func readableJobs(st *journal.Store) ([]*journal.Summary, []error) {
+	ents, err := os.ReadDir(st.Root())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, []error{fmt.Errorf("list jobs: %w", err)}
+	}
+	var sums []*journal.Summary
+	var errs []error
+	for _, e := range ents {
+		if !e.IsDir() || journal.ValidID(e.Name()) != nil {
+			continue
+		}
+		sum, err := readSummary(st, e.Name())
+		switch {
+		case errors.Is(err, journal.ErrNotFound):
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			sums = append(sums, sum)
+		}
+	}
+	sort.SliceStable(sums, func(a, b int) bool {
+		if !sums[a].Started.Equal(sums[b].Started) {
+			return sums[a].Started.Before(sums[b].Started)
+		}
+		return sums[a].ID < sums[b].ID
+	})
+	return sums, errs
+}
+
+// readJob returns everything the journal holds about job id.
+func readJob(st *journal.Store, id string) (*journal.Job, error) {
+	if err := journal.ValidID(id); err != nil {
+		return nil, usagef("%v", err)
+	}
+	j, err := guarded(func() (*journal.Job, error) { return st.Read(id) })
+	if errors.Is(err, journal.ErrNotFound) {
+		return nil, fmt.Errorf("no job %s in %s (see overcast jobs list)", id, st.Root())
+	}
+	return j, journalError(st, id, err)
+}
+
+// reportUnreadable prints one line per job that could not be read, and
+// returns an exitError when there was any.
+func reportUnreadable(stderr io.Writer, errs []error) error {
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "overcast: %s\n", oneLine(err.Error()))
+	}
+	if len(errs) > 0 {
+		return &exitError{exitFailed}
+	}
+	return nil
+}
