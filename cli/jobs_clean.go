@@ -89,7 +89,7 @@ func removeJobs(st *journal.Store, ids []string, stdout io.Writer) error {
 		n++
 		fmt.Fprintf(stdout, "removed %s\n", id)
 	}
-	fmt.Fprintf(stdout, "removed %d job(s)\n", n)
+	fmt.Fprintf(stdout, "removed %s\n", plural(n, "job", "jobs"))
 	return errors.Join(errs...)
 }
 

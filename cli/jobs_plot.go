@@ -115,14 +115,14 @@ func printCost(w io.Writer, c *costJSON) {
 	if !c.Measured {
 		how = fmt.Sprintf("task time at %d MB where not billed", c.MemoryMB)
 	}
-	fmt.Fprintf(w, "cost     %.4g GB-s (%s), %d invocations: %s\n", c.GBSeconds, how, c.Invocations,
+	fmt.Fprintf(w, "cost     %.4g GB-s (%s), %s: %s\n", c.GBSeconds, how, plural(c.Invocations, "invocation", "invocations"),
 		strings.TrimSpace(report.FormatCosts(c.Estimates)))
 	if c.RetryInvocations > 0 {
-		fmt.Fprintf(w, "         of which retries %.4g GB-s, %d invocations: %s\n", c.RetryGBSeconds, c.RetryInvocations,
+		fmt.Fprintf(w, "         of which retries %.4g GB-s, %s: %s\n", c.RetryGBSeconds, plural(c.RetryInvocations, "invocation", "invocations"),
 			report.FormatCostsOf(c.Estimates, func(c report.Cost) float64 { return c.RetryUSD }))
 	}
 	if c.BackupInvocations > 0 {
-		fmt.Fprintf(w, "         of which backups %.4g GB-s, %d invocations: %s\n", c.BackupGBSeconds, c.BackupInvocations,
+		fmt.Fprintf(w, "         of which backups %.4g GB-s, %s: %s\n", c.BackupGBSeconds, plural(c.BackupInvocations, "invocation", "invocations"),
 			report.FormatCostsOf(c.Estimates, func(c report.Cost) float64 { return c.BackupUSD }))
 	}
 }

@@ -44,7 +44,7 @@ type jobJSON struct {
 	Retries      int               `json:"retries"`
 	ColdStarts   int               `json:"cold_starts"`
 	TaskSeconds  *taskSecondsJSON  `json:"task_seconds,omitempty"`
-	Failures     []journal.Failure `json:"failures,omitempty"`
+	Failures     []journal.Failure `json:"failures"`
 	Cost         *costJSON         `json:"cost,omitempty"`
 	Result       json.RawMessage   `json:"result,omitempty"`
 }
@@ -56,14 +56,20 @@ type taskSecondsJSON struct {
 }
 
 func newJobJSON(j *journal.Job) *jobJSON {
-	v := &jobJSON{Summary: j.Summary, Args: j.Spec.Args, Result: j.Result}
+	v := &jobJSON{Summary: j.Summary, Args: j.Spec.Args, Result: j.Result, Failures: []journal.Failure{}}
 	if j.Live {
 		v.PendingTasks = v.Tasks - v.DoneTasks - v.FailedTasks
 		return v
 	}
 	s := j.Stats()
 	v.Tasks, v.DoneTasks, v.FailedTasks, v.PendingTasks = s.Tasks, s.Done, s.Failed, s.Pending
-	v.Retries, v.ColdStarts, v.Failures = s.Retries, s.ColdStarts, s.Failures
+	v.Retries, v.ColdStarts = s.Retries, s.ColdStarts
+	if s.Failures != nil {
+		v.Failures = s.Failures
+	}
+	if !hasColdStarts(v.Backend) {
+		v.ColdStarts = 0
+	}
 	if s.Max > 0 {
 		v.TaskSeconds = &taskSecondsJSON{s.Median.Seconds(), s.P95.Seconds(), s.Max.Seconds()}
 	}
@@ -80,13 +86,13 @@ func printJob(w io.Writer, v *jobJSON) error {
 	if v.State != journal.Running {
 		fmt.Fprintf(w, "command  overcast run %s %s\n", v.Workload, strings.Join(v.Args, " "))
 	}
-	fmt.Fprintf(w, "started  %s, %d run(s), wall %s\n", jobTime(v.Started), v.Runs, jobWall(v.WallSeconds))
+	fmt.Fprintf(w, "started  %s, %s, wall %s\n", jobTime(v.Started), plural(v.Runs, "run", "runs"), jobWall(v.WallSeconds))
 	fmt.Fprintf(w, "tasks    %d: %d done, %d failed, %d unfinished\n", v.Tasks, v.DoneTasks, v.FailedTasks, v.PendingTasks)
 	if v.State == journal.Running {
 		_, err := fmt.Fprintln(w, "         (running: details when it ends)")
 		return err
 	}
-	fmt.Fprintf(w, "attempts %d retries, %d cold starts\n", v.Retries, v.ColdStarts)
+	fmt.Fprintf(w, "attempts %s%s\n", plural(v.Retries, "retry", "retries"), coldStarts(v.Backend, v.ColdStarts))
 	if t := v.TaskSeconds; t != nil {
 		fmt.Fprintf(w, "timing   task median %.3f s, p95 %.3f s, max %.3f s\n", t.Median, t.P95, t.Max)
 	}
@@ -95,10 +101,10 @@ func printJob(w io.Writer, v *jobJSON) error {
 	}
 	for k, f := range v.Failures {
 		if k == maxShownFailures {
-			fmt.Fprintf(w, "         and %d more failed tasks (see --json)\n", len(v.Failures)-k)
+			fmt.Fprintf(w, "         and %s more failed (see --json)\n", plural(len(v.Failures)-k, "task", "tasks"))
 			break
 		}
-		fmt.Fprintf(w, "failed   task %d (map %d): %d attempts, %s: %s\n", f.Index, f.Map, f.Attempts, f.Code, oneLine(f.Error))
+		fmt.Fprintf(w, "failed   task %d (map %d): %s, %s: %s\n", f.Index, f.Map, plural(f.Attempts, "attempt", "attempts"), f.Code, oneLine(f.Error))
 	}
 	if v.State.Resumable() {
 		fmt.Fprintf(w, "resume   overcast jobs resume %s\n", v.ID)

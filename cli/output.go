@@ -49,7 +49,7 @@ type resultJSON struct {
 	Tasks       int            `json:"tasks"`
 	DoneTasks   int            `json:"done_tasks"`
 	FailedTasks int            `json:"failed_tasks"`
-	Failures    []failureJSON  `json:"failures,omitempty"`
+	Failures    []failureJSON  `json:"failures"`
 	Retries     int64          `json:"retries"`
 	Throttled   int64          `json:"throttled"`
 	ColdStarts  int            `json:"cold_starts"`
@@ -91,6 +91,10 @@ func toJSON(o *outcome) *resultJSON {
 	j.Backups, j.BackupWins = r.Backups, r.BackupWins
 	u := report.MeasureUsage(r, assumedMemoryMB)
 	j.Cost = &costJSON{Usage: u, Estimates: report.Estimate(u, report.Prices)}
+	if !hasColdStarts(o.backend) {
+		j.ColdStarts = 0
+	}
+	j.Failures = []failureJSON{}
 	for _, f := range r.Failed {
 		j.Failures = append(j.Failures, failureJSON{f.Index, f.Attempts, f.Code.String(), f.Err.Error()})
 	}
@@ -109,14 +113,22 @@ func printJSON(w io.Writer, o *outcome) error {
 func printHuman(w io.Writer, o *outcome) error {
 	j := toJSON(o)
 	if !j.Complete {
-		fmt.Fprintf(w, "PARTIAL (%d of %d tasks done) ", j.DoneTasks, j.Tasks)
+		fmt.Fprintf(w, "PARTIAL (%d of %s done) ", j.DoneTasks, plural(j.Tasks, "task", "tasks"))
 	}
 	fmt.Fprintln(w, o.summary)
-	fmt.Fprintf(w, "job      %s on %s, up to %d tasks in flight\n", j.JobID, j.Backend, j.Concurrency)
-	fmt.Fprintf(w, "tasks    %d: %d done, %d failed, %d retries, %d throttled, %d cold starts\n",
-		j.Tasks, j.DoneTasks, j.FailedTasks, j.Retries, j.Throttled, j.ColdStarts)
+	fmt.Fprintf(w, "job      %s on %s, up to %s in flight\n", j.JobID, j.Backend, plural(j.Concurrency, "task", "tasks"))
+	fmt.Fprintf(w, "tasks    %d: %d done, %d failed, %s, %d throttled%s\n", j.Tasks, j.DoneTasks, j.FailedTasks,
+		plural(j.Retries, "retry", "retries"), j.Throttled, coldStarts(j.Backend, j.ColdStarts))
 	fmt.Fprintf(w, "wall     %.3f s\n", j.WallSeconds)
 	_, err := fmt.Fprintf(w, "rate     %.3g %s\n", j.Throughput, j.Unit)
 	printCost(w, j.Cost)
 	return err
+}
+
+// coldStarts is ", N cold starts" for a backend that has them, else "".
+func coldStarts(backend string, n int) string {
+	if !hasColdStarts(backend) {
+		return ""
+	}
+	return ", " + plural(n, "cold start", "cold starts")
 }

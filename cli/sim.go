@@ -120,7 +120,9 @@ func runSim(cmd *cobra.Command, f *simFlags, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "APIHOST=%s\nAUTH=%s\nNAMESPACE=%s\n", s.APIHost(), s.Auth(), s.Namespace())
 	<-cmd.Context().Done()
 	st := s.Stats()
-	f.opts.Logf("sim: stopping: %d invocations, %d activations, %d throttled, %d cold starts, %d crashes, %d 5xx, %d lost, %d stragglers, %d timeouts, at most %d running",
-		st.Invocations, st.Activations, st.Throttled, st.ColdStarts, st.Crashes, st.ServerErrors, st.Lost, st.Stragglers, st.Timeouts, st.MaxRunning)
+	f.opts.Logf("sim: stopping: %s, %s, %d throttled, %s, %s, %d 5xx, %d lost, %s, %s, at most %d running",
+		plural(st.Invocations, "invocation", "invocations"), plural(st.Activations, "activation", "activations"), st.Throttled,
+		plural(st.ColdStarts, "cold start", "cold starts"), plural(st.Crashes, "crash", "crashes"), st.ServerErrors, st.Lost,
+		plural(st.Stragglers, "straggler", "stragglers"), plural(st.Timeouts, "timeout", "timeouts"), st.MaxRunning)
 	return s.Close()
 }

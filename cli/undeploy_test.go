@@ -2,6 +2,7 @@ package cli
 
 import (
 	"net/http"
+	"regexp"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -14,6 +15,11 @@ func TestUndeployTwiceOnTheSim(t *testing.T) {
 	env := []string{"WSK_CONFIG_FILE=" + simProps(t)}
 	if _, stderr, code := runEnv(t, env, "deploy", "--backend", "openwhisk"); code != 0 {
 		t.Fatalf("deploy: exit %d: %s", code, stderr)
+	}
+	// A platform with cold starts reports them (the local backend does not).
+	out, stderr, code := runEnv(t, env, "run", "primes", "--backend", "openwhisk", "--tasks", "1", "--to", "1e3", "--no-deploy")
+	if code != 0 || !regexp.MustCompile(`, (1 cold start|\d+ cold starts)\n`).MatchString(out) {
+		t.Fatalf("run on the sim: exit %d, stdout %q, stderr %q; want its cold starts", code, out, stderr)
 	}
 	want := []string{"removed the worker from openwhisk", "nothing to remove: action overcast does not exist on openwhisk"}
 	for _, w := range want {
