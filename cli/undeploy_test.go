@@ -2,8 +2,8 @@ package cli
 
 import (
 	"net/http"
-	"regexp"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
