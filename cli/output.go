@@ -43,7 +43,7 @@ type resultJSON struct {
 	Workload    string         `json:"workload"`
 	Backend     string         `json:"backend"`
 	Answer      any            `json:"answer"`
-	Check       *check         `json:"check,omitempty"`
+	Check       *check         `json:"check"`
 	Complete    bool           `json:"complete"`
 	Interrupted bool           `json:"interrupted,omitempty"`
 	Tasks       int            `json:"tasks"`
@@ -77,7 +77,11 @@ const assumedMemoryMB = 1024
 func toJSON(o *outcome) *resultJSON {
 	r := o.report
 	st := report.Summarize(r)
-	j := &resultJSON{JobID: r.Job, Workload: o.workload, Backend: o.backend, Answer: o.answer,
+	answer := o.answer
+	if st.Done == 0 {
+		answer = nil // nothing was computed: no answer, not a zero
+	}
+	j := &resultJSON{JobID: r.Job, Workload: o.workload, Backend: o.backend, Answer: answer,
 		Check: o.check, Complete: o.err == nil, Interrupted: o.interrupted, Tasks: r.Tasks,
 		DoneTasks: st.Done, FailedTasks: len(r.Failed), Retries: r.Retries, Throttled: r.Throttles,
 		ColdStarts: st.Cold, Concurrency: r.Concurrency, WallSeconds: r.Wall().Seconds(),
@@ -110,8 +114,13 @@ func printJSON(w io.Writer, o *outcome) error {
 	return enc.Encode(toJSON(o))
 }
 
+// printHuman prints the answer and the job's figures; nothing when no task
+// finished, as there is no answer then (see noAnswer).
 func printHuman(w io.Writer, o *outcome) error {
 	j := toJSON(o)
+	if j.DoneTasks == 0 && j.Tasks > 0 {
+		return nil
+	}
 	if !j.Complete {
 		fmt.Fprintf(w, "PARTIAL (%d of %s done) ", j.DoneTasks, plural(j.Tasks, "task", "tasks"))
 	}
@@ -131,4 +140,46 @@ func coldStarts(backend string, n int) string {
 		return ""
 	}
 	return ", " + plural(n, "cold start", "cold starts")
+}
+
+// noAnswer is the one line that replaces the answer of a job in which no
+// task finished: why, from the most common failure.
+func noAnswer(o *outcome) string {
+	r := o.report
+	msg := fmt.Sprintf("%s: no task finished, so there is no answer (job %s)", o.workload, r.Job)
+	if len(r.Failed) == 0 {
+		switch {
+		case o.interrupted:
+			msg += ": interrupted before any task finished"
+		case o.err != nil:
+			msg += ": " + o.err.Error()
+		}
+		return oneLine(msg)
+	}
+	text, n := commonFailure(r.Failed)
+	msg += fmt.Sprintf(": %d of %s failed", len(r.Failed), plural(r.Tasks, "task", "tasks"))
+	if n == len(r.Failed) {
+		msg += ", all with: " + text
+	} else {
+		msg += fmt.Sprintf(", %d with: %s", n, text)
+	}
+	if o.interrupted {
+		msg += "; the rest were interrupted"
+	}
+	return oneLine(msg)
+}
+
+// commonFailure returns the most common last error of failed tasks and how
+// many tasks it ended; a tie goes to the error that reached the count first.
+func commonFailure(failed []*overcast.TaskFailure) (string, int) {
+	count := map[string]int{}
+	best, most := "", 0
+	for _, f := range failed {
+		text := f.Err.Error()
+		count[text]++
+		if c := count[text]; c > most {
+			best, most = text, c
+		}
+	}
+	return best, most
 }

@@ -98,9 +98,13 @@ func (f *runFlags) validate() error {
 // workload is one subcommand of run.
 type workload struct {
 	name, short, example string
-	// flags adds the workload's flags and returns the function that runs it.
-	flags func(fs *pflag.FlagSet) func(ctx context.Context, ex *overcast.Executor) (*outcome, error)
+	// flags adds the workload's flags and returns the function that runs
+	// it and the one that sizes it (see sizer).
+	flags func(fs *pflag.FlagSet) (startFunc, sizer)
 }
+
+// startFunc runs a workload on ex.
+type startFunc func(ctx context.Context, ex *overcast.Executor) (*outcome, error)
 
 var workloads []*workload
 
@@ -124,7 +128,8 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 
 func newWorkloadCmd(w *workload, stdout, stderr io.Writer) *cobra.Command {
 	var rf runFlags
-	var start func(ctx context.Context, ex *overcast.Executor) (*outcome, error)
+	var start startFunc
+	var size sizer
 	cmd := &cobra.Command{
 		Use:     w.name,
 		Short:   w.short,
@@ -135,10 +140,10 @@ func newWorkloadCmd(w *workload, stdout, stderr io.Writer) *cobra.Command {
 				return err
 			}
 			rf.args = recordedArgs(cmd)
-			return runWorkload(cmd.Context(), w, &rf, start, stdout, stderr)
+			return runWorkload(cmd.Context(), w, &rf, start, size, stdout, stderr)
 		},
 	}
-	start = w.flags(cmd.Flags())
+	start, size = w.flags(cmd.Flags())
 	rf.add(cmd.Flags())
 	return cmd
 }
@@ -154,7 +159,7 @@ func workloadNames() string {
 	return s
 }
 
-func runWorkload(ctx context.Context, w *workload, rf *runFlags, start func(context.Context, *overcast.Executor) (*outcome, error), stdout, stderr io.Writer) error {
+func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc, size sizer, stdout, stderr io.Writer) error {
 	url, err := backendURL(rf.backend)
 	if err != nil {
 		return err
@@ -186,6 +191,7 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start func(cont
 			return err
 		}
 	}
+	printEstimate(stderr, size, ex)
 	out, err := start(ctx, ex)
 	if progress != nil {
 		progress.Wait()
@@ -209,6 +215,10 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start func(cont
 	}
 	if err != nil {
 		return err
+	}
+	if out.report.Tasks > 0 && out.report.Succeeded() == 0 {
+		fmt.Fprintf(stderr, "overcast: %s\n", noAnswer(out))
+		return &exitError{exitFailed}
 	}
 	if out.err != nil {
 		fmt.Fprintf(stderr, "overcast: %s\n", oneLine(out.err.Error()))

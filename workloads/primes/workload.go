@@ -27,19 +27,21 @@ type Output struct {
 // MaxTo is the largest upper bound the workload accepts.
 const MaxTo = 1e13
 
+// Piece is the most numbers Count sieves in one CountRange call: large
+// ranges are counted in pieces so that cancellation is prompt.
+const Piece = 1 << 27
+
 // Count is the task.
 func Count(ctx context.Context, in Input) (Output, error) {
 	if in.Lo > in.Hi || in.Hi > MaxTo+1 {
 		return Output{}, fmt.Errorf("bad range [%d, %d)", in.Lo, in.Hi)
 	}
-	// Large ranges are counted in pieces so that cancellation is prompt.
-	const piece = 1 << 27
 	var n uint64
-	for lo := in.Lo; lo < in.Hi; lo += piece {
+	for lo := in.Lo; lo < in.Hi; lo += Piece {
 		if err := ctx.Err(); err != nil {
 			return Output{}, err
 		}
-		n += CountRange(lo, min(lo+piece, in.Hi))
+		n += CountRange(lo, min(lo+Piece, in.Hi))
 	}
 	return Output{Count: n}, nil
 }

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/workloads/pi"
+	"github.com/overcast-sc/overcast/workloads/primes"
+)
+
+// sizer estimates a workload's work before it starts, by timing its task
+// on a small slice of the work in this process: the CPU time the whole
+// job needs at this machine's speed, and its task count.
+type sizer func() (cpu time.Duration, tasks int)
+
+// bigJob is the estimated CPU time from which a run says what it is about
+// to cost before it starts.
+const bigJob = time.Minute
+
+// printEstimate tells, before a big job is dispatched, about how much CPU
+// time it needs and how long it should take at the executor's concurrency.
+// It writes to stderr only, so that --json output stays one object.
+func printEstimate(stderr io.Writer, size sizer, ex *overcast.Executor) {
+	if size == nil {
+		return
+	}
+	cpu, tasks := size()
+	if cpu < bigJob {
+		return
+	}
+	fmt.Fprintf(stderr, "overcast: %s\n", estimateLine(cpu, tasks, ex.Concurrency(), ex.Backend().Name()))
+}
+
+// estimateLine says what cpu of work over tasks tasks means at
+// concurrency tasks in flight on backend.
+func estimateLine(cpu time.Duration, tasks, concurrency int, backend string) string {
+	lanes := max(1, min(tasks, concurrency))
+	wall := cpu / time.Duration(lanes)
+	return fmt.Sprintf("estimate: about %s core-hours of work at this machine's speed; ~%s on %s at %s in flight (Ctrl-C stops it, jobs resume goes on)",
+		twoFigures(cpu.Hours()), roughDuration(wall), backend, plural(lanes, "task", "tasks"))
+}
+
+// roughDuration writes d to two significant figures in its largest unit.
+func roughDuration(d time.Duration) string {
+	switch {
+	case d >= time.Hour:
+		return twoFigures(d.Hours()) + " hours"
+	case d >= time.Minute:
+		return twoFigures(d.Minutes()) + " minutes"
+	}
+	return twoFigures(d.Seconds()) + " seconds"
+}
+
+// twoFigures writes x with two significant figures, without an exponent.
+func twoFigures(x float64) string {
+	if x >= 100 {
+		return fmt.Sprintf("%.0f", x)
+	}
+	return fmt.Sprintf("%.2g", x)
+}
+
+// timeSlice times fn, which does slice units of a job of total units, and
+// scales it to the whole job.
+func timeSlice(slice, total float64, fn func()) time.Duration {
+	start := time.Now()
+	fn()
+	return time.Duration(float64(time.Since(start)) * total / slice)
+}
+
+// smallJob is the work (samples, numbers) under which no workload needs a
+// minute of CPU time, so sizing skips its calibration.
+const smallJob = 1e9
+
+// sizePi times pi's sampling on a slice of samples.
+func sizePi(samples uint64, tasks int) (time.Duration, int) {
+	if samples < smallJob {
+		return 0, tasks
+	}
+	const slice = 1 << 22
+	return timeSlice(slice, float64(samples), func() { pi.Count(slice, 1) }), tasks
+}
+
+// sizePrimes times the sieve on a slice from the middle of [0, to]: a
+// small slice first, whose fixed costs make it an upper bound, then, for a
+// big job, one piece as the task sieves it.
+func sizePrimes(to uint64, tasks int) (time.Duration, int) {
+	if to < smallJob || to > primes.MaxTo {
+		return 0, tasks // small, or a usage error the run reports
+	}
+	lo := to / 2
+	const probe = 1 << 22
+	cpu := timeSlice(probe, float64(to), func() { primes.CountRange(lo, lo+probe) })
+	if cpu < bigJob {
+		return cpu, tasks
+	}
+	return timeSlice(primes.Piece, float64(to), func() { primes.CountRange(lo, lo+primes.Piece) }), tasks
+}
