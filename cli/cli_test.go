@@ -102,12 +102,12 @@ func TestRunPrimesExact(t *testing.T) {
 }
 
 func TestFailedJobExitsOneAndNamesTasks(t *testing.T) {
-	r, stderr, code := runJSON(t, "run", "pi", "--samples", "1e12", "--tasks", "4", "--timeout", "1ms")
+	r, stderr, code := runJSON(t, "run", "pi", "--samples", "1e9", "--tasks", "4", "--timeout", "1ms")
 	if code != 1 || r.FailedTasks != 4 || len(r.Failures) != 4 {
 		t.Fatalf("exit %d, result %+v", code, r)
 	}
-	if !strings.Contains(stderr, "4 of 4 pi/sample tasks failed: task 0") || strings.Count(stderr, "\n") != 1 {
-		t.Fatalf("stderr should be one line naming the failed tasks, got:\n%s", stderr)
+	if !strings.Contains(stderr, "4 of 4 tasks failed") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("stderr should be one line saying why the tasks failed, got:\n%s", stderr)
 	}
 }
 
@@ -157,7 +157,7 @@ func TestHelpListsCommands(t *testing.T) {
 	}
 }
 
-func TestInterruptStopsPromptlyAndReportsPartial(t *testing.T) {
+func TestInterruptStopsPromptlyWithoutAnAnswer(t *testing.T) {
 	home := t.TempDir()
 	cmd := exec.Command(binary, "run", "pi", "--samples", "1e13", "--tasks", "1000")
 	cmd.Env = append(os.Environ(), "OVERCAST_HOME="+home, "OVERCAST_JOURNAL=") // journaled: see waitForJournal
@@ -176,7 +176,8 @@ func TestInterruptStopsPromptlyAndReportsPartial(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatal("overcast did not stop after SIGINT")
 	}
-	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(stdout.String(), "PARTIAL") || !strings.Contains(stderr.String(), "unfinished") {
+	// Its tasks take seconds each: none finished, so there is no answer.
+	if cmd.ProcessState.ExitCode() != 1 || stdout.String() != "" || !strings.Contains(stderr.String(), "interrupted before any task finished") {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", cmd.ProcessState.ExitCode(), stdout.String(), stderr.String())
 	}
 }
