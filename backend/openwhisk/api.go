@@ -128,6 +128,10 @@ func (c *Client) PutAction(ctx context.Context, name string, a *Action) error {
 		}
 		return e
 	}
+	var done Action
+	if json.Unmarshal(r.body, &done) != nil || done.Exec.Kind == "" {
+		return c.protocolError("create action "+name, r, "the action's record")
+	}
 	return nil
 }
 
@@ -191,7 +195,7 @@ func (c *Client) Invoke(ctx context.Context, name string, params []byte, blockin
 			return id, nil, nil
 		}
 		if r.status < 300 {
-			return "", nil, fmt.Errorf("%s: answer without an activation id", op)
+			return "", nil, c.protocolError(op, r, "an activation id")
 		}
 	}
 	e := c.apiError(op, r)
@@ -304,7 +308,7 @@ func (c *Client) Limits(ctx context.Context) (*Limits, error) {
 	}
 	var l Limits
 	if err := json.Unmarshal(r.body, &l); err != nil {
-		return nil, fmt.Errorf("get namespace limits: bad answer: %v", err)
+		return nil, c.protocolError("get namespace limits", r, "the limits as JSON")
 	}
 	return &l, nil
 }

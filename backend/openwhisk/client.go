@@ -211,6 +211,16 @@ func (c *Client) apiError(op string, r *response) *APIError {
 	return newAPIError(op, r.status, c.scrub(msg))
 }
 
+// protocolError says that r, the answer to op, is not an OpenWhisk API's:
+// it lacks want.
+func (c *Client) protocolError(op string, r *response, want string) *ProtocolError {
+	body := strings.TrimSpace(string(r.body))
+	if len(body) > 60 {
+		body = body[:60] + "..."
+	}
+	return &ProtocolError{Op: op, Host: c.base.Host, Status: r.status, Want: want, Body: c.scrub(body)}
+}
+
 // scrub removes the credentials from a message, should a server echo them.
 func (c *Client) scrub(s string) string {
 	for _, secret := range []string{c.user + ":" + c.pass, c.pass} {

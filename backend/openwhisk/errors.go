@@ -36,6 +36,22 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("%s: %s (HTTP %d)", e.Op, msg, e.Status)
 }
 
+// ProtocolError is an answer no OpenWhisk API gives, such as {} to an
+// invocation or a web page where JSON belongs: the server at the API host
+// is something else, so trying again cannot help.
+type ProtocolError struct {
+	// Op is what was attempted; Host the API host that answered.
+	Op, Host string
+	Status   int
+	// Want says what the answer lacked; Body is its start.
+	Want, Body string
+}
+
+func (e *ProtocolError) Error() string {
+	return fmt.Sprintf("%s: %s answered HTTP %d %q without %s, which no OpenWhisk API does; check the API host (--apihost, APIHOST in ~/.wskprops, WHISK_APIHOST)",
+		e.Op, e.Host, e.Status, e.Body, e.Want)
+}
+
 // TaskError is a platform-side failure of an activation that carried no
 // worker response: a crash, an out-of-memory kill, the action's time limit.
 type TaskError struct {
@@ -83,10 +99,13 @@ func errorCode(err error) driver.ErrorCode {
 	var ae *APIError
 	var te *TaskError
 	var le *LostError
+	var pe *ProtocolError
 	var ne net.Error
 	switch {
 	case err == nil:
 		return driver.OK
+	case errors.As(err, &pe):
+		return driver.Unknown // not retried: the server is not an OpenWhisk
 	case errors.As(err, &ae):
 		return ae.Code
 	case errors.As(err, &te):
