@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/spf13/pflag"
@@ -56,28 +57,44 @@ func TestNoFinishedTaskPrintsNoAnswer(t *testing.T) {
 	checkNoAnswer(t, stdout, stderr, code, true, "4 of 4 tasks failed")
 }
 
-// TestServerAnsweringEmptyObjects runs a job against a "platform" that
-// answers {} to every request: no answer, one line, and no retries.
-func TestServerAnsweringEmptyObjects(t *testing.T) {
-	var requests int
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests++
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte("{}"))
-	}))
-	defer srv.Close()
-	for _, jsonOut := range []bool{false, true} {
-		requests = 0
-		args := []string{"run", "pi", "--backend", "openwhisk", "--apihost", srv.URL, "--auth", "u:k",
-			"--no-deploy", "--no-progress", "--samples", "1e6", "--tasks", "4", "--concurrency", "1"}
-		if jsonOut {
-			args = append(args, "--json")
-		}
-		stdout, stderr, code := runInProcess(t, args...)
-		checkNoAnswer(t, stdout, stderr, code, jsonOut, "without an activation id")
-		if requests > 6 { // the limits, then one invocation per task
-			t.Errorf("%d requests to a server answering {}: retried a protocol violation", requests)
-		}
+// TestNonsensePlatformFailsFast runs jobs against "platforms" that answer
+// every request alike with nonsense: no answer, one line, and no retries.
+func TestNonsensePlatformFailsFast(t *testing.T) {
+	openwhisk := []string{"--backend", "openwhisk", "--auth", "u:k", "--apihost"}
+	lambda := []string{"--backend", "lambda", "--endpoint"}
+	for _, tt := range []struct {
+		name    string
+		backend []string // the flags, less the server's URL
+		status  int
+		body    string
+		why     string
+	}{
+		{"openwhisk {}", openwhisk, 200, "{}", "without an activation id"},
+		{"lambda {}", lambda, 200, "{}", "unexpected response: {}"},
+		{"lambda web page", lambda, 502, "<html><body>Bad Gateway</body></html>", "with a web page"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var requests atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				w.WriteHeader(tt.status)
+				w.Write([]byte(tt.body))
+			}))
+			defer srv.Close()
+			for _, jsonOut := range []bool{false, true} {
+				requests.Store(0)
+				args := append(append([]string{"run", "pi"}, tt.backend...), srv.URL,
+					"--no-deploy", "--no-progress", "--samples", "1e6", "--tasks", "4", "--concurrency", "1")
+				if jsonOut {
+					args = append(args, "--json")
+				}
+				stdout, stderr, code := runInProcess(t, args...)
+				checkNoAnswer(t, stdout, stderr, code, jsonOut, tt.why)
+				if n := requests.Load(); n > 5 { // perhaps the limits, then one invocation per task
+					t.Errorf("%d requests: a protocol violation was retried", n)
+				}
+			}
+		})
 	}
 }
 

@@ -93,6 +93,9 @@ func (d *Driver) classify(err error, body []byte) error {
 			return &Error{Code: driver.Crashed, Msg: "the function crashed: " + fe.String()}
 		}
 	}
+	if status >= 500 && isMarkup(body) {
+		return d.notLambda(status, body)
+	}
 	code := ""
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
@@ -123,6 +126,24 @@ func (d *Driver) classify(err error, body []byte) error {
 		return &Error{Code: driver.Lost, Msg: "the invocation's answer was lost", Err: err}
 	}
 	return &Error{Code: driver.Unknown, Msg: "invoke", Err: err}
+}
+
+// isMarkup reports a body that is a web page (HTML or XML), which the
+// Lambda API, JSON only, never sends.
+func isMarkup(body []byte) bool {
+	return strings.HasPrefix(strings.TrimLeft(string(body[:min(len(body), 64)]), " \t\r\n"), "<")
+}
+
+// notLambda is the error for an answer only a server other than Lambda
+// gives: a web page for an error. It is not retried.
+func (d *Driver) notLambda(status int, body []byte) *Error {
+	where, check := "the Lambda endpoint", "the region and network"
+	if len(d.opts.Endpoints) > 0 {
+		where, check = strings.Join(d.opts.Endpoints, ", "), "--endpoint"
+	}
+	text := strings.TrimSpace(string(body[:min(len(body), 60)]))
+	return &Error{Code: driver.Unknown, Msg: fmt.Sprintf(
+		"%s answered HTTP %d with a web page (%q), which the Lambda API never sends; check %s", where, status, text, check)}
 }
 
 func isAuth(code string) bool {

@@ -58,6 +58,8 @@ func TestInvokeAnswers(t *testing.T) {
 			body: `{"message":"signature does not match"}`, code: driver.PermissionDenied, message: "AWS refused the request"},
 		{name: "service error", status: 500, header: map[string]string{"X-Amzn-ErrorType": "ServiceException"},
 			body: `{"Message":"internal"}`, code: driver.Unavailable, message: "Lambda is unavailable"},
+		{name: "web page for an error", status: 502, header: map[string]string{"Content-Type": "text/html"},
+			body: "<html><body><h1>502 Bad Gateway</h1></body></html>", code: driver.Unknown, message: "with a web page"},
 		{name: "too large", status: 413, header: map[string]string{"X-Amzn-ErrorType": "RequestTooLargeException"},
 			body: `{"Message":"Request must be smaller than 6291456 bytes"}`, code: driver.InvalidArgument, message: "object storage"},
 	}
