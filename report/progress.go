@@ -46,9 +46,15 @@ func (p *Progress) Report(e overcast.Event) {
 			p.throttled.Add(1)
 		}
 	case overcast.JobFinished:
-		if b := p.bar.Load(); b != nil {
-			b.Abort(false)
-		}
+		p.clear()
+	}
+}
+
+// clear removes a bar that did not complete (an interrupted job), so that
+// what is printed next starts on a clean line; a complete bar stays.
+func (p *Progress) clear() {
+	if b := p.bar.Load(); b != nil && !b.Completed() {
+		b.Abort(true)
 	}
 }
 
@@ -66,11 +72,22 @@ func (p *Progress) start(e overcast.Event) {
 		}
 		return s
 	})
+	// The ETA is the time per task so far times the tasks left, shown once
+	// a task has finished.
+	avg := decor.AverageETA(decor.ET_STYLE_GO)
+	eta := decor.Any(func(s decor.Statistics) string {
+		if s.Current == 0 {
+			return "?"
+		}
+		text, _ := avg.Decor(s)
+		return text
+	})
 	bar := p.p.AddBar(int64(e.Tasks),
 		mpb.PrependDecorators(decor.Name(e.Task+" "), decor.CountersNoUnit("%d/%d tasks")),
-		mpb.AppendDecorators(decor.Percentage(), info, decor.Name(" "), decor.Elapsed(decor.ET_STYLE_GO)))
+		mpb.AppendDecorators(decor.Percentage(), info, decor.Name(" "), decor.Elapsed(decor.ET_STYLE_GO),
+			decor.OnComplete(decor.Name(", ETA "), ""), decor.OnComplete(eta, "")))
 	if old := p.bar.Swap(bar); old != nil {
-		old.Abort(false)
+		old.Abort(true)
 	}
 }
 
@@ -80,10 +97,9 @@ func (p *Progress) incr() {
 	}
 }
 
-// Wait waits for the bar to finish drawing.
+// Wait waits for the bar to finish drawing, having removed it if the job
+// did not complete.
 func (p *Progress) Wait() {
-	if b := p.bar.Load(); b != nil && !b.Completed() {
-		b.Abort(false)
-	}
+	p.clear()
 	p.p.Wait()
 }
