@@ -178,4 +178,3 @@ func TestProgressBarETAAndCleanInterrupt(t *testing.T) {
 		t.Logf("screen:\n%s\nraw: %q", strings.Join(lines, "\n"), out.String())
 	}
 }
-
