@@ -4,9 +4,16 @@ import (
 	"bufio"
 	"context"
 	"encoding/base64"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -77,5 +84,71 @@ func TestSimServesUntilCanceled(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("sim did not stop")
+	}
+}
+
+// startSimIn starts `overcast sim --mode process` with TMPDIR=tmp and
+// returns it once it serves, and the folder it made there.
+func startSimIn(t *testing.T, tmp string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(binary, "sim", "--addr", "127.0.0.1:0", "--mode", "process")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "APIHOST=") {
+		t.Fatalf("sim printed %q first, want APIHOST=", sc.Text())
+	}
+	go io.Copy(io.Discard, out)
+	for _, dir := range simFolders(t, tmp) {
+		if b, err := os.ReadFile(filepath.Join(dir, "owner.lock")); err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(cmd.Process.Pid) {
+			return cmd, dir
+		}
+	}
+	t.Fatalf("no folder of sim %d in %s", cmd.Process.Pid, tmp)
+	return nil, ""
+}
+
+func simFolders(t *testing.T, tmp string) []string {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(tmp, "overcast-sim-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dirs
+}
+
+// TestSimRemovesFoldersOfKilledSims kills one of two running sims with
+// SIGKILL: the next sim to start removes the dead one's folder and keeps
+// the live one's.
+func TestSimRemovesFoldersOfKilledSims(t *testing.T) {
+	tmp := t.TempDir()
+	dead, deadDir := startSimIn(t, tmp)
+	_, liveDir := startSimIn(t, tmp)
+	if err := os.WriteFile(filepath.Join(deadDir, "left-behind"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dead.Process.Signal(syscall.SIGKILL)
+	dead.Wait()
+	if _, err := os.Stat(deadDir); err != nil {
+		t.Fatalf("the killed sim's folder is already gone: %v", err)
+	}
+	_, thirdDir := startSimIn(t, tmp)
+	if _, err := os.Stat(deadDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the killed sim's folder %s is still there (%v)", deadDir, err)
+	}
+	for _, dir := range []string{liveDir, thirdDir} {
+		if _, err := os.Stat(filepath.Join(dir, "owner.lock")); err != nil {
+			t.Errorf("a running sim's folder was touched: %v", err)
+		}
+	}
+	if got := simFolders(t, tmp); len(got) != 2 {
+		t.Errorf("folders %v; want the two running sims'", got)
 	}
 }

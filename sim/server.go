@@ -22,6 +22,7 @@ type Server struct {
 	ctx      context.Context // ends when the server closes
 	cancel   context.CancelFunc
 	tmp      string   // process mode: where action zips are unpacked
+	owner    *os.File // the lock on tmp (see makeTemp)
 	actions  sync.Map // name -> *action
 	actionMu sync.Mutex
 	store    *store
@@ -47,8 +48,8 @@ func New(opts *Options) (*Server, error) {
 		rt: runtimes{kinds: o.Kinds}, ctrl: newController(o.RequestRate)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if o.Mode != ModeInproc {
-		if s.tmp, err = os.MkdirTemp("", "overcast-sim-"); err != nil {
-			return nil, fmt.Errorf("sim: %w", err)
+		if s.tmp, s.owner, err = makeTemp(); err != nil {
+			return nil, err
 		}
 	}
 	if s.ln, err = net.Listen("tcp", o.Addr); err != nil {
@@ -108,6 +109,7 @@ func (s *Server) Close() error {
 func (s *Server) removeTemp() {
 	if s.tmp != "" {
 		os.RemoveAll(s.tmp)
+		s.owner.Close()
 	}
 }
 
