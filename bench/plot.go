@@ -48,13 +48,13 @@ func ScalingPlot(rows []ScalingRow, mode, title, path string, cores int) error {
 	for _, p := range []*plot.Plot{speed, eff} {
 		p.X.Label.Text = "tasks"
 		if rows[len(rows)-1].Tasks > 4*rows[0].Tasks {
-			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{pow2: true}
 		}
 		p.Add(plotter.NewGrid())
 		p.Legend.Top, p.Legend.Left = true, true
 	}
 	if rows[len(rows)-1].Tasks > 4*rows[0].Tasks {
-		speed.Y.Scale, speed.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		speed.Y.Scale, speed.Y.Tick.Marker = plot.LogScale{}, logTicks{pow2: true}
 	}
 	speed.Y.Label.Text = "speedup (ideal: tasks)"
 	eff.Y.Label.Text = "efficiency (ideal: 1)"
@@ -176,7 +176,7 @@ func fanoutPanel(n int, rs []*FanoutResult, target float64) (*plot.Plot, error) 
 	p.X.Max = longest * 1.02
 	logX := longest > 5*shortest && longest > 10*logFrom
 	if logX {
-		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
 		p.X.Min = logFrom
 		p.X.Label.Text += " (log scale)"
 	}
@@ -258,9 +258,10 @@ func saveRow(plots []*plot.Plot, title, path string, w, h vg.Length) error {
 	dc := draw.New(c)
 	titleH := drawTitle(dc, title, w, h)
 	body := draw.Crop(dc, 0, 0, 0, -titleH)
-	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Points(16), PadTop: vg.Points(4), PadBottom: vg.Points(4),
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Points(16), PadTop: vg.Points(10), PadBottom: vg.Points(4),
 		PadLeft: vg.Points(4), PadRight: vg.Points(12)}
 	for i, p := range plots {
+		p.Title.Padding = vg.Points(6)
 		p.Draw(tiles.At(body, i, 0))
 	}
 	f, err := os.Create(path)
@@ -274,10 +275,13 @@ func saveRow(plots []*plot.Plot, title, path string, w, h vg.Length) error {
 	return f.Close()
 }
 
+// titleMargin is the space above a figure's title.
+const titleMargin = vg.Length(10) // points
+
 // drawTitle draws the title's first line large and the others (the
 // model) small, centred at the top, and returns the height it took.
 func drawTitle(dc draw.Canvas, title string, w, h vg.Length) vg.Length {
-	y := h - vg.Points(4)
+	y := h - titleMargin
 	for i, line := range strings.Split(title, "\n") {
 		font := plot.DefaultFont
 		font.Size = vg.Points(14)

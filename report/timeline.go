@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"image/color"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -141,14 +142,37 @@ func Histogram(r *overcast.Report, path string) error {
 	return save(p, path, 6*vg.Inch, 4*vg.Inch)
 }
 
-// save writes p as PNG or SVG, chosen by the file's extension.
+// titleMargin is the space above a plot's title, and titleGap the space
+// below it: gonum draws the title against the top edge.
+const titleMargin, titleGap = vg.Length(10), vg.Length(6) // points
+
+// save writes p as PNG, SVG or PDF, chosen by the file's extension, with
+// room above its title.
 func save(p *plot.Plot, path string, w, h vg.Length) error {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".png", ".svg", ".pdf":
+	format := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), "."))
+	switch format {
+	case "png", "svg", "pdf":
 	default:
 		return fmt.Errorf("plot file %q must end in .png, .svg or .pdf", path)
 	}
-	return p.Save(w, h, path)
+	c, err := draw.NewFormattedCanvas(w, h, format)
+	if err != nil {
+		return err
+	}
+	dc := draw.New(c)
+	dc.SetColor(color.White) // the margin, as the plot fills only its own area
+	dc.Fill(dc.Rectangle.Path())
+	p.Title.Padding = titleGap
+	p.Draw(draw.Crop(dc, 0, 0, 0, -titleMargin))
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := c.WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // Save writes any plot as PNG, SVG or PDF by the file's extension.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -50,6 +51,44 @@ func TestSpansOrderPhases(t *testing.T) {
 	for _, s := range spans(fakeReport()) {
 		if !(s.invoked <= s.start && s.start <= s.run && s.run <= s.end) {
 			t.Fatalf("span out of order: %+v", s)
+		}
+	}
+}
+
+// blankTopRows counts the rows of white pixels at the top of a PNG.
+func blankTopRows(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if r, g, bl, _ := img.At(x, y).RGBA(); r < 0xf000 || g < 0xf000 || bl < 0xf000 {
+				return y - b.Min.Y
+			}
+		}
+	}
+	return b.Dy()
+}
+
+// TestTitlesKeepOffTheTopEdge draws both plots and checks that the title,
+// the first thing from the top, starts some pixels below the edge.
+func TestTitlesKeepOffTheTopEdge(t *testing.T) {
+	dir := t.TempDir()
+	for name, draw := range map[string]func(*overcast.Report, string) error{"timeline": Timeline, "histogram": Histogram} {
+		p := filepath.Join(dir, name+".png")
+		if err := draw(fakeReport(), p); err != nil {
+			t.Fatal(err)
+		}
+		if n := blankTopRows(t, p); n < 8 || n > 40 {
+			t.Errorf("%s: the title starts %d pixels below the top edge; want a margin of 8 to 40", name, n)
 		}
 	}
 }
