@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -79,7 +80,8 @@ func sizePi(samples uint64, tasks int) (time.Duration, int) {
 		return 0, tasks
 	}
 	const slice = 1 << 22
-	return timeSlice(slice, float64(samples), func() { pi.Count(slice, 1) }), tasks
+	in := pi.Input{Samples: slice, Seed: 1}
+	return timeSlice(slice, float64(samples), func() { pi.Sample(context.Background(), in) }), tasks
 }
 
 // sizePrimes times the sieve on a slice from the middle of [0, to]: a
