@@ -77,6 +77,31 @@ func (b *Backend) Fetch(ctx context.Context, id string) (act *driver.Activation,
 	return act, true, nil
 }
 
+// Logs returns the log lines of the attempt with the given id from a
+// driver whose platform keeps them (driver.LogReader); ok is false when the
+// driver cannot read logs.
+func (b *Backend) Logs(ctx context.Context, id string) (lines []string, ok bool, err error) {
+	r, can := b.d.(driver.LogReader)
+	if !can {
+		return nil, false, nil
+	}
+	lines, err = r.Logs(ctx, id)
+	if err != nil {
+		return nil, true, b.wrap(ctx, err)
+	}
+	return lines, true, nil
+}
+
+// LogLocation says where the logs of the attempt with the given id are
+// kept, for a driver whose platform keeps them out of its reach
+// (driver.LogLocator); it is empty otherwise.
+func (b *Backend) LogLocation(id string) string {
+	if l, ok := b.d.(driver.LogLocator); ok {
+		return l.LogLocation(id)
+	}
+	return ""
+}
+
 // SkipEncoding reports whether the driver takes Go values instead of
 // encoded envelopes (see driver.ValueInvoker).
 func (b *Backend) SkipEncoding() bool {
