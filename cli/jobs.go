@@ -120,7 +120,8 @@ unfinished tasks and produces the same answer.`,
 		return journal.New(root), nil
 	}
 	cmd.AddCommand(newJobsListCmd(store, stdout, stderr), newJobsShowCmd(store, stdout),
-		newJobsResumeCmd(store, stdout, stderr), newJobsCleanCmd(store, stdout, stderr), newJobsPlotCmd(store, stdout))
+		newJobsResumeCmd(store, stdout, stderr), newJobsCleanCmd(store, stdout, stderr), newJobsPlotCmd(store, stdout),
+		newJobsLogsCmd(store, stdout))
 	return cmd
 }
 

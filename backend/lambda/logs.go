@@ -58,6 +58,9 @@ func (d *Driver) LogLocation(id string) string {
 		return "the emulator at " + strings.Join(d.opts.Endpoints, ", ") + " writes the function's logs to its own standard output; it keeps none"
 	}
 	group := "/aws/lambda/" + functionName(d.opts.Function)
+	if id == "" {
+		return "Lambda keeps them in CloudWatch Logs, group " + group
+	}
 	return fmt.Sprintf("Lambda keeps them in CloudWatch Logs, group %s; see them with: aws logs filter-log-events --log-group-name %s --filter-pattern '\"%s\"'",
 		group, group, id)
 }
