@@ -104,7 +104,7 @@ func newJobsCmd(stdout, stderr io.Writer) *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
 		Use:   "jobs",
-		Short: "List, inspect, resume and clean up journaled jobs",
+		Short: "List, inspect, resume and clean up journaled jobs, and read their logs",
 		Long: `Every run is journaled under $OVERCAST_HOME/jobs (default ~/.overcast/jobs).
 A job whose driver died shows as "stopped": jobs resume runs only its
 unfinished tasks and produces the same answer.`,
