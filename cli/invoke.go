@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -193,6 +194,8 @@ func invokeOnce(ctx context.Context, b *backend.Backend, req *worker.Request, ti
 		return nil, err
 	}
 	inv.Payload = payload
+	var dispatched atomic.Pointer[string]
+	inv.Dispatched = func(id string) { dispatched.Store(&id) }
 	start := time.Now()
 	act, err := b.Invoke(actx, inv)
 	res := &invokeResult{Task: req.Task, Backend: b.Name(), RoundTrip: time.Since(start).Seconds(), Logs: []string{}}
@@ -200,10 +203,15 @@ func invokeOnce(ctx context.Context, b *backend.Backend, req *worker.Request, ti
 		if backend.Code(err) == backend.Canceled && ctx.Err() == nil && actx.Err() != nil {
 			err = &backend.Error{Code: backend.DeadlineExceeded, Err: err}
 		}
-		if backend.Code(err) == backend.DeadlineExceeded && timeout > 0 {
-			err = fmt.Errorf("timed out after %v: %w", timeout, err)
+		if backend.Code(err) == backend.DeadlineExceeded && timeout > 0 && actx.Err() != nil {
+			// The driver's own words say which request was cut short: noise here.
+			err = &backend.Error{Code: backend.DeadlineExceeded, Err: fmt.Errorf("timed out after %v (--timeout)", timeout)}
 		}
-		return res, failedAttempt(ctx, b, res, err)
+		id := ""
+		if p := dispatched.Load(); p != nil {
+			id = *p
+		}
+		return res, failedAttempt(ctx, b, res, id, err)
 	}
 	res.ActivationID = act.ID
 	res.Billed = act.Billed.Seconds()
@@ -235,9 +243,9 @@ func takeResponse(res *invokeResult, act *driver.Activation) error {
 }
 
 // failedAttempt records an attempt the platform failed in res, with the
-// attempt's id and logs, when it ran; it returns err itself when the
-// attempt never ran.
-func failedAttempt(ctx context.Context, b *backend.Backend, res *invokeResult, err error) error {
+// attempt's id (the error's, else the one the platform accepted it under)
+// and logs, when it ran; it returns err itself when the attempt never ran.
+func failedAttempt(ctx context.Context, b *backend.Backend, res *invokeResult, id string, err error) error {
 	var ae driver.AttemptError
 	code := backend.Code(err)
 	if !errors.As(err, &ae) && code != backend.DeadlineExceeded && code != backend.TaskFailed && code != backend.Crashed {
@@ -248,12 +256,15 @@ func failedAttempt(ctx context.Context, b *backend.Backend, res *invokeResult, e
 	if errors.As(err, &be) {
 		res.Billed = be.BilledDuration().Seconds()
 	}
+	var tail []string
 	if ae != nil {
-		res.ActivationID = ae.AttemptID()
-		res.Logs, res.LogsNote = attemptLogs(ctx, b, ae.AttemptID(), ae.AttemptLogs())
-		return nil
+		id, tail = ae.AttemptID(), ae.AttemptLogs()
 	}
-	res.Logs, res.LogsNote = attemptLogs(ctx, b, "", nil)
+	res.ActivationID = id
+	res.Logs, res.LogsNote = attemptLogs(ctx, b, id, tail)
+	if id == "" && res.LogsNote == "the "+b.Name()+" backend keeps no logs" {
+		res.LogsNote = "the attempt has no platform id: it did not reach the platform, or the wait ended before the platform named it"
+	}
 	return nil
 }
 
@@ -269,6 +280,8 @@ func attemptLogs(ctx context.Context, b *backend.Backend, id string, tail []stri
 		defer cancel()
 		lines, ok, err := b.Logs(ctx, id)
 		switch {
+		case ok && backend.Code(err) == backend.NotFound:
+			return orEmpty(tail), "the platform has no logs of " + id + " (yet): an attempt still running has none"
 		case ok && err != nil:
 			return orEmpty(tail), "could not fetch the logs: " + oneLine(err.Error())
 		case ok:

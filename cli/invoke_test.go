@@ -61,7 +61,7 @@ func TestInvokeLocal(t *testing.T) {
 		t.Errorf("failing task: exit %d, %+v, stderr %q; want exit 1, the error and one line", code, r, stderr)
 	}
 	out, _, code = invokeWith(t, nil, "", "selftest/echo", "--input", `{"sleep_ms":5000}`, "--timeout", "50ms")
-	if code != 1 || !strings.Contains(out, "error       timed out after 50ms") {
+	if code != 1 || !strings.Contains(out, "error       timed out after 50ms (--timeout)\n") {
 		t.Errorf("timed-out task: exit %d:\n%s", code, out)
 	}
 }
