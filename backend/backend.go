@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/overcast-sc/overcast/backend/driver"
 )
@@ -77,15 +78,16 @@ func (b *Backend) Fetch(ctx context.Context, id string) (act *driver.Activation,
 	return act, true, nil
 }
 
-// Logs returns the log lines of the attempt with the given id from a
-// driver whose platform keeps them (driver.LogReader); ok is false when the
-// driver cannot read logs.
-func (b *Backend) Logs(ctx context.Context, id string) (lines []string, ok bool, err error) {
+// Logs returns the log lines of the attempt with the given id, which
+// started no earlier than since (zero when unknown), from a driver whose
+// platform keeps them (driver.LogReader); ok is false when the driver
+// cannot read logs.
+func (b *Backend) Logs(ctx context.Context, id string, since time.Time) (lines []string, ok bool, err error) {
 	r, can := b.d.(driver.LogReader)
 	if !can {
 		return nil, false, nil
 	}
-	lines, err = r.Logs(ctx, id)
+	lines, err = r.Logs(ctx, id, since)
 	if err != nil {
 		return nil, true, b.wrap(ctx, err)
 	}

@@ -211,7 +211,7 @@ func invokeOnce(ctx context.Context, b *backend.Backend, req *worker.Request, ti
 		if p := dispatched.Load(); p != nil {
 			id = *p
 		}
-		return res, failedAttempt(ctx, b, res, id, err)
+		return res, failedAttempt(ctx, b, res, id, start, err)
 	}
 	res.ActivationID = act.ID
 	res.Billed = act.Billed.Seconds()
@@ -221,7 +221,7 @@ func invokeOnce(ctx context.Context, b *backend.Backend, req *worker.Request, ti
 	if err := takeResponse(res, act); err != nil {
 		return nil, err
 	}
-	res.Logs, res.LogsNote = attemptLogs(ctx, b, act.ID, act.Logs)
+	res.Logs, res.LogsNote = attemptLogs(ctx, b, act.ID, start, act.Logs)
 	return res, nil
 }
 
@@ -245,7 +245,7 @@ func takeResponse(res *invokeResult, act *driver.Activation) error {
 // failedAttempt records an attempt the platform failed in res, with the
 // attempt's id (the error's, else the one the platform accepted it under)
 // and logs, when it ran; it returns err itself when the attempt never ran.
-func failedAttempt(ctx context.Context, b *backend.Backend, res *invokeResult, id string, err error) error {
+func failedAttempt(ctx context.Context, b *backend.Backend, res *invokeResult, id string, start time.Time, err error) error {
 	var ae driver.AttemptError
 	code := backend.Code(err)
 	if !errors.As(err, &ae) && code != backend.DeadlineExceeded && code != backend.TaskFailed && code != backend.Crashed {
@@ -261,7 +261,7 @@ func failedAttempt(ctx context.Context, b *backend.Backend, res *invokeResult, i
 		id, tail = ae.AttemptID(), ae.AttemptLogs()
 	}
 	res.ActivationID = id
-	res.Logs, res.LogsNote = attemptLogs(ctx, b, id, tail)
+	res.Logs, res.LogsNote = attemptLogs(ctx, b, id, start, tail)
 	if id == "" && res.LogsNote == "the "+b.Name()+" backend keeps no logs" {
 		res.LogsNote = "the attempt has no platform id: it did not reach the platform, or the wait ended before the platform named it"
 	}
@@ -271,33 +271,42 @@ func failedAttempt(ctx context.Context, b *backend.Backend, res *invokeResult, i
 // logsWait bounds how long invoke waits for an attempt's logs.
 const logsWait = 10 * time.Second
 
-// attemptLogs returns the logs of attempt id: those the platform returned
-// with it (tail), or those the platform keeps; note says why there are
-// none or where they are.
-func attemptLogs(ctx context.Context, b *backend.Backend, id string, tail []string) (lines []string, note string) {
-	if id != "" {
-		ctx, cancel := context.WithTimeout(ctx, logsWait)
-		defer cancel()
-		lines, ok, err := b.Logs(ctx, id)
-		switch {
-		case ok && backend.Code(err) == backend.NotFound:
-			return orEmpty(tail), "the platform has no logs of " + id + " (yet): an attempt still running has none"
-		case ok && err != nil:
-			return orEmpty(tail), "could not fetch the logs: " + oneLine(err.Error())
-		case ok:
-			return orEmpty(lines), ""
-		}
-	}
+// attemptLogs returns the logs of attempt id, which started no earlier
+// than since: those the platform returned with it (tail), else those the
+// platform keeps; note says why there are none, or where they are.
+func attemptLogs(ctx context.Context, b *backend.Backend, id string, since time.Time, tail []string) (lines []string, note string) {
 	if len(tail) > 0 {
 		return tail, ""
 	}
-	if loc := b.LogLocation(id); loc != "" {
-		return []string{}, loc
+	loc := b.LogLocation(id)
+	if id != "" {
+		ctx, cancel := context.WithTimeout(ctx, logsWait)
+		defer cancel()
+		lines, ok, err := b.Logs(ctx, id, since)
+		switch {
+		case ok && err == nil:
+			return orEmpty(lines), ""
+		case ok && backend.Code(err) == backend.NotFound:
+			return []string{}, withLocation("the platform has no logs of "+id+" (yet): an attempt still running has none", loc)
+		case ok:
+			return []string{}, withLocation("could not fetch the logs: "+oneLine(err.Error()), loc)
+		}
 	}
-	if b.Name() == "local" {
+	switch {
+	case loc != "":
+		return []string{}, loc
+	case b.Name() == "local":
 		return []string{}, "the local backend keeps no logs: tasks run in this process, and what they print goes to this terminal"
 	}
 	return []string{}, "the " + b.Name() + " backend keeps no logs"
+}
+
+// withLocation adds where the logs are to a note, when known.
+func withLocation(note, loc string) string {
+	if loc == "" {
+		return note
+	}
+	return note + "; " + loc
 }
 
 func orEmpty(s []string) []string {

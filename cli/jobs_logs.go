@@ -100,7 +100,7 @@ func jobLogs(ctx context.Context, fs *pflag.FlagSet, st *journal.Store, id strin
 		}
 		defer b.Close()
 		for _, s := range sel {
-			out.Tasks = append(out.Tasks, s.logs(ctx, b, f.attempt))
+			out.Tasks = append(out.Tasks, s.logs(ctx, b, j.Spec.Started, f.attempt))
 		}
 	}
 	if f.json {
@@ -195,8 +195,8 @@ func openJobBackend(ctx context.Context, fs *pflag.FlagSet, spec *journal.Spec) 
 const logsWaitPerTask = 30 * time.Second
 
 // logs gathers the logs of the task's recorded attempts (only the k-th
-// when k > 0).
-func (s selected) logs(ctx context.Context, b *backend.Backend, k int) taskLogs {
+// when k > 0), which started no earlier than since.
+func (s selected) logs(ctx context.Context, b *backend.Backend, since time.Time, k int) taskLogs {
 	ctx, cancel := context.WithTimeout(ctx, logsWaitPerTask)
 	defer cancel()
 	t := s.t
@@ -209,7 +209,7 @@ func (s selected) logs(ctx context.Context, b *backend.Backend, k int) taskLogs 
 		if k > 0 && i+1 != k {
 			continue
 		}
-		lines, note := attemptLogs(ctx, b, id, nil)
+		lines, note := attemptLogs(ctx, b, id, since, nil)
 		tl.Logs = append(tl.Logs, attemptLog{Attempt: i + 1, ActivationID: id, Logs: lines, Note: note})
 	}
 	return tl

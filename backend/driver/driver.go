@@ -67,10 +67,12 @@ type AttemptError interface {
 }
 
 // LogReader is an optional interface of drivers whose platform keeps the
-// logs of each attempt (OpenWhisk activations): Logs returns the log lines
-// of the attempt with the given id, oldest first.
+// logs of each attempt (OpenWhisk activations, Lambda's CloudWatch Logs):
+// Logs returns the log lines of the attempt with the given id, oldest
+// first. The attempt started no earlier than since (zero when unknown);
+// platforms that search their logs by time start there.
 type LogReader interface {
-	Logs(ctx context.Context, id string) ([]string, error)
+	Logs(ctx context.Context, id string, since time.Time) ([]string, error)
 }
 
 // LogLocator is an optional interface of drivers whose platform keeps logs

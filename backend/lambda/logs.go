@@ -55,7 +55,7 @@ func isPlatformLine(l string) bool {
 // group, or an emulator's own output.
 func (d *Driver) LogLocation(id string) string {
 	if len(d.opts.Endpoints) > 0 {
-		return "the emulator at " + strings.Join(d.opts.Endpoints, ", ") + " writes the function's logs to its own standard output; it keeps none"
+		return "the emulator at " + strings.Join(d.opts.Endpoints, ", ") + " writes the function's logs to its own standard output"
 	}
 	group := "/aws/lambda/" + functionName(d.opts.Function)
 	if id == "" {

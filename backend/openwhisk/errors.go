@@ -67,8 +67,9 @@ func (e *TaskError) BilledDuration() time.Duration { return e.Duration }
 // AttemptID returns the activation id (driver.AttemptError).
 func (e *TaskError) AttemptID() string { return e.ActivationID }
 
-// AttemptLogs returns the last lines of the activation's logs, if fetched.
-func (e *TaskError) AttemptLogs() []string { return e.Logs }
+// AttemptLogs returns nil: the platform keeps the activation's logs whole
+// (Driver.Logs), and the message already quotes their last lines.
+func (e *TaskError) AttemptLogs() []string { return nil }
 
 // LostError says an activation's record never appeared by its deadline.
 type LostError struct {

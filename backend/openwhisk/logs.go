@@ -31,7 +31,7 @@ func (c *Client) ActivationLogs(ctx context.Context, id string) ([]string, error
 
 // Logs returns the log lines of activation id, as the platform keeps them
 // (driver.LogReader).
-func (d *Driver) Logs(ctx context.Context, id string) ([]string, error) {
+func (d *Driver) Logs(ctx context.Context, id string, _ time.Time) ([]string, error) {
 	return d.c.ActivationLogs(ctx, id)
 }
 
