@@ -28,11 +28,10 @@ func newJobsLogsCmd(store storeFunc, stdout io.Writer) *cobra.Command {
 		Use:   "logs ID [--task N] [--attempt K]",
 		Short: "Print the platform's logs of a job's failed tasks, or of one task's attempts",
 		Long: `Logs prints what the platform kept of the attempts the journal recorded:
-OpenWhisk's activation logs, fetched from the controller; for Lambda, each
-attempt's request id and where CloudWatch Logs keeps its logs (the error of
-a crashed attempt quotes the end of its log tail). Without --task it shows
-the failed tasks. The backend's settings are those the job ran with; give
-credentials (--auth) or other settings again to override them.`,
+OpenWhisk's activation logs, fetched from the controller; Lambda's, read by
+request id from the function's CloudWatch Logs group. Without --task it
+shows the failed tasks. The backend's settings are those the job ran with;
+give credentials (--auth) or other settings again to override them.`,
 		Example: `  overcast jobs logs 20261130-0215-ab12
   overcast jobs logs 20261130-0215-ab12 --task 7 --attempt 2`,
 		Args: exactlyOneID,
