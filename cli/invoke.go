@@ -25,8 +25,8 @@ func init() {
 	extraCommands = append(extraCommands, newInvokeCmd)
 }
 
-// invokeFlags are invoke's own flags; the backends' flags come from
-// backendFlagSets.
+// invokeFlags are invoke's own flags; it takes the backends' flags that
+// run takes.
 type invokeFlags struct {
 	backend  string
 	input    string
@@ -41,9 +41,7 @@ func (f *invokeFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
 	fs.DurationVar(&f.timeout, "timeout", 0, "time limit of the invocation, e.g. 30s (default: none on local, the platform's elsewhere)")
 	fs.BoolVar(&f.noDeploy, "no-deploy", false, "do not deploy the worker first; invoke what the platform already has")
-	for _, b := range backendFlagSets {
-		b.add(fs)
-	}
+	addBackendFlags(fs, forRun)
 }
 
 func newInvokeCmd(stdout, stderr io.Writer) *cobra.Command {

@@ -237,6 +237,7 @@ func TestJobsLogsLocal(t *testing.T) {
 		{[]string{"doomed", "--task", "0", "--map", "1"}, "job doomed has no map 1"},
 		{[]string{"doomed", "--task", "0", "--attempt", "1"}, "task 0 of job doomed has no attempt 1: the journal holds the ids of 0"},
 		{[]string{"doomed", "--attempt", "1"}, "--attempt needs --task"},
+		{[]string{"doomed", "--task", "-1"}, "--task must not be negative, got -1"},
 		{[]string{}, "one job id"},
 	} {
 		stdout, stderr, code := binIn(t, env, append([]string{"jobs", "logs"}, tt.args...)...)

@@ -15,8 +15,9 @@ import (
 	"github.com/overcast-sc/overcast/journal"
 )
 
-// jobsLogsFlags are jobs logs' flags; the backends' flags come from
-// backendFlagSets, to add what the journal does not keep (credentials).
+// jobsLogsFlags are jobs logs' flags. It takes the backends' flags that
+// say where the worker is, to add what the journal does not keep
+// (credentials).
 type jobsLogsFlags struct {
 	task, mapSeq, attempt int
 	json                  bool
@@ -40,17 +41,21 @@ give credentials (--auth) or other settings again to override them.`,
 			if err != nil {
 				return err
 			}
+			switch {
+			case !cmd.Flags().Changed("task"):
+				f.task = -1
+			case f.task < 0:
+				return usagef("--task must not be negative, got %d", f.task)
+			}
 			return jobLogs(cmd.Context(), cmd.Flags(), st, args[0], &f, stdout)
 		},
 	}
 	fs := cmd.Flags()
-	fs.IntVar(&f.task, "task", -1, "only this task (its index in the map)")
+	fs.IntVar(&f.task, "task", 0, "only this task (its index in the map; default: the failed tasks)")
 	fs.IntVar(&f.mapSeq, "map", 0, "the map of --task, for jobs of several maps")
 	fs.IntVar(&f.attempt, "attempt", 0, "only the K-th attempt the journal recorded an id for (1 is the first); needs --task")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")
-	for _, b := range backendFlagSets {
-		b.add(fs)
-	}
+	addBackendFlags(fs, forUndeploy)
 	return cmd
 }
 
@@ -157,6 +162,9 @@ func selectTasks(j *journal.Job, f *jobsLogsFlags) ([]selected, error) {
 			continue
 		}
 		if f.task >= len(m.Tasks) {
+			if len(m.Tasks) == 0 {
+				return nil, usagef("job %s has no task %d: map %d has none", j.ID, f.task, m.Seq)
+			}
 			return nil, usagef("job %s has no task %d: map %d has tasks 0 to %d", j.ID, f.task, m.Seq, len(m.Tasks)-1)
 		}
 		t := &m.Tasks[f.task]
@@ -233,21 +241,13 @@ func taskState(s string) string {
 	return s
 }
 
-// attempts is "1 attempt" or "N attempts".
-func attempts(n int) string {
-	if n == 1 {
-		return "1 attempt"
-	}
-	return fmt.Sprintf("%d attempts", n)
-}
-
 // printJobLogs prints the tasks' logs as text.
 func printJobLogs(w io.Writer, out *jobLogsJSON) error {
 	for n, tl := range out.Tasks {
 		if n > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "task %d (map %d): %s after %s\n", tl.Index, tl.Map, tl.State, attempts(tl.Attempts))
+		fmt.Fprintf(w, "task %d (map %d): %s after %s\n", tl.Index, tl.Map, tl.State, plural(tl.Attempts, "attempt", "attempts"))
 		if tl.Error != "" {
 			fmt.Fprintf(w, "error       %s\n", oneLine(tl.Error))
 		}
