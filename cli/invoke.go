@@ -219,6 +219,10 @@ func invokeOnce(ctx context.Context, b *backend.Backend, req *worker.Request, ti
 	if err := takeResponse(res, act); err != nil {
 		return nil, err
 	}
+	if res.Error != nil && timeout > 0 && errors.Is(actx.Err(), context.DeadlineExceeded) {
+		// The task saw its deadline pass and answered before the driver did.
+		res.Error.Message = fmt.Sprintf("timed out after %v (--timeout): %s", timeout, res.Error.Message)
+	}
 	res.Logs, res.LogsNote = attemptLogs(ctx, b, act.ID, start, act.Logs)
 	return res, nil
 }

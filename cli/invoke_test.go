@@ -61,7 +61,7 @@ func TestInvokeLocal(t *testing.T) {
 		t.Errorf("failing task: exit %d, %+v, stderr %q; want exit 1, the error and one line", code, r, stderr)
 	}
 	out, _, code = invokeWith(t, nil, "", "selftest/echo", "--input", `{"sleep_ms":5000}`, "--timeout", "50ms")
-	if code != 1 || !strings.Contains(out, "error       timed out after 50ms (--timeout)\n") {
+	if code != 1 || !strings.Contains(out, "error       timed out after 50ms (--timeout)") {
 		t.Errorf("timed-out task: exit %d:\n%s", code, out)
 	}
 }
@@ -237,7 +237,8 @@ func TestJobsLogsLocal(t *testing.T) {
 		{[]string{"doomed", "--task", "0", "--map", "1"}, "job doomed has no map 1"},
 		{[]string{"doomed", "--task", "0", "--attempt", "1"}, "task 0 of job doomed has no attempt 1: the journal holds the ids of 0"},
 		{[]string{"doomed", "--attempt", "1"}, "--attempt needs --task"},
-		{[]string{"doomed", "--task", "-1"}, "--task must not be negative, got -1"},
+		{[]string{"doomed", "--task", "-1"}, `invalid argument "-1" for "--task"`},
+		{[]string{"doomed", "--task", "0", "--attempt", "0"}, `invalid argument "0" for "--attempt"`},
 		{[]string{}, "one job id"},
 	} {
 		stdout, stderr, code := binIn(t, env, append([]string{"jobs", "logs"}, tt.args...)...)

@@ -41,19 +41,16 @@ give credentials (--auth) or other settings again to override them.`,
 			if err != nil {
 				return err
 			}
-			switch {
-			case !cmd.Flags().Changed("task"):
+			if !cmd.Flags().Changed("task") {
 				f.task = -1
-			case f.task < 0:
-				return usagef("--task must not be negative, got %d", f.task)
 			}
 			return jobLogs(cmd.Context(), cmd.Flags(), st, args[0], &f, stdout)
 		},
 	}
 	fs := cmd.Flags()
-	fs.IntVar(&f.task, "task", 0, "only this task (its index in the map; default: the failed tasks)")
-	fs.IntVar(&f.mapSeq, "map", 0, "the map of --task, for jobs of several maps")
-	fs.IntVar(&f.attempt, "attempt", 0, "only the K-th attempt the journal recorded an id for (1 is the first); needs --task")
+	fs.Var(newCount(&f.task, 0), "task", "only this task, by its index in the map (0 = the first; default: the failed tasks)")
+	fs.Var(newCount(&f.mapSeq, 0), "map", "the map of --task, for jobs of several maps (0 = the first)")
+	fs.Var(positive(&f.attempt, 0), "attempt", "only the K-th attempt the journal recorded an id for (1 is the first; default: every one); needs --task")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")
 	addBackendFlags(fs, forUndeploy)
 	return cmd
@@ -168,7 +165,7 @@ func selectTasks(j *journal.Job, f *jobsLogsFlags) ([]selected, error) {
 			return nil, usagef("job %s has no task %d: map %d has tasks 0 to %d", j.ID, f.task, m.Seq, len(m.Tasks)-1)
 		}
 		t := &m.Tasks[f.task]
-		if f.attempt < 0 || f.attempt > len(t.Activations) {
+		if f.attempt > len(t.Activations) {
 			return nil, usagef("task %d of job %s has no attempt %d: the journal holds the ids of %d", f.task, j.ID, f.attempt, len(t.Activations))
 		}
 		return []selected{{m.Seq, f.task, t}}, nil
