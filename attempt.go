@@ -2,6 +2,7 @@ package overcast
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -62,11 +63,7 @@ func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *Tas
 	act, err := j.ex.b.Invoke(actx, inv)
 	rec.Returned = time.Now().UnixNano()
 	if j.log != nil {
-		id := ""
-		if act != nil {
-			id = act.ID
-		}
-		j.log.Attempted(i, n, id, err)
+		j.log.Attempted(i, n, attemptID(act, err), err)
 	}
 	code, err := j.outcome(ctx, actx, i, rec, act, err)
 	if code == backend.ResourceExhausted {
@@ -74,6 +71,20 @@ func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *Tas
 	}
 	j.account(i, rec, act, err, code)
 	return code, err
+}
+
+// attemptID is the platform's id for an attempt: the activation's, or the
+// one a failed attempt's error carries (driver.AttemptError), so that the
+// logs of a crashed attempt can be found later.
+func attemptID(act *driver.Activation, err error) string {
+	if act != nil {
+		return act.ID
+	}
+	var ae driver.AttemptError
+	if errors.As(err, &ae) {
+		return ae.AttemptID()
+	}
+	return ""
 }
 
 // outcome classifies an attempt's result and, on success, resolves the task.

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/overcast-sc/overcast/backend/driver"
 )
@@ -75,6 +76,32 @@ func (b *Backend) Fetch(ctx context.Context, id string) (act *driver.Activation,
 		return nil, true, &Error{Code: driver.NotFound, Err: fmt.Errorf("%s: activation %s has no result", b.name, id)}
 	}
 	return act, true, nil
+}
+
+// Logs returns the log lines of the attempt with the given id, which
+// started no earlier than since (zero when unknown), from a driver whose
+// platform keeps them (driver.LogReader); ok is false when the driver
+// cannot read logs.
+func (b *Backend) Logs(ctx context.Context, id string, since time.Time) (lines []string, ok bool, err error) {
+	r, can := b.d.(driver.LogReader)
+	if !can {
+		return nil, false, nil
+	}
+	lines, err = r.Logs(ctx, id, since)
+	if err != nil {
+		return nil, true, b.wrap(ctx, err)
+	}
+	return lines, true, nil
+}
+
+// LogLocation says where the logs of the attempt with the given id are
+// kept, for a driver whose platform keeps them out of its reach
+// (driver.LogLocator); it is empty otherwise.
+func (b *Backend) LogLocation(id string) string {
+	if l, ok := b.d.(driver.LogLocator); ok {
+		return l.LogLocation(id)
+	}
+	return ""
 }
 
 // SkipEncoding reports whether the driver takes Go values instead of

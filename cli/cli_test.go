@@ -141,10 +141,13 @@ func TestBadInputIsUsageError(t *testing.T) {
 
 func TestHelpListsCommands(t *testing.T) {
 	out, _, code := runBin(t, "--help")
-	for _, c := range []string{"run", "tasks", "version"} {
+	for _, c := range []string{"run", "tasks", "version", "\n  invoke "} {
 		if code != 0 || !strings.Contains(out, c) {
 			t.Errorf("help lacks %q (exit %d):\n%s", c, code, out)
 		}
+	}
+	if out, _, code := runBin(t, "jobs", "--help"); code != 0 || !strings.Contains(out, "\n  logs ") {
+		t.Errorf("jobs --help lacks logs (exit %d):\n%s", code, out)
 	}
 	out, _, _ = runBin(t, "tasks")
 	for _, want := range []string{"pi", "primes", "pi/sample", "primes/count", "local"} {

@@ -39,6 +39,17 @@ func TestHelpShowsEachCommandItsFlagsByBackend(t *testing.T) {
 			"OpenWhisk flags:": {"--apihost", "--auth", "--namespace", "--action", "--insecure"},
 			"Lambda flags:":    {"--function", "--region", "--profile", "--endpoint"},
 		}, []string{"--workers", "--skip-encoding", "--collect", "--kind", "--memory", "--role", "--arch", "--lambda-memory", "--execenv"}},
+		{[]string{"invoke", "--help"}, map[string][]string{
+			"Flags:":               {"--input", "--backend", "--json", "--timeout", "--no-deploy"},
+			"Local backend flags:": {"--workers"},
+			"OpenWhisk flags:":     {"--apihost", "--auth", "--collect", "--kind"},
+			"Lambda flags:":        {"--function", "--endpoint", "--role"},
+		}, []string{"--tasks", "--concurrency", "--max-attempts"}},
+		{[]string{"jobs", "logs", "--help"}, map[string][]string{
+			"Flags:":           {"--task", "--attempt", "--map", "--json"},
+			"OpenWhisk flags:": {"--apihost", "--auth", "--namespace"},
+			"Lambda flags:":    {"--function", "--region", "--profile", "--endpoint"},
+		}, []string{"--workers", "--collect", "--kind", "--role", "--backend", "(default -1)"}},
 		{[]string{"run", "pi", "--help"}, map[string][]string{
 			"Flags:":               {"--tasks", "--samples", "--concurrency", "--no-progress"},
 			"Local backend flags:": {"--workers", "--skip-encoding"},

@@ -104,7 +104,7 @@ func newJobsCmd(stdout, stderr io.Writer) *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
 		Use:   "jobs",
-		Short: "List, inspect, resume and clean up journaled jobs",
+		Short: "List, inspect, resume and clean up journaled jobs, and read their logs",
 		Long: `Every run is journaled under $OVERCAST_HOME/jobs (default ~/.overcast/jobs).
 A job whose driver died shows as "stopped": jobs resume runs only its
 unfinished tasks and produces the same answer.`,
@@ -120,7 +120,8 @@ unfinished tasks and produces the same answer.`,
 		return journal.New(root), nil
 	}
 	cmd.AddCommand(newJobsListCmd(store, stdout, stderr), newJobsShowCmd(store, stdout),
-		newJobsResumeCmd(store, stdout, stderr), newJobsCleanCmd(store, stdout, stderr), newJobsPlotCmd(store, stdout))
+		newJobsResumeCmd(store, stdout, stderr), newJobsCleanCmd(store, stdout, stderr), newJobsPlotCmd(store, stdout),
+		newJobsLogsCmd(store, stdout))
 	return cmd
 }
 

@@ -106,6 +106,9 @@ func printJob(w io.Writer, v *jobJSON) error {
 		}
 		fmt.Fprintf(w, "failed   task %d (map %d): %s, %s: %s\n", f.Index, f.Map, plural(f.Attempts, "attempt", "attempts"), f.Code, oneLine(f.Error))
 	}
+	if len(v.Failures) > 0 {
+		fmt.Fprintf(w, "logs     overcast jobs logs %s\n", v.ID)
+	}
 	if v.State.Resumable() {
 		fmt.Fprintf(w, "resume   overcast jobs resume %s\n", v.ID)
 	}

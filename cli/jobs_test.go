@@ -118,7 +118,7 @@ func TestJobsShowNamesFailedTasks(t *testing.T) {
 		t.Errorf("cost %+v; want 4 billed attempts, all retries", c)
 	}
 	out, _, _ = binIn(t, env, "jobs", "show", "doomed")
-	for _, s := range []string{"failed   task 0 (map 0)", "failed   task 3 (map 0)", "deadline exceeded", "jobs resume doomed",
+	for _, s := range []string{"failed   task 0 (map 0)", "failed   task 3 (map 0)", "deadline exceeded", "jobs resume doomed", "logs     overcast jobs logs doomed\n",
 		"of which retries"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("jobs show lacks %q:\n%s", s, out)

@@ -51,6 +51,35 @@ type Activation struct {
 	// Billed is the billed duration and MemoryMB the memory it was billed for.
 	Billed   time.Duration
 	MemoryMB int
+	// Logs are the attempt's log lines when the platform returns them with
+	// the answer (Lambda's log tail); nil otherwise.
+	Logs []string
+}
+
+// AttemptError is implemented by errors of attempts the platform accepted
+// and then failed (a crash, a time limit, a lost record): AttemptID is the
+// platform's id for the attempt, so that its logs can be found later, and
+// AttemptLogs the log lines the platform returned with the failure, if any.
+type AttemptError interface {
+	error
+	AttemptID() string
+	AttemptLogs() []string
+}
+
+// LogReader is an optional interface of drivers whose platform keeps the
+// logs of each attempt (OpenWhisk activations, Lambda's CloudWatch Logs):
+// Logs returns the log lines of the attempt with the given id, oldest
+// first. The attempt started no earlier than since (zero when unknown);
+// platforms that search their logs by time start there.
+type LogReader interface {
+	Logs(ctx context.Context, id string, since time.Time) ([]string, error)
+}
+
+// LogLocator is an optional interface of drivers whose platform keeps logs
+// where the driver cannot read them (Lambda's CloudWatch Logs): LogLocation
+// says, in a sentence, where the logs of the attempt with the given id are.
+type LogLocator interface {
+	LogLocation(id string) string
 }
 
 // BilledError is implemented by errors of attempts that the platform ran

@@ -16,11 +16,26 @@ var (
 // line of a base64 log tail (Invoke with LogType Tail). ok is false when
 // the tail has no such line.
 func parseReport(logResult string) (billed time.Duration, memoryMB int, ok bool) {
+	return reportOf(decodeTail(logResult))
+}
+
+// decodeTail decodes a base64 log tail; nil when there is none or it is
+// not base64.
+func decodeTail(logResult string) []byte {
 	if logResult == "" {
-		return 0, 0, false
+		return nil
 	}
 	logs, err := base64.StdEncoding.DecodeString(logResult)
 	if err != nil {
+		return nil
+	}
+	return logs
+}
+
+// reportOf reads the billed duration and memory size from the REPORT line
+// of a decoded log tail.
+func reportOf(logs []byte) (billed time.Duration, memoryMB int, ok bool) {
+	if logs == nil {
 		return 0, 0, false
 	}
 	b, m := billedRe.FindSubmatch(logs), memoryRe.FindSubmatch(logs)

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/overcast-sc/overcast/backend/driver"
@@ -27,6 +29,11 @@ type Driver struct {
 	// hold bounds how long an endpoint stays busy with an invocation its
 	// caller gave up on.
 	hold time.Duration
+	// cfg is the AWS configuration; logs the CloudWatch Logs client made
+	// from it when logs are first read.
+	cfg      aws.Config
+	logsOnce sync.Once
+	logs     *cloudwatchlogs.Client
 }
 
 // Open resolves the AWS configuration and returns a driver. Against AWS
@@ -42,6 +49,7 @@ func Open(ctx context.Context, o *Options) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.cfg = cfg
 	if len(o.Endpoints) == 0 {
 		d.clients = []*lambda.Client{newClient(cfg, "")}
 		d.capacity = o.Concurrency
@@ -116,6 +124,8 @@ func gate(endpoint string, per int) chan struct{} {
 }
 
 var (
-	_ driver.Backend  = (*Driver)(nil)
-	_ driver.Deployer = (*Driver)(nil)
+	_ driver.Backend    = (*Driver)(nil)
+	_ driver.Deployer   = (*Driver)(nil)
+	_ driver.LogReader  = (*Driver)(nil)
+	_ driver.LogLocator = (*Driver)(nil)
 )

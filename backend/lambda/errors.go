@@ -26,7 +26,17 @@ type Error struct {
 	// Billed is the billed duration of a function that ran and failed,
 	// from the log tail's REPORT line; zero when unknown.
 	Billed time.Duration
+	// RequestID is the invocation's request id, when the function ran.
+	RequestID string
+	// Logs is the log tail Lambda returned with the failure, if any.
+	Logs []string
 }
+
+// AttemptID returns the request id (driver.AttemptError).
+func (e *Error) AttemptID() string { return e.RequestID }
+
+// AttemptLogs returns the log tail (driver.AttemptError).
+func (e *Error) AttemptLogs() []string { return e.Logs }
 
 // BilledDuration returns Billed (driver.BilledError).
 func (e *Error) BilledDuration() time.Duration { return e.Billed }
@@ -35,6 +45,9 @@ func (e *Error) BilledDuration() time.Duration { return e.Billed }
 // message rather than the SDK's whole chain.
 func (e *Error) Error() string {
 	if e.Err == nil {
+		if last := lastLogs(e.Logs); len(last) > 0 {
+			return e.Msg + "; last logs: " + strings.Join(last, " | ")
+		}
 		return e.Msg
 	}
 	var ae smithy.APIError

@@ -74,16 +74,18 @@ func (d *Driver) invoke(ctx context.Context, c *lambda.Client, payload []byte) r
 	if err != nil {
 		return result{err: d.classify(err, body)}
 	}
+	logs := decodeTail(aws.ToString(out.LogResult))
+	id, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
 	flag := aws.ToString(out.FunctionError)
 	if flag != "" || !isEnvelope(out.Payload) {
 		e := failedFunction(flag, out.Payload)
-		e.Billed, _, _ = parseReport(aws.ToString(out.LogResult))
+		e.Billed, _, _ = reportOf(logs)
+		e.RequestID, e.Logs = id, tailLines(logs)
 		return result{err: e}
 	}
-	act := &driver.Activation{Payload: out.Payload}
-	act.ID, _ = awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+	act := &driver.Activation{ID: id, Payload: out.Payload, Logs: tailLines(logs)}
 	var ok bool
-	if act.Billed, act.MemoryMB, ok = parseReport(aws.ToString(out.LogResult)); !ok {
+	if act.Billed, act.MemoryMB, ok = reportOf(logs); !ok {
 		act.Billed, act.MemoryMB = billedFallback(elapsed), d.opts.memoryMB()
 	}
 	return result{act: act}

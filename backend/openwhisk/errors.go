@@ -80,11 +80,24 @@ func (e *TaskError) Error() string {
 // BilledDuration returns the activation's billed duration (driver.BilledError).
 func (e *TaskError) BilledDuration() time.Duration { return e.Duration }
 
+// AttemptID returns the activation id (driver.AttemptError).
+func (e *TaskError) AttemptID() string { return e.ActivationID }
+
+// AttemptLogs returns nil: the platform keeps the activation's logs whole
+// (Driver.Logs), and the message already quotes their last lines.
+func (e *TaskError) AttemptLogs() []string { return nil }
+
 // LostError says an activation's record never appeared by its deadline.
 type LostError struct {
 	ActivationID string
 	Waited       time.Duration
 }
+
+// AttemptID returns the activation id (driver.AttemptError).
+func (e *LostError) AttemptID() string { return e.ActivationID }
+
+// AttemptLogs returns nil: a lost activation has no record.
+func (e *LostError) AttemptLogs() []string { return nil }
 
 func (e *LostError) Error() string {
 	return fmt.Sprintf("activation %s: no record after %v; presumed lost", e.ActivationID, e.Waited)

@@ -29,6 +29,12 @@ func (c *Client) ActivationLogs(ctx context.Context, id string) ([]string, error
 	return body.Logs, nil
 }
 
+// Logs returns the log lines of activation id, as the platform keeps them
+// (driver.LogReader).
+func (d *Driver) Logs(ctx context.Context, id string, _ time.Time) ([]string, error) {
+	return d.c.ActivationLogs(ctx, id)
+}
+
 // Bounds on what a failed activation's error quotes of its logs.
 const (
 	crashLogLines = 5

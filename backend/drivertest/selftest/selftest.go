@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/overcast-sc/overcast"
@@ -34,6 +35,9 @@ type Input struct {
 	Exit int `json:"exit,omitempty"`
 	// Pad is echoed back, to test payload sizes.
 	Pad string `json:"pad,omitempty"`
+	// Log makes the task write this line to standard error first, to test
+	// that a platform's logs reach the user.
+	Log string `json:"log,omitempty"`
 }
 
 // Output is what Echo returns.
@@ -52,6 +56,9 @@ func init() {
 var ErrExitRefused = errors.New("selftest: exit refused in the driver's own process")
 
 func echo(ctx context.Context, in Input) (Output, error) {
+	if in.Log != "" {
+		fmt.Fprintln(os.Stderr, in.Log)
+	}
 	if in.SleepMS > 0 {
 		t := time.NewTimer(time.Duration(in.SleepMS) * time.Millisecond)
 		defer t.Stop()
