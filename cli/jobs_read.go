@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/overcast-sc/overcast/journal"
 )
@@ -42,6 +43,9 @@ func guarded[T any](read func() (T, error)) (v T, err error) {
 	return read()
 }
 
+// emptyReason is the damage of a journal file with nothing in it.
+const emptyReason = "the file is empty"
+
 // journalError classifies an error reading job id's journal: a missing job
 // and a file this user may not read keep their errors, any other is damage.
 func journalError(st *journal.Store, id string, err error) error {
@@ -54,15 +58,29 @@ func journalError(st *journal.Store, id string, err error) error {
 		reason = strings.TrimPrefix(reason, prefix)
 	}
 	if fi, serr := os.Stat(filepath.Join(st.Root(), id, "journal.db")); serr == nil && fi.Size() == 0 {
-		reason = "the file is empty"
+		reason = emptyReason
 	}
 	return &damagedError{id: id, reason: reason}
 }
 
 // readSummary returns job id's summary, or a *damagedError.
 func readSummary(st *journal.Store, id string) (*journal.Summary, error) {
-	sum, err := guarded(func() (*journal.Summary, error) { return st.Summary(id) })
-	return sum, journalError(st, id, err)
+	return readSettled(st, id, func() (*journal.Summary, error) { return st.Summary(id) })
+}
+
+// readSettled reads job id's journal. A driver creates the file empty and
+// writes its first pages a moment later, so an empty file is read again
+// for up to half a second before it is called damaged.
+func readSettled[T any](st *journal.Store, id string, read func() (T, error)) (T, error) {
+	for try := 0; ; try++ {
+		v, err := guarded(read)
+		err = journalError(st, id, err)
+		var d *damagedError
+		if try == 5 || !errors.As(err, &d) || d.reason != emptyReason {
+			return v, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // readableJobs returns the summaries of the jobs that can be read, oldest
@@ -104,11 +122,11 @@ func readJob(st *journal.Store, id string) (*journal.Job, error) {
 	if err := journal.ValidID(id); err != nil {
 		return nil, usagef("%v", err)
 	}
-	j, err := guarded(func() (*journal.Job, error) { return st.Read(id) })
+	j, err := readSettled(st, id, func() (*journal.Job, error) { return st.Read(id) })
 	if errors.Is(err, journal.ErrNotFound) {
 		return nil, fmt.Errorf("no job %s in %s (see overcast jobs list)", id, st.Root())
 	}
-	return j, journalError(st, id, err)
+	return j, err
 }
 
 // reportUnreadable prints one line per job that could not be read, and
