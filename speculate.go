@@ -59,7 +59,7 @@ func (j *job) median() time.Duration {
 	var d []time.Duration
 	for i := 0; i < j.n; i += step {
 		if j.state[i].Load() == stateDone {
-			if r := &j.records[i]; !r.Resumed {
+			if r := j.records.At(i); !r.Resumed {
 				d = append(d, time.Duration(r.Returned-max(r.Invoked, r.Dispatched)))
 			}
 		}

@@ -72,7 +72,7 @@ type costJSON struct {
 }
 
 // assumedMemoryMB prices tasks whose platform reported no memory size.
-const assumedMemoryMB = 1024
+const assumedMemoryMB = report.DefaultMemoryMB
 
 func toJSON(o *outcome) *resultJSON {
 	r := o.report

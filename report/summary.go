@@ -12,8 +12,8 @@ type Stats struct {
 // Summarize counts a report's records.
 func Summarize(r *overcast.Report) Stats {
 	var s Stats
-	for i := range r.Records {
-		rec := &r.Records[i]
+	for i := range r.Records.Len() {
+		rec := r.Records.At(i)
 		switch rec.State {
 		case overcast.Done:
 			s.Done++
