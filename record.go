@@ -56,7 +56,7 @@ type Report struct {
 	Start, End         time.Time
 	// Records holds every task's record, by index.
 	Records Records
-	Failed             []*TaskFailure
+	Failed  []*TaskFailure
 	// Retries and Throttles count retried attempts and 429-style refusals.
 	Retries, Throttles int64
 	// Backups counts speculative backup copies launched, BackupWins those

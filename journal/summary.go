@@ -107,10 +107,10 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 // bitset is one bit per task.
 type bitset []uint64
 
-func newBitset(n int) bitset          { return make(bitset, (n+63)/64) }
-func (b bitset) has(i int) bool      { return b[i/64]&(1<<(i%64)) != 0 }
-func (b bitset) set(i int)           { b[i/64] |= 1 << (i % 64) }
-func (b bitset) clear(i int)         { b[i/64] &^= 1 << (i % 64) }
+func newBitset(n int) bitset    { return make(bitset, (n+63)/64) }
+func (b bitset) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
+func (b bitset) set(i int)      { b[i/64] |= 1 << (i % 64) }
+func (b bitset) clear(i int)    { b[i/64] &^= 1 << (i % 64) }
 func (b bitset) put(i int, on bool) {
 	if on {
 		b.set(i)
@@ -136,20 +136,20 @@ type active struct {
 // and the summary it keeps up to date. Tasks with activation ids,
 // failures or bills are kept in maps: few on most jobs.
 type tracker struct {
-	n                      int
-	done, attempted, cold  bitset
-	actives                map[int]*active
-	failures               map[int]*Failure
-	bills                  map[int]*taskBills
-	sum                    MapSummary
-	dirtyFailures          map[int]bool
-	keepDirty              bool
+	n                     int
+	done, attempted, cold bitset
+	actives               map[int]*active
+	failures              map[int]*Failure
+	bills                 map[int]*taskBills
+	sum                   MapSummary
+	dirtyFailures         map[int]bool
+	keepDirty             bool
 }
 
 func newTracker(n int) *tracker {
 	return &tracker{n: n, done: newBitset(n), attempted: newBitset(n), cold: newBitset(n),
 		actives: map[int]*active{}, failures: map[int]*Failure{}, bills: map[int]*taskBills{},
-		sum: MapSummary{Tasks: n, Usage: report.Usage{Measured: true, MemoryMB: report.DefaultMemoryMB}},
+		sum:           MapSummary{Tasks: n, Usage: report.Usage{Measured: true, MemoryMB: report.DefaultMemoryMB}},
 		dirtyFailures: map[int]bool{}}
 }
 
