@@ -67,6 +67,11 @@ func (r Records) State(i int) TaskState {
 	return TaskState(r.s.local[i].flags & flagStateMask)
 }
 
+// Cold reports whether task i's record says its attempt started cold.
+func (r Records) Cold(i int) bool {
+	return r.s.local[i].flags&flagCold != 0
+}
+
 // At returns task i's record.
 func (r Records) At(i int) TaskRecord {
 	l := &r.s.local[i]

@@ -13,14 +13,13 @@ type Stats struct {
 func Summarize(r *overcast.Report) Stats {
 	var s Stats
 	for i := range r.Records.Len() {
-		rec := r.Records.At(i)
-		switch rec.State {
+		switch r.Records.State(i) {
 		case overcast.Done:
 			s.Done++
 		case overcast.TaskFailedState:
 			s.Failed++
 		}
-		if rec.Cold {
+		if r.Records.Cold(i) {
 			s.Cold++
 		}
 	}
