@@ -98,6 +98,9 @@ func (w *writer) openMap(seq int, task string, n int) (*mapLog, error) {
 		return nil, fmt.Errorf("journal: job %s map %d: %w", w.sum.ID, seq, err)
 	}
 	m.t.keepDirty = true
+	for i := range m.t.failures {
+		m.t.dirtyFailures[i] = true // a converted journal has none stored yet
+	}
 	w.mu.Lock()
 	w.maps[seq] = m
 	w.mu.Unlock()
