@@ -23,6 +23,9 @@ type recordStore struct {
 	mu     sync.Mutex
 	spent  map[int]Bills
 	nSpent atomic.Int64
+	// hasSpent has a bit per task with bills, so that reading the records
+	// of a job with a few bills takes no lock per task.
+	hasSpent []atomic.Uint32
 }
 
 // localRecord is what every task keeps.
@@ -51,7 +54,7 @@ const (
 
 // NewRecords returns n empty (pending) records.
 func NewRecords(n int) Records {
-	return Records{&recordStore{local: make([]localRecord, n)}}
+	return Records{&recordStore{local: make([]localRecord, n), hasSpent: make([]atomic.Uint32, (n+31)/32)}}
 }
 
 // Len returns the number of tasks.
@@ -89,7 +92,7 @@ func (r Records) At(i int) TaskRecord {
 
 // Spent returns task i's bills (TaskRecord.Spent).
 func (r Records) Spent(i int) Bills {
-	if r.s.nSpent.Load() == 0 {
+	if r.s.nSpent.Load() == 0 || r.s.hasSpent[i/32].Load()&(1<<(i%32)) == 0 {
 		return nil
 	}
 	r.s.mu.Lock()
@@ -148,10 +151,12 @@ func (r Records) SetSpent(i int, bs Bills) {
 		r.s.spent[i] = bs
 		if !had {
 			r.s.nSpent.Add(1)
+			r.s.hasSpent[i/32].Or(1 << (i % 32))
 		}
 	case had:
 		delete(r.s.spent, i)
 		r.s.nSpent.Add(-1)
+		r.s.hasSpent[i/32].And(^uint32(1 << (i % 32)))
 	}
 }
 
