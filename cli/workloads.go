@@ -106,8 +106,8 @@ var primesWorkload = &workload{
 // Rates come from it, never from the work the job was asked to do.
 func doneWork(rep *overcast.Report, size func(i int) float64) float64 {
 	var w float64
-	for i := range rep.Records {
-		if rep.Records[i].State == overcast.Done {
+	for i := range rep.Records.Len() {
+		if rep.Records.State(i) == overcast.Done {
 			w += size(i)
 		}
 	}
