@@ -166,9 +166,9 @@ func (j *job) succeed(i int, rec *TaskRecord, out []byte) {
 	rec.State = Done
 	rec.Attempts = j.tries[i].Load()
 	rec.Spent = j.bills.of(i)
-	j.records[i] = *rec
+	j.records.Set(i, rec)
 	if j.log != nil {
-		j.log.Finished(i, &j.records[i], out)
+		j.log.Finished(i, rec, out)
 	}
 	j.state[i].Store(stateDone)
 	j.event(Event{Kind: Finished, Index: i, Attempt: int(rec.Attempts)})

@@ -80,11 +80,11 @@ func TestAttemptsNeverExceedTheCapWithBackups(t *testing.T) {
 	d.mu.Lock()
 	calls := d.calls
 	d.mu.Unlock()
-	if calls > maxAttempts || je.Failed[0].Attempts > maxAttempts || rep.Records[3].Attempts > maxAttempts {
+	if calls > maxAttempts || je.Failed[0].Attempts > maxAttempts || rep.Records.At(3).Attempts > maxAttempts {
 		t.Fatalf("task 3: %d invocations, failure says %d attempts, record %d; cap %d",
-			calls, je.Failed[0].Attempts, rep.Records[3].Attempts, maxAttempts)
+			calls, je.Failed[0].Attempts, rep.Records.At(3).Attempts, maxAttempts)
 	}
-	if je.Failed[0].Attempts != calls || int(rep.Records[3].Attempts) != calls {
-		t.Fatalf("task 3: %d invocations, failure says %d attempts, record %d", calls, je.Failed[0].Attempts, rep.Records[3].Attempts)
+	if je.Failed[0].Attempts != calls || int(rep.Records.At(3).Attempts) != calls {
+		t.Fatalf("task 3: %d invocations, failure says %d attempts, record %d", calls, je.Failed[0].Attempts, rep.Records.At(3).Attempts)
 	}
 }

@@ -191,10 +191,10 @@ func (j *job) attachBills() {
 	sl, _ := j.log.(SpentLog)
 	for _, i := range slices.Sorted(maps.Keys(j.bills.spent)) {
 		bs := j.bills.spent[i]
-		if len(bs) == len(j.records[i].Spent) {
+		if len(bs) == len(j.records.Spent(i)) {
 			continue
 		}
-		j.records[i].Spent = bs
+		j.records.SetSpent(i, bs)
 		if sl != nil {
 			sl.Spent(i, bs)
 		}

@@ -96,10 +96,10 @@ func TestResumeCollectsWhatFinishedWhileAway(t *testing.T) {
 	if d.invoked[2] != 0 || d.invoked[5] != 1 || d.invoked[6] != 1 || d.fetched != 3 {
 		t.Fatalf("invoked %v, fetched %d; want task 2 collected, task 5 invoked again", d.invoked, d.fetched)
 	}
-	if rec := f.Report().Records[2]; !rec.Collected || rec.BackendID != "act-2-1" {
+	if rec := f.Report().Records.At(2); !rec.Collected || rec.BackendID != "act-2-1" {
 		t.Fatalf("record 2 = %+v", rec)
 	}
-	if rec := f.Report().Records[6]; rec.Collected || rec.BackendID != "act-6-1" || outs[6] != 12 {
+	if rec := f.Report().Records.At(6); rec.Collected || rec.BackendID != "act-6-1" || outs[6] != 12 {
 		t.Fatalf("record 6 = %+v, output %d; want invoked again", rec, outs[6])
 	}
 	if len(j.dispatched[0]) != 1 || j.dispatched[0][0] != "act-0-1" {

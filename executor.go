@@ -77,6 +77,10 @@ func NewExecutorFor(b *backend.Backend, opts *Options) *Executor {
 // Backend returns the executor's backend.
 func (ex *Executor) Backend() *backend.Backend { return ex.b }
 
+// JobID returns the job id the executor's options name (empty for a fresh
+// id per job).
+func (ex *Executor) JobID() string { return ex.opts.JobID }
+
 // Concurrency returns the in-flight bound jobs run with.
 func (ex *Executor) Concurrency() int {
 	if ex.opts.Concurrency > 0 {

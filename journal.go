@@ -41,6 +41,15 @@ type DispatchLog interface {
 	Pending(i int) []string
 }
 
+// ResumeLog is an optional interface of a JobLog that hands over the
+// outputs of tasks earlier runs finished in one pass, without holding
+// them all, instead of one Completed call per task.
+type ResumeLog interface {
+	// EachCompleted calls fn once with each task an earlier run finished
+	// and its encoded output, which fn must not keep.
+	EachCompleted(fn func(i int, out []byte)) error
+}
+
 // SpentLog is an optional interface of a JobLog that keeps the bills of
 // attempts that ended after their task was resolved (losing copies).
 type SpentLog interface {

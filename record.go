@@ -54,8 +54,9 @@ type Report struct {
 	Tasks              int
 	Concurrency        int
 	Start, End         time.Time
-	Records            []TaskRecord
-	Failed             []*TaskFailure
+	// Records holds every task's record, by index.
+	Records Records
+	Failed  []*TaskFailure
 	// Retries and Throttles count retried attempts and 429-style refusals.
 	Retries, Throttles int64
 	// Backups counts speculative backup copies launched, BackupWins those
@@ -69,8 +70,8 @@ func (r *Report) Wall() time.Duration { return r.End.Sub(r.Start) }
 // Succeeded counts the tasks that produced an output.
 func (r *Report) Succeeded() int {
 	n := 0
-	for i := range r.Records {
-		if r.Records[i].State == Done {
+	for i := range r.Records.Len() {
+		if r.Records.State(i) == Done {
 			n++
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sort"
 	"sync"
@@ -57,7 +58,7 @@ type job struct {
 	attempts  []atomic.Int32 // attempts begun, numbering them
 	tries     []atomic.Int32 // attempts that count against MaxAttempts, over all copies
 	invoked   []atomic.Int64 // when the running attempt began, for straggler checks
-	records   []TaskRecord
+	records   Records
 	spec      speculation
 	bills     billing
 
@@ -77,7 +78,7 @@ func newJob(ex *Executor, task string, n int) *job {
 	}
 	j := &job{ex: ex, id: id, task: task, n: n, rep: ex.opts.Reporter, direct: ex.b.SkipEncoding(),
 		state: make([]atomic.Uint32, n), attempts: make([]atomic.Int32, n), tries: make([]atomic.Int32, n), invoked: make([]atomic.Int64, n),
-		records: make([]TaskRecord, n), allDone: make(chan struct{}), done: make(chan struct{})}
+		records: NewRecords(n), allDone: make(chan struct{}), done: make(chan struct{})}
 	j.remaining.Store(int64(n))
 	j.spec.init(ex.opts.Speculation)
 	return j
@@ -99,7 +100,10 @@ func (j *job) run(ctx context.Context) {
 		return
 	}
 	j.event(Event{Kind: JobStarted, Tasks: j.n})
-	j.resumeCompleted()
+	if err := j.resumeCompleted(); err != nil {
+		j.cause = err
+		return
+	}
 	if j.rep != nil {
 		for i := range j.n {
 			if j.state[i].Load() == statePending {
@@ -156,22 +160,33 @@ func (j *job) openLog() error {
 }
 
 // resumeCompleted takes the outputs of tasks an earlier run finished.
-func (j *job) resumeCompleted() {
+func (j *job) resumeCompleted() error {
 	if j.log == nil {
-		return
+		return nil
 	}
-	for i := range j.n {
-		out, ok := j.log.Completed(i)
-		if !ok {
-			continue
+	take := func(i int, out []byte) {
+		if i < 0 || i >= j.n || j.state[i].Load() != statePending {
+			return
 		}
 		if err := j.deliver(i, out); err != nil {
-			continue // run it again
+			return // run it again
 		}
 		j.state[i].Store(stateDone)
-		j.records[i] = TaskRecord{State: Done, Resumed: true}
+		j.records.Set(i, &TaskRecord{State: Done, Resumed: true})
 		j.resolved()
 	}
+	if rl, ok := j.log.(ResumeLog); ok {
+		if err := rl.EachCompleted(take); err != nil {
+			return fmt.Errorf("journal: read finished tasks: %w", err)
+		}
+		return nil
+	}
+	for i := range j.n {
+		if out, ok := j.log.Completed(i); ok {
+			take(i, out)
+		}
+	}
+	return nil
 }
 
 func (j *job) finish(ctx context.Context) {
@@ -301,7 +316,7 @@ func (j *job) fail(i int, rec *TaskRecord, f *TaskFailure) {
 	rec.State = TaskFailedState
 	rec.Attempts = j.tries[i].Load()
 	rec.Spent = j.bills.of(i)
-	j.records[i] = *rec
+	j.records.Set(i, rec)
 	j.mu.Lock()
 	j.failed = append(j.failed, f)
 	j.mu.Unlock()

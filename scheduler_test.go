@@ -137,7 +137,7 @@ func TestAttemptCapButThrottlingDoesNotCount(t *testing.T) {
 	if !errors.As(err, &je) || len(je.Failed) != 1 || je.Failed[0].Index != 1 || je.Failed[0].Attempts != 3 {
 		t.Fatalf("error = %v; want only task 1 failed after 3 attempts", err)
 	}
-	rec := f.Report().Records[0]
+	rec := f.Report().Records.At(0)
 	// Attempts counts what the cap counts: refusals are Throttled.
 	if rec.State != overcast.Done || rec.Throttled != 8 || rec.Attempts != 1 {
 		t.Fatalf("task 0 record = %+v; want done on 1 attempt after 8 throttles", rec)

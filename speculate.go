@@ -59,7 +59,7 @@ func (j *job) median() time.Duration {
 	var d []time.Duration
 	for i := 0; i < j.n; i += step {
 		if j.state[i].Load() == stateDone {
-			if r := &j.records[i]; !r.Resumed {
+			if r := j.records.At(i); !r.Resumed {
 				d = append(d, time.Duration(r.Returned-max(r.Invoked, r.Dispatched)))
 			}
 		}
@@ -87,6 +87,7 @@ type copies struct {
 func (j *job) speculate(ctx context.Context, wg *sync.WaitGroup) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
+	low := 0 // every task below it is resolved: a job of millions is not scanned whole
 	for {
 		select {
 		case <-ctx.Done():
@@ -101,7 +102,11 @@ func (j *job) speculate(ctx context.Context, wg *sync.WaitGroup) {
 		}
 		limit := int64(max(time.Duration(j.spec.factor*float64(j.median())), j.spec.min))
 		now := time.Now().UnixNano()
-		for i := range j.n {
+		next := min(int(j.next.Load()), j.n) // no task from here on started
+		for low < next && j.final(low) {
+			low++
+		}
+		for i := low; i < next; i++ {
 			if j.state[i].Load() != stateRunning || now-j.invoked[i].Load() < limit ||
 				int(j.tries[i].Load()) >= j.ex.opts.MaxAttempts || !j.spec.claimBackup(i, now, limit) {
 				continue

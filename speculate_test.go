@@ -55,7 +55,7 @@ func TestBackupTasksRescueStragglers(t *testing.T) {
 		t.Fatalf("backups %d, wins %d; want 2 and 2", rep.Backups, rep.BackupWins)
 	}
 	for _, i := range []int{3, 40} {
-		if r := rep.Records[i]; !r.Backup || r.Attempts != 2 {
+		if r := rep.Records.At(i); !r.Backup || r.Attempts != 2 {
 			t.Errorf("task %d record %+v; want won by its backup on attempt 2", i, r)
 		}
 	}
@@ -126,7 +126,7 @@ func TestJournalResumeRunsOnlyUnfinishedTasks(t *testing.T) {
 		if j.attempts != 8 || j.finished[0] != 0 || j.finished[3] != 1 || string(j.outs[3]) != "6" {
 			t.Fatalf("%s: %d attempts, finished %v, out 3 %s", url, j.attempts, j.finished, j.outs[3])
 		}
-		if !f.Report().Records[7].Resumed {
+		if !f.Report().Records.At(7).Resumed {
 			t.Fatalf("%s: record 7 not marked resumed", url)
 		}
 	}
@@ -185,10 +185,10 @@ func TestBackupCopiesDoNotReadTheWinnersRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := f.Report()
-	if rep.Backups != 1 || (rep.BackupWins == 1) != rep.Records[1].Backup {
-		t.Fatalf("backups %d, wins %d, record %+v", rep.Backups, rep.BackupWins, rep.Records[1])
+	if rep.Backups != 1 || (rep.BackupWins == 1) != rep.Records.At(1).Backup {
+		t.Fatalf("backups %d, wins %d, record %+v", rep.Backups, rep.BackupWins, rep.Records.At(1))
 	}
-	if len(rep.Records[1].Spent) == 0 {
+	if len(rep.Records.At(1).Spent) == 0 {
 		t.Fatal("the losing copy is not billed")
 	}
 }

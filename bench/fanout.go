@@ -82,8 +82,8 @@ func fromReport(client string, o *FanoutOptions, rep *overcast.Report) *FanoutRe
 	t0 := rep.Start.UnixNano()
 	starts, ends := make([]int64, 0, o.Tasks), make([]int64, 0, o.Tasks)
 	var lastStart, lastAccepted int64
-	for i := range rep.Records {
-		r := &rep.Records[i]
+	for i := range rep.Records.Len() {
+		r := rep.Records.At(i)
 		lastAccepted = max(lastAccepted, r.Dispatched-t0)
 		switch {
 		case r.State == overcast.Done && r.Start != 0:

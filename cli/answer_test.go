@@ -176,7 +176,7 @@ func TestInterruptedPrimesIsPartialNotWrong(t *testing.T) {
 		t.Fatal(err)
 	}
 	var work float64
-	for i, r := range out.report.Records {
+	for i, r := range out.report.Records.Slice() {
 		if r.State == overcast.Done {
 			work += float64(ins[i].Hi - ins[i].Lo)
 		}

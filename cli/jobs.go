@@ -235,7 +235,7 @@ func exactlyOneID(cmd *cobra.Command, args []string) error {
 // resumeJob runs a job's stored command again under its id, so that only
 // its unfinished tasks run. A job already done prints its stored result.
 func resumeJob(ctx context.Context, st *journal.Store, id string, out resumeOutput, stdout, stderr io.Writer) error {
-	j, err := readJob(st, id)
+	j, err := readJob(st, id, false)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func newJobsPlotCmd(store storeFunc, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			j, err := readJob(st, args[0])
+			j, err := readJob(st, args[0], true)
 			if err != nil {
 				return err
 			}
@@ -81,19 +81,21 @@ func mapReport(j *journal.Job, m *journal.Map) *overcast.Report {
 		r.Backend, r.Concurrency, r.Start, r.End = m.Report.Backend, m.Report.Concurrency, m.Report.Start, m.Report.End
 		r.Retries, r.Throttles, r.Backups, r.BackupWins = m.Report.Retries, m.Report.Throttles, m.Report.Backups, m.Report.BackupWins
 	}
-	r.Records = make([]overcast.TaskRecord, len(m.Tasks))
+	r.Records = overcast.NewRecords(len(m.Tasks))
 	var first int64
 	for i, t := range m.Tasks {
+		var rec overcast.TaskRecord
 		if t.Record != nil {
-			r.Records[i] = *t.Record
+			rec = *t.Record
 		}
 		if len(t.Spent) > 0 { // bills of earlier runs
-			r.Records[i].Spent = append(slices.Clip(t.Spent), r.Records[i].Spent...)
+			rec.Spent = append(slices.Clip(t.Spent), rec.Spent...)
 		}
-		r.Records[i].Attempts = int32(t.Attempts)
-		if inv := r.Records[i].Invoked; inv != 0 && (first == 0 || inv < first) {
+		rec.Attempts = int32(t.Attempts)
+		if inv := rec.Invoked; inv != 0 && (first == 0 || inv < first) {
 			first = inv
 		}
+		r.Records.Set(i, &rec)
 	}
 	if r.Start.IsZero() && first != 0 { // the Map never ended: start at its first invocation
 		r.Start = time.Unix(0, first)
@@ -105,6 +107,10 @@ func mapReport(j *journal.Job, m *journal.Map) *overcast.Report {
 func jobCost(j *journal.Job) *costJSON {
 	u := report.Usage{Measured: true, MemoryMB: assumedMemoryMB}
 	for _, m := range j.Maps {
+		if m.Summary != nil && m.Tasks == nil {
+			u.Add(m.Summary.Usage)
+			continue
+		}
 		u.Add(report.MeasureUsage(mapReport(j, m), assumedMemoryMB))
 	}
 	return &costJSON{Usage: u, Estimates: report.Estimate(u, report.Prices)}

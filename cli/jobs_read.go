@@ -117,12 +117,18 @@ func readableJobs(st *journal.Store) ([]*journal.Summary, []error) {
 	return sums, errs
 }
 
-// readJob returns everything the journal holds about job id.
-func readJob(st *journal.Store, id string) (*journal.Job, error) {
+// readJob reads job id's journal: every task's record when tasks is set
+// (jobs plot), else its summary, which takes a bounded time whatever the
+// number of tasks (jobs show, jobs resume).
+func readJob(st *journal.Store, id string, tasks bool) (*journal.Job, error) {
 	if err := journal.ValidID(id); err != nil {
 		return nil, usagef("%v", err)
 	}
-	j, err := readSettled(st, id, func() (*journal.Job, error) { return st.Read(id) })
+	read := st.ReadSummary
+	if tasks {
+		read = st.Read
+	}
+	j, err := readSettled(st, id, func() (*journal.Job, error) { return read(id) })
 	if errors.Is(err, journal.ErrNotFound) {
 		return nil, fmt.Errorf("no job %s in %s (see overcast jobs list)", id, st.Root())
 	}

@@ -21,7 +21,7 @@ func newJobsShowCmd(store storeFunc, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			j, err := readJob(st, args[0])
+			j, err := readJob(st, args[0], false)
 			if err != nil {
 				return err
 			}

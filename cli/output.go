@@ -22,6 +22,8 @@ type outcome struct {
 	report            *overcast.Report
 	err               error
 	interrupted       bool
+	// result caches toJSON's answer: a job's records are gone over once.
+	result *resultJSON
 }
 
 // check compares the answer with a known value.
@@ -72,9 +74,16 @@ type costJSON struct {
 }
 
 // assumedMemoryMB prices tasks whose platform reported no memory size.
-const assumedMemoryMB = 1024
+const assumedMemoryMB = report.DefaultMemoryMB
 
 func toJSON(o *outcome) *resultJSON {
+	if o.result == nil {
+		o.result = toJSONOnce(o)
+	}
+	return o.result
+}
+
+func toJSONOnce(o *outcome) *resultJSON {
 	r := o.report
 	st := report.Summarize(r)
 	answer := o.answer

@@ -29,6 +29,9 @@ var piWorkload = &workload{
 		fs.Var(newCount(&seed, 1), "seed", "job seed: the same seed gives the same answer")
 		size := func() (time.Duration, int) { return sizePi(samples, tasks) }
 		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
+			if err := preflight(ex, tasks); err != nil {
+				return nil, err
+			}
 			if _, err := pi.Plan(samples, tasks, seed); err != nil {
 				return nil, &usageError{err}
 			}
@@ -65,6 +68,9 @@ var primesWorkload = &workload{
 		fs.Var(positive(&tasks, 200), "tasks", "number of tasks, e.g. 1e3")
 		size := func() (time.Duration, int) { return sizePrimes(to, tasks) }
 		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
+			if err := preflight(ex, tasks); err != nil {
+				return nil, err
+			}
 			if _, err := primes.Plan(to, tasks); err != nil {
 				return nil, &usageError{err}
 			}
@@ -100,8 +106,8 @@ var primesWorkload = &workload{
 // Rates come from it, never from the work the job was asked to do.
 func doneWork(rep *overcast.Report, size func(i int) float64) float64 {
 	var w float64
-	for i := range rep.Records {
-		if rep.Records[i].State == overcast.Done {
+	for i := range rep.Records.Len() {
+		if rep.Records.State(i) == overcast.Done {
 			w += size(i)
 		}
 	}

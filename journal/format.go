@@ -84,11 +84,17 @@ func newMapReport(r *overcast.Report) *MapReport {
 		Retries: r.Retries, Throttles: r.Throttles, Backups: r.Backups, BackupWins: r.BackupWins}
 }
 
-// mapMeta identifies a Map of a job.
+// mapMeta identifies a Map of a job. Format is formatChunks for a Map
+// kept as a log of records; journals of older overcast versions have 0
+// (one JSON record per task) and are converted when resumed.
 type mapMeta struct {
-	Task string `json:"task"`
-	N    int    `json:"n"`
+	Task   string `json:"task"`
+	N      int    `json:"n"`
+	Format int    `json:"format,omitempty"`
 }
+
+// formatChunks is the format of Maps written as a log (see codec.go).
+const formatChunks = 2
 
 // Summary is a job at a glance, as jobs list shows it.
 type Summary struct {
@@ -117,7 +123,16 @@ var (
 	keyResult     = []byte("result")
 	keyMeta       = []byte("meta")
 	keyReport     = []byte("report")
+	// Format 2.
+	bucketLog      = []byte("log")
+	bucketFailures = []byte("failures")
+	keySummary     = []byte("summary")
 )
+
+// u64 encodes a log chunk's key.
+func u64(i uint64) []byte {
+	return binary.BigEndian.AppendUint64(nil, i)
+}
 
 // u32 encodes a Map sequence number or task index as a key that sorts.
 func u32(i int) []byte {

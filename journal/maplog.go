@@ -2,10 +2,13 @@ package journal
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -25,11 +28,12 @@ const (
 	evSpent
 )
 
-// event is one record queued for the writer.
+// event is one record queued for the writer, and one decoded from a log.
 type event struct {
 	kind    eventKind
 	m       *mapState
 	i       int
+	run     int
 	id      string
 	code    string
 	err     string
@@ -47,29 +51,33 @@ type mapState struct {
 	seq    int
 	meta   mapMeta
 	run    int
-	tasks  []Task
-	outs   map[int][]byte // outputs not yet committed
-	dirty  []int
-	marked []bool
+	t      *tracker
+	log    chunkWriter
+	next   uint64 // the key of the next chunk
 	report *MapReport
 	newRep bool
-
-	done, failed int
 }
 
 // mapLog is the overcast.JobLog of one Map.
 type mapLog struct {
-	w         *writer
-	m         *mapState
-	completed [][]byte   // outputs of tasks done by earlier runs; read-only
-	pending   [][]string // activation ids of unfinished tasks of earlier runs, newest first; read-only
+	w *writer
+	m *mapState
+	// resumed is set when an earlier run recorded the Map: its outputs are
+	// read from the file (EachCompleted), once.
+	resumed bool
+	// pending are the activation ids of unfinished tasks of earlier runs,
+	// newest first; read-only.
+	pending map[int][]string
+	// completed holds earlier runs' outputs once Completed was asked.
+	completedOnce sync.Once
+	completed     map[int][]byte
+	completedErr  error
 }
 
 // openMap creates Map seq, or loads it when the job already has it.
 func (w *writer) openMap(seq int, task string, n int) (*mapLog, error) {
-	m := &mapState{seq: seq, meta: mapMeta{Task: task, N: n}, run: w.sum.Runs,
-		tasks: make([]Task, n), outs: map[int][]byte{}, marked: make([]bool, n)}
-	l := &mapLog{w: w, m: m, completed: make([][]byte, n), pending: make([][]string, n)}
+	m := &mapState{seq: seq, meta: mapMeta{Task: task, N: n, Format: formatChunks}, run: w.sum.Runs, t: newTracker(n)}
+	l := &mapLog{w: w, m: m}
 	err := w.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.Bucket(bucketMaps).CreateBucketIfNotExists(u32(seq))
 		if err != nil {
@@ -78,10 +86,10 @@ func (w *writer) openMap(seq int, task string, n int) (*mapLog, error) {
 		if old := b.Get(keyMeta); old != nil {
 			return l.load(b, old)
 		}
-		if _, err := b.CreateBucket(bucketTasks); err != nil {
+		if _, err := b.CreateBucket(bucketLog); err != nil {
 			return err
 		}
-		if _, err := b.CreateBucket(bucketOutputs); err != nil {
+		if _, err := b.CreateBucket(bucketFailures); err != nil {
 			return err
 		}
 		return putJSON(b, keyMeta, &m.meta)
@@ -89,61 +97,70 @@ func (w *writer) openMap(seq int, task string, n int) (*mapLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: job %s map %d: %w", w.sum.ID, seq, err)
 	}
+	m.t.keepDirty = true
+	for i := range m.t.failures {
+		m.t.dirtyFailures[i] = true // a converted journal has none stored yet
+	}
 	w.mu.Lock()
 	w.maps[seq] = m
 	w.mu.Unlock()
-	w.push(event{kind: evOpen, m: m}) // to count its tasks in the status soon
+	w.push(event{kind: evOpen, m: m, run: m.run}) // marks the run in the log, and counts its tasks in the status soon
 	return l, nil
 }
 
-// load reads the tasks an earlier run recorded.
+// load replays the log an earlier run wrote, to know its tasks.
 func (l *mapLog) load(b *bolt.Bucket, meta []byte) error {
 	var old mapMeta
 	if err := json.Unmarshal(meta, &old); err != nil {
 		return err
 	}
 	m := l.m
-	if old != m.meta {
+	if old.Task != m.meta.Task || old.N != m.meta.N {
 		return fmt.Errorf("was %d %s tasks, now %d %s tasks", old.N, old.Task, m.meta.N, m.meta.Task)
 	}
-	err := b.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
-		i, err := index(k, m.meta.N)
-		if err != nil {
+	if old.Format != formatChunks {
+		if err := convertV1(b, m.meta.N); err != nil {
+			return fmt.Errorf("convert a journal of an older overcast: %w", err)
+		}
+		if err := putJSON(b, keyMeta, &m.meta); err != nil {
 			return err
 		}
-		return json.Unmarshal(v, &m.tasks[i])
-	})
-	if err != nil {
+	}
+	l.resumed = true
+	lb := b.Bucket(bucketLog)
+	if k, _ := lb.Cursor().Last(); k != nil {
+		m.next = binary.BigEndian.Uint64(k) + 1
+	}
+	if err := replay(lb, m.t.apply); err != nil {
 		return err
 	}
-	outs := b.Bucket(bucketOutputs)
-	for i := range m.tasks {
-		switch m.tasks[i].State {
-		case TaskDone:
-			m.done++
-			if out := outs.Get(u32(i)); out != nil {
-				l.completed[i] = bytes.Clone(out)
-			}
-		case TaskFailed:
-			m.failed++
-			m.tasks[i].carrySpent()
-		default:
-			l.pending[i] = slices.Clone(m.tasks[i].Activations)
-			slices.Reverse(l.pending[i])
-			m.tasks[i].carrySpent()
+	m.t.newRun()
+	l.pending = map[int][]string{}
+	for i := range m.t.actives {
+		if ids := m.t.pending(i); len(ids) > 0 {
+			l.pending[i] = ids
 		}
 	}
 	return nil
 }
 
-// carrySpent moves the bills of an earlier run's record of a task that
-// may run again into the task's own, so that this run's record, which
-// replaces it, does not drop them.
-func (t *Task) carrySpent() {
-	if r := t.Record; r != nil && len(r.Spent) > 0 {
-		t.Spent = append(t.Spent, r.Spent...)
-		r.Spent = nil
+// replay decodes every record of a log in order. The events' byte slices
+// alias the file: fn copies what it keeps.
+func replay(lb *bolt.Bucket, fn func(e *event)) error {
+	if lb == nil {
+		return errors.New("missing log")
 	}
+	var e event
+	return lb.ForEach(func(k, v []byte) error {
+		d := newDecoder(v)
+		for d.next(&e) {
+			fn(&e)
+		}
+		if d.err != nil {
+			return fmt.Errorf("log chunk %x: %w", k, d.err)
+		}
+		return nil
+	})
 }
 
 func index(k []byte, n int) (int, error) {
@@ -157,12 +174,35 @@ func index(k []byte, n int) (int, error) {
 	return i, nil
 }
 
-// Completed returns the output of task i when an earlier run finished it.
-func (l *mapLog) Completed(i int) ([]byte, bool) {
-	if i < 0 || i >= len(l.completed) || l.completed[i] == nil {
-		return nil, false
+// EachCompleted calls fn with every task an earlier run finished and its
+// output, reading them from the file without keeping them
+// (overcast.ResumeLog).
+func (l *mapLog) EachCompleted(fn func(i int, out []byte)) error {
+	if !l.resumed {
+		return nil
 	}
-	return l.completed[i], true
+	return l.w.db.View(func(tx *bolt.Tx) error {
+		lb := tx.Bucket(bucketMaps).Bucket(u32(l.m.seq)).Bucket(bucketLog)
+		seen := newBitset(l.m.meta.N)
+		return replay(lb, func(e *event) {
+			if e.kind == evFinished && e.i >= 0 && e.i < l.m.meta.N && !seen.has(e.i) {
+				seen.set(e.i)
+				fn(e.i, e.out)
+			}
+		})
+	})
+}
+
+// Completed returns the output of task i when an earlier run finished it.
+// The first call reads every output into memory: the scheduler uses
+// EachCompleted instead.
+func (l *mapLog) Completed(i int) ([]byte, bool) {
+	l.completedOnce.Do(func() {
+		l.completed = map[int][]byte{}
+		l.completedErr = l.EachCompleted(func(i int, out []byte) { l.completed[i] = bytes.Clone(out) })
+	})
+	out, ok := l.completed[i]
+	return out, ok
 }
 
 // Attempted records an attempt of task i that returned.
@@ -182,9 +222,6 @@ func (l *mapLog) Dispatched(i, attempt int, id string) {
 // Pending returns the ids of task i's attempts that earlier runs had
 // dispatched but not seen finish, newest first.
 func (l *mapLog) Pending(i int) []string {
-	if i < 0 || i >= len(l.pending) {
-		return nil
-	}
 	return l.pending[i]
 }
 
@@ -216,106 +253,58 @@ func (l *mapLog) Close(r *overcast.Report) error {
 	return l.w.sync()
 }
 
-// apply changes the in-memory state by one event.
+// apply records one event: in the log and in the Map's summary.
 func (m *mapState) apply(e *event) {
-	switch e.kind {
-	case evOpen:
-		return
-	case evClose:
+	if e.kind == evClose {
 		m.report, m.newRep = e.report, true
 		return
 	}
-	if e.i < 0 || e.i >= len(m.tasks) {
+	if e.kind != evOpen && (e.i < 0 || e.i >= m.meta.N) {
 		return
 	}
-	t := &m.tasks[e.i]
-	m.count(t.State, -1)
-	switch e.kind {
-	case evDispatched:
-		if t.State != TaskDone && t.State != TaskFailed {
-			t.State = TaskRunning
-		}
-		t.addActivation(e.id)
-	case evAttempted:
-		t.Attempts++
-		if t.State != TaskDone {
-			t.State = TaskRunning
-		}
-		t.addActivation(e.id)
-		if e.hasFail {
-			t.Error = e.err
-		}
-	case evFinished:
-		t.State, t.Code, t.Error = TaskDone, "", ""
-		m.outs[e.i] = e.out
-		if e.rec.Collected {
-			// The collected attempt is one an earlier run left running and
-			// billed until it stopped; its record now bills it in full.
-			t.Spent = t.Spent.Without(overcast.BillStopped)
-		}
-	case evFailed:
-		t.State, t.Code, t.Error = TaskFailed, e.code, e.err
-	case evSpent:
-		if t.Record == nil {
-			t.Record = &overcast.TaskRecord{}
-		}
-		t.Record.Spent = e.spent
-	}
-	if e.kind == evFinished || e.kind == evFailed {
-		rec := e.rec
-		t.Record = &rec
-	}
-	t.Run = m.run
-	m.count(t.State, 1)
-	if !m.marked[e.i] {
-		m.marked[e.i] = true
-		m.dirty = append(m.dirty, e.i)
-	}
+	m.log.add(e)
+	m.t.apply(e)
 }
 
-// addActivation appends an activation id once (a dispatched attempt is
-// recorded again when it returns), keeping the newest maxActivations.
-func (t *Task) addActivation(id string) {
-	if id == "" || (len(t.Activations) > 0 && t.Activations[len(t.Activations)-1] == id) {
-		return
-	}
-	t.Activations = append(t.Activations, id)
-	if len(t.Activations) > maxActivations {
-		t.Activations = t.Activations[len(t.Activations)-maxActivations:]
-	}
-}
-
-func (m *mapState) count(state string, d int) {
-	switch state {
-	case TaskDone:
-		m.done += d
-	case TaskFailed:
-		m.failed += d
-	}
-}
-
-// store writes the Map's dirty tasks, outputs and report, and forgets them.
+// store writes the Map's new log chunks, summary, failures and report.
 func (m *mapState) store(mb *bolt.Bucket) error {
 	b := mb.Bucket(u32(m.seq))
-	tb, ob := b.Bucket(bucketTasks), b.Bucket(bucketOutputs)
-	// In key order: bbolt inserts into a node by copying its tail.
-	slices.Sort(m.dirty)
-	for _, i := range m.dirty {
-		if err := putJSON(tb, u32(i), &m.tasks[i]); err != nil {
+	lb := b.Bucket(bucketLog)
+	lb.FillPercent = 1 // chunks are appended in key order
+	chunks := m.log.take()
+	for _, c := range chunks {
+		if err := lb.Put(u64(m.next), c); err != nil {
 			return err
 		}
-		m.marked[i] = false
+		m.next++
 	}
-	m.dirty = m.dirty[:0]
-	for _, i := range slices.Sorted(maps.Keys(m.outs)) {
-		if err := ob.Put(u32(i), m.outs[i]); err != nil {
+	if err := m.storeFailures(b.Bucket(bucketFailures)); err != nil {
+		return err
+	}
+	if len(chunks) > 0 {
+		if err := putJSON(b, keySummary, &m.t.sum); err != nil {
 			return err
 		}
-		delete(m.outs, i)
 	}
 	if m.newRep {
 		m.newRep = false
 		return putJSON(b, keyReport, m.report)
 	}
+	return nil
+}
+
+func (m *mapState) storeFailures(fb *bolt.Bucket) error {
+	for _, i := range slices.Sorted(maps.Keys(m.t.dirtyFailures)) {
+		var err error
+		if f := m.t.failures[i]; f != nil {
+			err = putJSON(fb, u32(i), f)
+		} else {
+			err = fb.Delete(u32(i))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	clear(m.t.dirtyFailures)
 	return nil
 }

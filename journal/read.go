@@ -21,15 +21,35 @@ type Job struct {
 
 // Map is one Map of a job.
 type Map struct {
-	Seq    int
-	Task   string
-	Tasks  []Task
-	Report *MapReport // nil until the Map ended once
+	Seq  int
+	Task string
+	N    int
+	// Tasks are every task's record; nil when the job was read with
+	// ReadSummary from a journal that keeps Summary.
+	Tasks []Task
+	// Summary is the Map's numbers, kept as it ran; nil for journals of
+	// older overcast versions (Stats then counts Tasks).
+	Summary *MapSummary
+	// Failures are the failed tasks (ReadSummary only).
+	Failures []Failure
+	Report   *MapReport // nil until the Map ended once
 }
 
-// Read returns everything the journal holds about job id. For a job whose
-// driver is alive it returns only the summary, with Live set.
+// Read returns everything the journal holds about job id, every task's
+// record included: it reads the whole file. For a job whose driver is
+// alive it returns only the summary, with Live set.
 func (s *Store) Read(id string) (*Job, error) {
+	return s.read(id, true)
+}
+
+// ReadSummary returns what Read does but the tasks' records: each Map's
+// Summary and Failures instead, which it reads without going over every
+// task (journals of older overcast versions are read whole).
+func (s *Store) ReadSummary(id string) (*Job, error) {
+	return s.read(id, false)
+}
+
+func (s *Store) read(id string, tasks bool) (*Job, error) {
 	db, err := s.openRead(id)
 	if errors.Is(err, ErrBusy) {
 		sum, err := s.liveSummary(id)
@@ -43,7 +63,7 @@ func (s *Store) Read(id string) (*Job, error) {
 	}
 	defer db.Close()
 	j := &Job{}
-	if err := db.View(j.read); err != nil {
+	if err := db.View(func(tx *bolt.Tx) error { return j.read(tx, tasks) }); err != nil {
 		return nil, fmt.Errorf("read journal of job %s: %w", id, err)
 	}
 	if j.State == Running {
@@ -52,7 +72,7 @@ func (s *Store) Read(id string) (*Job, error) {
 	return j, nil
 }
 
-func (j *Job) read(tx *bolt.Tx) error {
+func (j *Job) read(tx *bolt.Tx, tasks bool) error {
 	jb := tx.Bucket(bucketJob)
 	if err := getJSON(jb, keySpec, &j.Spec); err != nil {
 		return err
@@ -68,7 +88,7 @@ func (j *Job) read(tx *bolt.Tx) error {
 		return errors.New("missing maps")
 	}
 	return mb.ForEachBucket(func(k []byte) error {
-		m, err := readMap(mb.Bucket(k), k)
+		m, err := readMap(mb.Bucket(k), k, tasks)
 		if err == nil {
 			j.Maps = append(j.Maps, m)
 		}
@@ -76,7 +96,7 @@ func (j *Job) read(tx *bolt.Tx) error {
 	})
 }
 
-func readMap(b *bolt.Bucket, key []byte) (*Map, error) {
+func readMap(b *bolt.Bucket, key []byte, tasks bool) (*Map, error) {
 	var meta mapMeta
 	if err := getJSON(b, keyMeta, &meta); err != nil {
 		return nil, err
@@ -85,25 +105,50 @@ func readMap(b *bolt.Bucket, key []byte) (*Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Map{Seq: seq, Task: meta.Task, Tasks: make([]Task, meta.N)}
+	m := &Map{Seq: seq, Task: meta.Task, N: meta.N}
 	if r := b.Get(keyReport); r != nil {
 		m.Report = &MapReport{}
 		if err := json.Unmarshal(r, m.Report); err != nil {
 			return nil, err
 		}
 	}
-	err = b.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
-		i, err := index(k, meta.N)
-		if err != nil {
-			return err
-		}
-		return json.Unmarshal(v, &m.Tasks[i])
-	})
+	switch {
+	case meta.Format != formatChunks:
+		m.Tasks, err = readTasksV1(b, meta.N)
+	case tasks:
+		r := &tasksReplay{tasks: make([]Task, meta.N)}
+		err = replay(b.Bucket(bucketLog), r.apply)
+		m.Tasks = r.tasks
+	default:
+		err = m.readSummary(b)
+	}
 	return m, err
 }
 
+// readSummary reads a format 2 Map's summary and failures.
+func (m *Map) readSummary(b *bolt.Bucket) error {
+	m.Summary = &MapSummary{Tasks: m.N}
+	if v := b.Get(keySummary); v != nil {
+		if err := json.Unmarshal(v, m.Summary); err != nil {
+			return err
+		}
+	}
+	fb := b.Bucket(bucketFailures)
+	if fb == nil {
+		return nil
+	}
+	return fb.ForEach(func(k, v []byte) error {
+		var f Failure
+		if err := json.Unmarshal(v, &f); err != nil {
+			return err
+		}
+		m.Failures = append(m.Failures, f)
+		return nil
+	})
+}
+
 // Output returns the stored output of task i of Map seq of a job that no
-// live driver holds.
+// live driver holds. It reads the Map's whole log.
 func (s *Store) Output(id string, seq, i int) ([]byte, error) {
 	db, err := s.openRead(id)
 	if err != nil {
@@ -119,10 +164,17 @@ func (s *Store) Output(id string, seq, i int) ([]byte, error) {
 		if b == nil {
 			return fmt.Errorf("job %s has no map %d", id, seq)
 		}
-		if v := b.Bucket(bucketOutputs).Get(u32(i)); v != nil {
-			out = append([]byte(nil), v...)
+		if ob := b.Bucket(bucketOutputs); ob != nil { // an older overcast's journal
+			if v := ob.Get(u32(i)); v != nil {
+				out = append([]byte(nil), v...)
+			}
+			return nil
 		}
-		return nil
+		return replay(b.Bucket(bucketLog), func(e *event) {
+			if e.kind == evFinished && e.i == i && out == nil {
+				out = append([]byte{}, e.out...)
+			}
+		})
 	})
 	return out, err
 }

@@ -28,38 +28,73 @@ type Failure struct {
 	Activations []string `json:"activations,omitempty"`
 }
 
-// Stats computes the job's numbers.
+// Stats computes the job's numbers: from each Map's Summary when it has
+// one, else from its tasks.
 func (j *Job) Stats() *Stats {
 	s := &Stats{}
 	var durs []time.Duration
+	var hist Histogram
 	for _, m := range j.Maps {
-		for i := range m.Tasks {
-			t := &m.Tasks[i]
-			s.Tasks++
-			s.Retries += max(0, t.Attempts-1)
-			if t.Record != nil && t.Record.Cold {
-				s.ColdStarts++
-			}
-			switch t.State {
-			case TaskDone:
-				s.Done++
-				if d := taskDuration(t); d > 0 {
-					durs = append(durs, d)
-				}
-			case TaskFailed:
-				s.Failed++
-				s.Failures = append(s.Failures, Failure{Map: m.Seq, Index: i, Attempts: failedAttempts(t),
-					Code: t.Code, Error: t.Error, Activations: t.Activations})
-			default:
-				s.Pending++
-			}
+		if m.Summary != nil && m.Tasks == nil {
+			s.addSummary(m)
+			hist.Merge(&m.Summary.Durations)
+			continue
 		}
+		durs = s.addTasks(m, durs)
 	}
 	if len(durs) > 0 {
-		slices.Sort(durs)
-		s.Median, s.P95, s.Max = quantile(durs, 0.5), quantile(durs, 0.95), durs[len(durs)-1]
+		for _, d := range durs {
+			hist.Add(d)
+		}
+		if hist.N == int64(len(durs)) { // every Map's tasks were read: exact
+			slices.Sort(durs)
+			s.Median, s.P95, s.Max = quantile(durs, 0.5), quantile(durs, 0.95), durs[len(durs)-1]
+			return s
+		}
+	}
+	if hist.N > 0 {
+		s.Median, s.P95, s.Max = hist.Quantile(0.5), hist.Quantile(0.95), hist.Max
 	}
 	return s
+}
+
+func (s *Stats) addSummary(m *Map) {
+	sum := m.Summary
+	s.Tasks += sum.Tasks
+	s.Done += sum.Done
+	s.Failed += sum.Failed
+	s.Pending += sum.Tasks - sum.Done - sum.Failed
+	s.Retries += sum.Retries
+	s.ColdStarts += sum.ColdStarts
+	for _, f := range m.Failures {
+		f.Map = m.Seq
+		s.Failures = append(s.Failures, f)
+	}
+}
+
+func (s *Stats) addTasks(m *Map, durs []time.Duration) []time.Duration {
+	for i := range m.Tasks {
+		t := &m.Tasks[i]
+		s.Tasks++
+		s.Retries += max(0, t.Attempts-1)
+		if t.Record != nil && t.Record.Cold {
+			s.ColdStarts++
+		}
+		switch t.State {
+		case TaskDone:
+			s.Done++
+			if d := taskDuration(t); d > 0 {
+				durs = append(durs, d)
+			}
+		case TaskFailed:
+			s.Failed++
+			s.Failures = append(s.Failures, Failure{Map: m.Seq, Index: i, Attempts: failedAttempts(t),
+				Code: t.Code, Error: t.Error, Activations: t.Activations})
+		default:
+			s.Pending++
+		}
+	}
+	return durs
 }
 
 // failedAttempts is how many attempts the last run of a failed task made
@@ -73,16 +108,10 @@ func failedAttempts(t *Task) int {
 }
 
 func taskDuration(t *Task) time.Duration {
-	r := t.Record
-	switch {
-	case r == nil:
+	if t.Record == nil {
 		return 0
-	case r.Start > 0 && r.End > r.Start:
-		return time.Duration(r.End - r.Start)
-	case r.Invoked > 0 && r.Returned > r.Invoked:
-		return time.Duration(r.Returned - r.Invoked)
 	}
-	return 0
+	return recordDuration(t.Record)
 }
 
 // quantile returns the q-quantile of sorted durations (nearest rank).

@@ -11,10 +11,13 @@ import (
 )
 
 // Batching: the writer commits queued records every batchInterval, or as
-// soon as batchSize are queued.
+// soon as batchSize are queued. Producers wait while maxQueued are queued,
+// so that a driver faster than its disk neither grows without bound nor
+// leaves much to write when it stops.
 const (
 	batchInterval = 100 * time.Millisecond
-	batchSize     = 1000
+	batchSize     = 8192
+	maxQueued     = 8 * batchSize
 )
 
 // writer owns a job's open file. Producers queue events under mu; one
@@ -24,6 +27,7 @@ type writer struct {
 	dir string
 
 	mu      sync.Mutex
+	drained *sync.Cond // signaled when the writer takes the queue
 	queue   []event
 	stopped bool
 	err     error // the first write error
@@ -46,6 +50,7 @@ func startWriter(db *bolt.DB, dir string, sum *Summary) *writer {
 	w := &writer{db: db, dir: dir, maps: map[int]*mapState{}, sum: *sum,
 		kick: make(chan struct{}, 1), flush: make(chan chan error), stop: make(chan struct{}),
 		done: make(chan struct{}), runStart: time.Now(), prevWall: sum.WallSeconds}
+	w.drained = sync.NewCond(&w.mu)
 	w.err = w.writeStatus()
 	go w.loop()
 	return w
@@ -55,6 +60,10 @@ func startWriter(db *bolt.DB, dir string, sum *Summary) *writer {
 // backed-up tasks may report after their Map closed).
 func (w *writer) push(e event) {
 	w.mu.Lock()
+	for len(w.queue) >= maxQueued && !w.stopped {
+		w.kickLocked()
+		w.drained.Wait()
+	}
 	if w.stopped {
 		w.mu.Unlock()
 		return
@@ -67,6 +76,14 @@ func (w *writer) push(e event) {
 		case w.kick <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// kickLocked asks the writer to commit now.
+func (w *writer) kickLocked() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -105,6 +122,7 @@ func (w *writer) end(state State, result []byte) error {
 	w.push(event{kind: evEnd, state: state, out: result})
 	w.mu.Lock()
 	w.stopped = true
+	w.drained.Broadcast()
 	w.mu.Unlock()
 	close(w.stop)
 	<-w.done
@@ -127,6 +145,7 @@ func (w *writer) commitQueued() error {
 	w.mu.Lock()
 	evs := w.queue
 	w.queue, w.spare = w.spare, nil
+	w.drained.Broadcast()
 	w.mu.Unlock()
 	if len(evs) == 0 {
 		w.spare = evs
@@ -166,8 +185,8 @@ func (w *writer) updateSummary() {
 	s.Tasks, s.DoneTasks, s.FailedTasks = 0, 0, 0
 	for _, m := range w.maps {
 		s.Tasks += m.meta.N
-		s.DoneTasks += m.done
-		s.FailedTasks += m.failed
+		s.DoneTasks += m.t.sum.Done
+		s.FailedTasks += m.t.sum.Failed
 	}
 	w.mu.Unlock()
 	s.Updated = time.Now()

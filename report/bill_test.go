@@ -84,8 +84,8 @@ func TestJobBillMatchesThePlatforms(t *testing.T) {
 		t.Fatal("task 8 did not fail")
 	}
 	r := f.Report()
-	if !r.Records[3].Backup || r.Records[5].Attempts != 2 || r.Records[5].Throttled != 1 || r.Records[8].Attempts != 3 {
-		t.Fatalf("records 3, 5, 8: %+v\n%+v\n%+v", r.Records[3], r.Records[5], r.Records[8])
+	if !r.Records.At(3).Backup || r.Records.At(5).Attempts != 2 || r.Records.At(5).Throttled != 1 || r.Records.At(8).Attempts != 3 {
+		t.Fatalf("records 3, 5, 8: %+v\n%+v\n%+v", r.Records.At(3), r.Records.At(5), r.Records.At(8))
 	}
 	u := MeasureUsage(r, 1024)
 	// Winners: 100+i ms for i in 0..9 but 8 = 937 ms, 9 invocations.

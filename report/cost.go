@@ -62,32 +62,58 @@ type Usage struct {
 // resumed job took from its journal were billed in an earlier run.
 func MeasureUsage(r *overcast.Report, memoryMB int) Usage {
 	u := Usage{MemoryMB: memoryMB, Measured: true}
-	for i := range r.Records {
-		rec := &r.Records[i]
-		mem := float64(rec.MemoryMB)
-		if mem == 0 {
-			mem = float64(memoryMB)
-		}
-		if rec.State == overcast.Done && !rec.Resumed {
-			d, reported := rec.Billed, true
-			if d == 0 {
-				d, reported = time.Duration(rec.End-rec.Start), false
-			}
-			u.add(max(d, 0), reported, mem)
-		}
-		for b := range rec.Spent.All() {
-			gbs := u.add(b.Duration, b.Reported, mem)
-			switch b.Kind {
-			case overcast.BillFailed:
-				u.RetryInvocations++
-				u.RetryGBSeconds += gbs
-			case overcast.BillOutrun:
-				u.BackupInvocations++
-				u.BackupGBSeconds += gbs
-			}
-		}
+	for i := range r.Records.Len() {
+		rec := r.Records.At(i)
+		u.AddRecord(&rec, memoryMB)
 	}
 	return u
+}
+
+// DefaultMemoryMB is the memory a task is priced at when its platform
+// reported none.
+const DefaultMemoryMB = 1024
+
+// AddRecord adds one task's billed use, as MeasureUsage counts it: the
+// attempt that produced its output (unless an earlier run did) and its
+// other billed attempts (rec.Spent).
+func (u *Usage) AddRecord(rec *overcast.TaskRecord, memoryMB int) {
+	mem := recordMemory(rec, memoryMB)
+	if rec.State == overcast.Done && !rec.Resumed {
+		d, reported := rec.Billed, true
+		if d == 0 {
+			d, reported = time.Duration(rec.End-rec.Start), false
+		}
+		u.add(max(d, 0), reported, mem)
+	}
+	u.AddBills(rec.Spent, rec, memoryMB, 1)
+}
+
+// AddBills adds bs, billed attempts of the task rec describes, to u when
+// sign is 1, or takes them out again when it is -1 (Measured is not
+// restored by taking bills out).
+func (u *Usage) AddBills(bs overcast.Bills, rec *overcast.TaskRecord, memoryMB int, sign int64) {
+	mem := recordMemory(rec, memoryMB)
+	for b := range bs.All() {
+		gbs := float64(billedMS(b.Duration)) / 1000 * mem / 1024
+		u.Invocations += sign
+		u.GBSeconds += float64(sign) * gbs
+		u.Measured = u.Measured && (b.Reported || sign < 0)
+		switch b.Kind {
+		case overcast.BillFailed:
+			u.RetryInvocations += sign
+			u.RetryGBSeconds += float64(sign) * gbs
+		case overcast.BillOutrun:
+			u.BackupInvocations += sign
+			u.BackupGBSeconds += float64(sign) * gbs
+		}
+	}
+}
+
+func recordMemory(rec *overcast.TaskRecord, memoryMB int) float64 {
+	if rec != nil && rec.MemoryMB != 0 {
+		return float64(rec.MemoryMB)
+	}
+	return float64(memoryMB)
 }
 
 // add counts one billed invocation of d at mem MB and returns its GB-s.

@@ -18,7 +18,7 @@ func bills(bs ...overcast.Bill) overcast.Bills {
 
 func TestMeasureUsageAndEstimate(t *testing.T) {
 	ms := time.Millisecond
-	r := &overcast.Report{Records: []overcast.TaskRecord{
+	r := &overcast.Report{Records: overcast.RecordsOf([]overcast.TaskRecord{
 		{State: overcast.Done, Attempts: 1, Billed: 1000 * ms, MemoryMB: 1024},
 		// Crashed once (300 ms, reported), then won; its backup lost after
 		// 1,234.2 ms measured (billed 1,235 ms); throttled 5 times (free).
@@ -33,7 +33,7 @@ func TestMeasureUsageAndEstimate(t *testing.T) {
 			overcast.Bill{Duration: 200 * ms, Kind: overcast.BillFailed, Reported: true})},
 		// Running when the job was stopped: billed, neither retry nor backup.
 		{Spent: bills(overcast.Bill{Duration: 50 * ms, Kind: overcast.BillStopped})},
-	}}
+	})}
 	u := MeasureUsage(r, 512)
 	// By hand, GB-s = seconds × MB / 1024:
 	retry := 0.3*2 + 0.1*0.5 + 0.2*0.5 // 0.75

@@ -12,15 +12,14 @@ type Stats struct {
 // Summarize counts a report's records.
 func Summarize(r *overcast.Report) Stats {
 	var s Stats
-	for i := range r.Records {
-		rec := &r.Records[i]
-		switch rec.State {
+	for i := range r.Records.Len() {
+		switch r.Records.State(i) {
 		case overcast.Done:
 			s.Done++
 		case overcast.TaskFailedState:
 			s.Failed++
 		}
-		if rec.Cold {
+		if r.Records.Cold(i) {
 			s.Cold++
 		}
 	}

@@ -33,8 +33,8 @@ func spans(r *overcast.Report) []span {
 	t0 := r.Start.UnixNano()
 	sec := func(ns int64) float64 { return float64(ns-t0) / 1e9 }
 	var out []span
-	for i := range r.Records {
-		rec := &r.Records[i]
+	for i := range r.Records.Len() {
+		rec := r.Records.At(i)
 		if rec.Invoked == 0 || rec.Resumed {
 			continue
 		}

@@ -14,13 +14,15 @@ import (
 func fakeReport() *overcast.Report {
 	t0 := time.Unix(1000, 0)
 	r := &overcast.Report{Job: "j", Task: "t", Backend: "sim", Tasks: 50, Start: t0}
+	var recs []overcast.TaskRecord
 	for i := range 50 {
 		inv := t0.Add(time.Duration(i) * 10 * time.Millisecond).UnixNano()
-		r.Records = append(r.Records, overcast.TaskRecord{State: overcast.Done, Attempts: 1,
+		recs = append(recs, overcast.TaskRecord{State: overcast.Done, Attempts: 1,
 			Invoked: inv, Start: inv + 20e6, End: inv + int64(100+i)*1e6, Returned: inv + int64(110+i)*1e6,
 			Init: time.Duration(i%3) * 5 * time.Millisecond, Cold: i%3 != 0})
 	}
-	r.Records[7].State = overcast.TaskFailedState
+	recs[7].State = overcast.TaskFailedState
+	r.Records = overcast.RecordsOf(recs)
 	return r
 }
 

@@ -63,7 +63,7 @@ func TestPiMatchesLocal(t *testing.T) {
 	if got.Inside != want.Inside || got.Samples != samples {
 		t.Fatalf("lambda: %d inside of %d; local: %d inside of %d", got.Inside, got.Samples, want.Inside, want.Samples)
 	}
-	for i, r := range rep.Records {
+	for i, r := range rep.Records.Slice() {
 		if r.Billed <= 0 || r.MemoryMB <= 0 || r.End < r.Start || r.Start == 0 {
 			t.Fatalf("record %d = %+v, want billed time, memory and worker timings", i, r)
 		}

@@ -196,3 +196,19 @@ PASS
 		t.Error("a line without unit pairs parsed")
 	}
 }
+
+func TestScaleTargetsJudgeOnlyTenMillionTasks(t *testing.T) {
+	mk := func(tasks, rss float64) Benchmark {
+		return Benchmark{Name: "BenchmarkTenMillionTasks/pi", Iterations: 1,
+			Metrics: map[string]float64{"tasks": tasks, "rss-B/task": rss, "journal-B/task": 50, "sigint-s": 0.5, "show-s": 0.1, "list-s": 0.1}}
+	}
+	r := &Results{GoBenches: []GoBench{{Benchmarks: []Benchmark{mk(ScaleTasks, 240), mk(2e5, 900)}}}}
+	v := verdict(t, Judge(r, Targets()), "driver peak RSS per task")
+	if !v.Met() || v.Runs != 1 || v.Measured != "pi: 240 B (1 run)" {
+		t.Fatalf("%+v", v)
+	}
+	r.GoBenches[0].Benchmarks = append(r.GoBenches[0].Benchmarks, mk(ScaleTasks, 260))
+	if v := verdict(t, Judge(r, Targets()), "driver peak RSS per task"); v.Met() || v.Meeting != 1 {
+		t.Fatalf("one run over the bound: %+v", v)
+	}
+}

@@ -141,7 +141,7 @@ func FractionSection(r *Results) string {
 // ownSection tells whether a run's benchmarks have a section of their
 // own rather than a row in the table of Go benchmarks.
 func ownSection(g *GoBench) bool {
-	if isFaultRun(g) {
+	if isFaultRun(g) || isScaleRun(g) {
 		return true
 	}
 	for _, b := range g.Benchmarks {

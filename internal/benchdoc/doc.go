@@ -17,6 +17,7 @@ func Sections(r *Results) map[string]string {
 		"faults":   FaultSection(r),
 		"coldinit": ColdInitSection(r),
 		"fraction": FractionSection(r),
+		"scale":    ScaleSection(r),
 	}
 }
 

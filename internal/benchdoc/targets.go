@@ -160,7 +160,40 @@ func Targets() []Target {
 		loopbackTarget(),
 		weakScalingTarget(),
 		faultTarget(),
+		scaleTarget("driver peak RSS per task", "rss-B/task", "≤ 250 B", "%.0f B", 250),
+		scaleTarget("journal bytes per finished task", "journal-B/task", "≤ 150 B", "%.0f B", 150),
+		scaleTarget("SIGINT to exit, half the tasks done", "sigint-s", "≤ 2 s", "%.2f s", 2),
+		scaleTarget("`jobs show` of the interrupted job", "show-s", "≤ 2 s", "%.2f s", 2),
+		scaleTarget("`jobs list` with the interrupted job", "list-s", "≤ 2 s", "%.2f s", 2),
 	}
+}
+
+// ScaleTasks is the job size the scale targets name.
+const ScaleTasks = 10_000_000
+
+// scaleTarget judges a metric of BenchmarkTenMillionTasks's runs of
+// ScaleTasks tasks (smaller runs are shown but decide nothing), empty
+// and pi tasks both.
+func scaleTarget(what, metric, goal, format string, most float64) Target {
+	return Target{What: what + ", 10,000,000 empty or pi tasks, local backend, journal on (`BenchmarkTenMillionTasks`)", Goal: goal,
+		runs: func(r *Results) []outcome {
+			var outs []outcome
+			for i := range r.GoBenches {
+				for _, b := range r.GoBenches[i].Benchmarks {
+					kind, ok := strings.CutPrefix(b.Name, scaleBench)
+					if !ok || (!b.Failed && b.Metrics["tasks"] != ScaleTasks) {
+						continue
+					}
+					if b.Failed {
+						outs = append(outs, failedOutcome(kind))
+						continue
+					}
+					v := b.Metrics[metric]
+					outs = append(outs, outcome{kind, v, fmt.Sprintf(format, v), v <= most})
+				}
+			}
+			return outs
+		}}
 }
 
 // benchTarget judges a Go benchmark's metric.

@@ -192,7 +192,7 @@ func checkReport(t *testing.T, r *overcast.Report) {
 	t.Helper()
 	t.Logf("report: %d tasks in %v, %d retries, %d throttles, %d backups (%d won)",
 		r.Tasks, r.Wall().Round(time.Millisecond), r.Retries, r.Throttles, r.Backups, r.BackupWins)
-	for i, rec := range r.Records {
+	for i, rec := range r.Records.Slice() {
 		if rec.State != overcast.Done {
 			t.Errorf("task %d: state %v, want done", i, rec.State)
 		}
