@@ -102,6 +102,17 @@ func Partition(ctx context.Context, b *storage.Bucket, keys []string, chunkSize 
 	return pack(b.URL, ranges, chunkSize, &cfg), nil
 }
 
+// Size returns the total size of the objects keys name, as Partition
+// would list them.
+func Size(ctx context.Context, b *storage.Bucket, keys []string) (int64, error) {
+	objs, err := listObjects(ctx, b, keys)
+	var n int64
+	for _, o := range objs {
+		n += o.size
+	}
+	return n, err
+}
+
 type object struct {
 	key  string
 	size int64
