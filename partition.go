@@ -63,7 +63,8 @@ func FixedRecords(size int64) PartitionOption {
 
 // Partition splits the objects that keys name into chunks of about
 // chunkSize bytes for tasks to read. A key that is empty or ends in "/" is
-// a prefix and names every object under it, in key order.
+// a prefix and names every object under it, in key order, except
+// Overcast's own job data (JobDataPrefix) when the prefix is above it.
 //
 // Cut points are moved forward to the next record boundary, found exactly
 // by ranged reads that go on until the separator however far it is, so no
@@ -143,7 +144,7 @@ func listObjects(ctx context.Context, b *storage.Bucket, keys []string) ([]objec
 			if err != nil {
 				return nil, fmt.Errorf("partition: list %q: %w", k, err)
 			}
-			if !o.IsDir {
+			if !o.IsDir && !jobData(k, o.Key) {
 				objs = append(objs, object{o.Key, o.Size})
 			}
 		}
@@ -152,6 +153,16 @@ func listObjects(ctx context.Context, b *storage.Bucket, keys []string) ([]objec
 		}
 	}
 	return objs, nil
+}
+
+// JobDataPrefix is where Overcast keeps a job's data in a bucket, under
+// JobDataPrefix + "<job-id>/".
+const JobDataPrefix = "overcast/"
+
+// jobData reports whether a key listed under prefix is Overcast's own job
+// data, which a prefix above it does not count as input.
+func jobData(prefix, key string) bool {
+	return strings.HasPrefix(key, JobDataPrefix) && !strings.HasPrefix(prefix, JobDataPrefix)
 }
 
 // cutObject splits one object into ranges of at least chunkSize bytes

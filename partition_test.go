@@ -190,6 +190,12 @@ func TestPartitionPacksSmallObjects(t *testing.T) {
 		objs[i] = []byte(fmt.Sprintf("record %d\n", i))
 	}
 	putObjects(t, ctx, b, objs)
+	if err := b.WriteAll(ctx, "overcast/job-1/shuffle/x", []byte("job data\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if chunks, err := overcast.Partition(ctx, b, []string{""}, 1000); err != nil || len(readAll(t, ctx, chunks)) != 100 {
+		t.Fatalf("the bucket's records: %v (job data must not count)", err)
+	}
 	chunks, err := overcast.Partition(ctx, b, []string{"in/"}, 100)
 	if err != nil {
 		t.Fatal(err)
