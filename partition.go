@@ -5,10 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-
-	"gocloud.dev/blob"
 
 	"github.com/overcast-sc/overcast/storage"
 )
@@ -135,16 +132,12 @@ func listObjects(ctx context.Context, b *storage.Bucket, keys []string) ([]objec
 			continue
 		}
 		n := len(objs)
-		it := b.List(&blob.ListOptions{Prefix: k})
-		for {
-			o, err := it.Next(ctx)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, fmt.Errorf("partition: list %q: %w", k, err)
-			}
-			if !o.IsDir && !jobData(k, o.Key) {
+		listed, err := b.List(ctx, k)
+		if err != nil {
+			return nil, fmt.Errorf("partition: %w", err)
+		}
+		for _, o := range listed {
+			if !jobData(k, o.Key) {
 				objs = append(objs, object{o.Key, o.Size})
 			}
 		}
@@ -208,16 +201,11 @@ func nextBoundary(ctx context.Context, b *storage.Bucket, o object, pos int64, s
 }
 
 func readRange(ctx context.Context, b *storage.Bucket, key string, off, n int64) ([]byte, error) {
-	r, err := b.NewRangeReader(ctx, key, off, n, nil)
-	if err != nil {
-		return nil, fmt.Errorf("read %s at %d: %w", key, off, err)
+	buf, err := b.GetRange(ctx, key, off, n)
+	if err == nil && int64(len(buf)) != n {
+		err = fmt.Errorf("read %s at %d: %d bytes, want %d", key, off, len(buf), n)
 	}
-	defer r.Close()
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return nil, fmt.Errorf("read %s at %d: %w", key, off, err)
-	}
-	return buf, nil
+	return buf, err
 }
 
 // pack groups consecutive ranges into chunks of at most chunkSize bytes,

@@ -3,7 +3,6 @@ package shuffle
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -55,7 +54,8 @@ func Define[K cmp.Ordered, V any](j Job[K, V]) *Job[K, V] {
 // Config is one run of a job.
 type Config[K cmp.Ordered] struct {
 	// Storage is the URL of the bucket that holds the intermediate data,
-	// under overcast/<job-id>/shuffle/ (storage.Open). Required.
+	// under overcast/<job-id>/shuffle/ (storage.Open); empty means the
+	// executor's (overcast.Options.Storage).
 	Storage string
 	// Output is the URL of the prefix the reducers write under (see
 	// storage.OpenURL), one object per reducer named
@@ -96,8 +96,6 @@ func (r *Result) Report() *overcast.Report { return joinReports(r.Map, r.Reduce)
 
 func (c *Config[K]) check() error {
 	switch {
-	case c.Storage == "":
-		return errors.New("shuffle: Config.Storage is required")
 	case c.Reducers < 0:
 		return fmt.Errorf("shuffle: reducers must not be negative, got %d", c.Reducers)
 	case len(c.Splitters) > 0 && c.Reducers != 0 && c.Reducers != len(c.Splitters)+1:

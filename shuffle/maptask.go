@@ -236,4 +236,4 @@ func intermediateKey(job string, index int, attempt string, r int) string {
 	return fmt.Sprintf("%s%04x/m%06d-%s/r%05d", shufflePrefix(job), fnv64(b[:])&0xffff, index, attempt, r)
 }
 
-func shufflePrefix(job string) string { return "overcast/" + job + "/shuffle/" }
+func shufflePrefix(job string) string { return storage.JobPrefix(job) + "shuffle/" }

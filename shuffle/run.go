@@ -3,10 +3,7 @@ package shuffle
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
-
-	"gocloud.dev/blob"
 
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/storage"
@@ -17,6 +14,13 @@ import (
 // the error is that phase's *overcast.JobError and the Result holds the
 // phases that ran. The output prefix must hold no part- objects yet.
 func (j *Job[K, V]) Run(ctx context.Context, ex *overcast.Executor, chunks []overcast.Chunk, cfg Config[K]) (*Result, error) {
+	if cfg.Storage == "" {
+		b, err := ex.Storage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("shuffle: intermediate data: %w", err)
+		}
+		cfg.Storage = b.URL
+	}
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
@@ -36,7 +40,7 @@ func (j *Job[K, V]) Run(ctx context.Context, ex *overcast.Executor, chunks []ove
 		res.OutputBucket = out.bucket.URL
 	}
 	if !cfg.KeepIntermediate {
-		defer deletePrefix(context.WithoutCancel(ctx), scratch, shufflePrefix(id), nil)
+		defer scratch.RemoveAll(context.WithoutCancel(ctx), shufflePrefix(id))
 	}
 	parts, err := j.runMaps(ctx, ex, chunks, id, &cfg, res)
 	if err != nil {
@@ -147,33 +151,29 @@ func openOutputPrefix(ctx context.Context, url string) (*outputPrefix, error) {
 	if key != "" && !strings.HasSuffix(key, "/") {
 		key += "/"
 	}
-	it := b.List(&blob.ListOptions{Prefix: key + "part-"})
-	o, err := it.Next(ctx)
-	if err != io.EOF {
+	old, err := b.List(ctx, key+"part-")
+	if err != nil || len(old) > 0 {
 		b.Close()
 		if err != nil {
-			return nil, fmt.Errorf("output %s: %w", url, err)
+			return nil, fmt.Errorf("output: %w", err)
 		}
-		return nil, fmt.Errorf("output %s already holds %s: remove the old output or choose another", url, o.Key)
+		return nil, fmt.Errorf("output %s already holds %s: remove the old output or choose another", storage.Redact(url), old[0].Key)
 	}
 	return &outputPrefix{b, key}, nil
 }
 
 // deletePrefix deletes the objects under prefix that keep does not name.
 func deletePrefix(ctx context.Context, b *storage.Bucket, prefix string, keep map[string]bool) error {
-	it := b.List(&blob.ListOptions{Prefix: prefix})
-	for {
-		o, err := it.Next(ctx)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("clean %s: %w", prefix, err)
-		}
+	objs, err := b.List(ctx, prefix)
+	if err != nil {
+		return fmt.Errorf("clean: %w", err)
+	}
+	for _, o := range objs {
 		if !keep[o.Key] {
-			if err := b.Delete(ctx, o.Key); err != nil {
-				return fmt.Errorf("clean %s: %w", o.Key, err)
+			if err := b.Remove(ctx, o.Key); err != nil {
+				return fmt.Errorf("clean: %w", err)
 			}
 		}
 	}
+	return nil
 }

@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"gocloud.dev/blob"
-
 	"github.com/overcast-sc/overcast"
 	_ "github.com/overcast-sc/overcast/backend/local"
 	"github.com/overcast-sc/overcast/storage"
@@ -182,18 +180,15 @@ func readCounts(t *testing.T, b *storage.Bucket, keys []string) map[string]int64
 
 // listAll lists every object key under prefix.
 func listAll(t *testing.T, b *storage.Bucket, prefix string) []string {
+	objs, err := b.List(context.Background(), prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var keys []string
-	it := b.List(&blob.ListOptions{Prefix: prefix})
-	for {
-		o, err := it.Next(context.Background())
-		if err == io.EOF {
-			return keys
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, o := range objs {
 		keys = append(keys, o.Key)
 	}
+	return keys
 }
 
 // checkExact checks a word count run against the fixture: per-word
@@ -364,7 +359,7 @@ func TestRunRefuses(t *testing.T) {
 		want string
 	}{
 		{Config[string]{Storage: "file://" + f.dir, Output: "file://" + f.dir + "/out/"}, "already holds"},
-		{Config[string]{}, "Storage is required"},
+		{Config[string]{}, "no storage"},
 		{Config[string]{Storage: "file://" + f.dir, Reducers: -1}, "negative"},
 		{Config[string]{Storage: "file://" + f.dir, Splitters: []string{"b", "a"}}, "not sorted"},
 		{Config[string]{Storage: "file://" + f.dir, Splitters: []string{"a"}, Reducers: 3}, "2 reducers"},

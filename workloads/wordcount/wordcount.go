@@ -72,7 +72,7 @@ type Config struct {
 	// Output, when set, is the URL of the prefix the per-word counts go to.
 	Output string
 	// Storage is the bucket URL for intermediate data; empty means the
-	// input's bucket.
+	// executor's storage, or else the input's bucket.
 	Storage string
 	// ChunkSize is the bytes per map task; Tasks, when set, picks it so
 	// that there are about that many map tasks. Zero for both means 64 MiB.
@@ -130,7 +130,9 @@ func Run(ctx context.Context, ex *overcast.Executor, cfg Config) (*Result, error
 	}
 	sc := shuffle.Config[string]{Storage: cfg.Storage, Output: cfg.Output, Reducers: cfg.Reducers}
 	if sc.Storage == "" {
-		sc.Storage = in.URL
+		if _, err := ex.Storage(ctx); err != nil {
+			sc.Storage = in.URL // no executor storage: the input's bucket
+		}
 	}
 	res, err := Job.Run(ctx, ex, chunks, sc)
 	r := &Result{Bytes: size, Shuffle: res}
