@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/overcast-sc/overcast/internal/s3test"
 	"github.com/overcast-sc/overcast/internal/testpeer"
 	"github.com/overcast-sc/overcast/sim"
 )
@@ -100,6 +101,48 @@ func TestWordcountLocalAndSim(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, "in", "overcast", "*", "shuffle", "*", "*", "*")); len(left) > 0 {
 		t.Fatalf("intermediate objects left: %v", left)
+	}
+}
+
+// TestWordcountS3 counts text held by a real S3 server (versitygw) on the
+// local backend and on a sim whose tasks run in its process, the
+// intermediate data and the outputs in the same bucket.
+func TestWordcountS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	srv := s3test.Start(t)
+	bucketURL, query, _ := strings.Cut(srv.Bucket(t), "?")
+	name := strings.TrimPrefix(bucketURL, "s3://")
+	at := func(key string) string { return bucketURL + "/" + key + "?" + query }
+	dir := t.TempDir()
+	local := genText(t, dir, 300_000)
+	env := append([]string{"HOME=" + dir, "PATH=" + os.Getenv("PATH")}, s3test.Env()...)
+	data, _ := os.ReadFile(local)
+	if err := os.MkdirAll(filepath.Join(srv.Dir, name, "in"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The server keeps each object in a file of its folder.
+	if _, stderr, code := runEnv(t, env, "gen", "text", "--size", strconv.Itoa(len(data)), "--seed", "5",
+		"--words", filepath.Join(dir, "words"), "--output", at("in/text.txt")); code != 0 {
+		t.Fatalf("gen text to S3: %s", stderr)
+	}
+	want := wcW(t, filepath.Join(srv.Dir, name, "in", "text.txt"))
+	args := []string{"--input", at("in/"), "--chunk-size", "4e4", "--reducers", "2"}
+	onLocal := runWordcount(t, env, append(args, "--output", at("local/"))...)
+	if onLocal.Answer.Total != want || !onLocal.Check.OK {
+		t.Fatalf("local: %+v, wc -w says %d", onLocal, want)
+	}
+	host, _ := startSimProcess(t, "user:pass")
+	props := filepath.Join(dir, "wskprops")
+	os.WriteFile(props, []byte("APIHOST="+host+"\nAUTH=user:pass\n"), 0o600)
+	onSim := runWordcount(t, append(env, "WSK_CONFIG_FILE="+props), append(args, "--output", at("sim/"), "--backend", "openwhisk")...)
+	if onSim.Answer != onLocal.Answer || !onSim.Check.OK || onSim.Backend != "openwhisk" {
+		t.Fatalf("sim: %+v, local %+v", onSim, onLocal)
+	}
+	a, b := outputLines(t, filepath.Join(srv.Dir, name, "local")), outputLines(t, filepath.Join(srv.Dir, name, "sim"))
+	if int64(a) != onLocal.Answer.Distinct || a != b {
+		t.Fatalf("output lines: local %d, sim %d, want %d", a, b, onLocal.Answer.Distinct)
 	}
 }
 
