@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/internal/s3test"
 	"github.com/overcast-sc/overcast/storage"
 )
 
@@ -84,12 +85,30 @@ func randomObjects(r *rand.Rand, sep byte) [][]byte {
 }
 
 func TestPartitionProperty(t *testing.T) {
-	ctx := context.Background()
-	r := rand.New(rand.NewPCG(1, 2))
 	cases := 300
 	if testing.Short() {
 		cases = 60
 	}
+	checkProperty(t, cases, func(i int) string { return fmt.Sprintf("mem://partition-property-%d", i) })
+}
+
+// TestPartitionPropertyS3 runs the property on a real S3 server, whose
+// ranged reads are HTTP range requests.
+func TestPartitionPropertyS3(t *testing.T) {
+	srv := s3test.Start(t)
+	for _, kv := range s3test.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	u := srv.Bucket(t)
+	checkProperty(t, 12, func(int) string { return u })
+}
+
+// checkProperty checks, on cases random inputs each in the bucket
+// bucketURL(case) names, that the chunks' records are the input's.
+func checkProperty(t *testing.T, cases int, bucketURL func(int) string) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 2))
 	for i := range cases {
 		sep := byte('\n')
 		if i%7 == 3 {
@@ -101,7 +120,7 @@ func TestPartitionProperty(t *testing.T) {
 			total += len(o)
 		}
 		chunk := []int64{1, 2, 3, int64(1 + r.IntN(100)), int64(1 + r.IntN(1<<16)), int64(1 + total)}[i%6]
-		b, err := storage.Open(ctx, fmt.Sprintf("mem://partition-property-%d", i))
+		b, err := storage.Open(ctx, bucketURL(i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,6 +144,7 @@ func TestPartitionProperty(t *testing.T) {
 		for j := range objs {
 			b.Delete(ctx, fmt.Sprintf("in/obj-%03d", j))
 		}
+		b.Close()
 	}
 }
 
