@@ -57,7 +57,9 @@ func benchInput(b *testing.B, dir, name string) string {
 		if err != nil {
 			b.Fatalf("%v (install the Debian package wamerican-huge)", err)
 		}
-		err = textgen.Generate(out, size, 1, words)
+		if err := textgen.Generate(out, size, 1, words); err != nil {
+			b.Fatal(err)
+		}
 	case "gcide":
 		f, err := os.Open(gcide)
 		if err != nil {
@@ -68,10 +70,9 @@ func benchInput(b *testing.B, dir, name string) string {
 		if err != nil {
 			b.Fatal(err)
 		}
-		_, err = io.Copy(out, zr)
-	}
-	if err != nil {
-		b.Fatal(err)
+		if _, err := io.Copy(out, zr); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return path
 }
