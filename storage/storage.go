@@ -50,7 +50,7 @@ func (b *Bucket) Close() error {
 var mux = func() *blob.URLMux {
 	m := new(blob.URLMux)
 	m.RegisterBucket(fileblob.Scheme, &fileblob.URLOpener{})
-	m.RegisterBucket(s3blob.Scheme, new(s3blob.URLOpener))
+	m.RegisterBucket(s3blob.Scheme, s3Opener{})
 	return m
 }()
 
@@ -59,18 +59,27 @@ var (
 	memBuckets = map[string]*blob.Bucket{}
 )
 
-// Open opens the bucket a URL names. The caller closes it.
+// Open opens the bucket a URL names, making a file bucket's directory
+// when it is missing. The caller closes it.
 func Open(ctx context.Context, bucketURL string) (*Bucket, error) {
 	u, err := parse(bucketURL)
 	if err != nil {
 		return nil, err
 	}
+	if p := strings.Trim(u.Path, "/"); p != "" && u.Scheme != "file" {
+		return nil, fmt.Errorf("storage %s: a bucket URL has no path, got /%s", Redact(bucketURL), p)
+	}
 	if u.Scheme == "mem" {
 		return openMem(u), nil
 	}
+	if u.Scheme == "file" {
+		if err := os.MkdirAll(u.Path, 0o755); err != nil {
+			return nil, fmt.Errorf("open storage %s: %w", Redact(bucketURL), err)
+		}
+	}
 	b, err := mux.OpenBucket(ctx, bucketURL)
 	if err != nil {
-		return nil, fmt.Errorf("open storage %s: %w", u.Redacted(), err)
+		return nil, fmt.Errorf("open storage %s: %w", Redact(bucketURL), err)
 	}
 	return &Bucket{Bucket: b, URL: bucketURL}, nil
 }
@@ -78,13 +87,27 @@ func Open(ctx context.Context, bucketURL string) (*Bucket, error) {
 func parse(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
-		return nil, fmt.Errorf("storage %q: want a URL such as file:///dir, mem://name or s3://bucket", raw)
+		return nil, fmt.Errorf("storage %q: want a URL such as file:///dir, mem://name or s3://bucket", Redact(raw))
 	}
 	switch u.Scheme {
 	case "file", "mem", "s3":
-		return u, nil
+	default:
+		return nil, fmt.Errorf("storage %q: unknown scheme %q (want file, mem or s3)", Redact(raw), u.Scheme)
 	}
-	return nil, fmt.Errorf("storage %q: unknown scheme %q (want file, mem or s3)", raw, u.Scheme)
+	if hasUserinfo(u) {
+		return nil, fmt.Errorf("storage %s: credentials in the URL are not used; remove user:password@ and give them the AWS way (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, a role)", Redact(raw))
+	}
+	return u, nil
+}
+
+// hasUserinfo reports whether a storage URL or its endpoint parameter
+// carries user:password@.
+func hasUserinfo(u *url.URL) bool {
+	if u.User != nil {
+		return true
+	}
+	ep, err := url.Parse(u.Query().Get("endpoint"))
+	return err == nil && ep.User != nil
 }
 
 func openMem(u *url.URL) *Bucket {
@@ -118,7 +141,7 @@ func OpenURL(ctx context.Context, raw string) (*Bucket, string, error) {
 	case "file":
 		dir, base := fileSplit(u.Path)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, "", fmt.Errorf("storage %s: %w", raw, err)
+			return nil, "", fmt.Errorf("storage %s: %w", Redact(raw), err)
 		}
 		bucketURL, key = (&url.URL{Scheme: "file", Path: dir, RawQuery: u.RawQuery}).String(), base
 	default:
@@ -143,4 +166,10 @@ func fileSplit(p string) (dir, key string) {
 		return clean, ""
 	}
 	return filepath.Dir(clean), path.Base(clean)
+}
+
+// JobPrefix is the prefix of every object of a job's data in its bucket:
+// "overcast/<job-id>/". Removing it (Bucket.RemoveAll) cleans the job up.
+func JobPrefix(jobID string) string {
+	return "overcast/" + jobID + "/"
 }

@@ -146,6 +146,8 @@ func Targets() []Target {
 			"BenchmarkLocalVsHandLoop", "ratio", "%.3f", func(v float64) bool { return v >= 0.95 }),
 		benchTarget("primes to 1e10, local backend over `primesieve -t 2` (`BenchmarkLocalVsPrimesieve`)", "within 3×",
 			"BenchmarkLocalVsPrimesieve", "ratio", "%.2f×", func(v float64) bool { return v <= 3 }),
+		wordcountTarget("generated", "1 GB of generated Zipf text", 1000),
+		wordcountTarget("gcide", "dict-gcide (40 MB of text)", 0),
 		parallelTarget(1000, 1e7, 1.3),
 		parallelTarget(10000, 1e4, 20),
 		fanoutTarget(1000, "time until all running", "≤ 1 s", func(f *Fanout) (float64, string, bool) {
@@ -209,6 +211,26 @@ func benchTarget(what, goal, name, metric, format string, ok func(float64) bool)
 		}
 		return outs
 	}}
+}
+
+// wordcountTarget judges wordcount on the local backend over a
+// single-process count of the same file; mb, when not zero, is the input
+// size in MB the scenario needs (runs on other sizes judge nothing).
+func wordcountTarget(sub, input string, mb float64) Target {
+	return Target{What: "wordcount of " + input + ", local backend over a single-process Go count, same run (`BenchmarkLocalVsSingleProcess/" + sub + "`)",
+		Goal: "≥ 1.8×", runs: func(r *Results) []outcome {
+			var outs []outcome
+			for _, b := range r.find("BenchmarkLocalVsSingleProcess/" + sub) {
+				v, found := b.Metrics["ratio"]
+				switch {
+				case b.Failed:
+					outs = append(outs, failedOutcome(""))
+				case found && (mb == 0 || math.Abs(b.Metrics["MB"]-mb) < 1):
+					outs = append(outs, outcome{"", v, fmt.Sprintf("%.2f×", v), v >= 1.8})
+				}
+			}
+			return outs
+		}}
 }
 
 func parallelTarget(tasks int, samples float64, min float64) Target {

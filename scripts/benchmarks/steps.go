@@ -71,6 +71,7 @@ var steps = []step{
 	{name: "go-cold-init-steps", goBench: []string{"-run", "^$", "-bench", "ColdInitSteps", "-benchtime", "10x", "./deploy"}, once: true},
 	{name: "go-ten-million", goBench: []string{"-run", "^$", "-bench", "TenMillionTasks", "-benchtime", "1x", "-timeout", "4h", "./bench"}, once: true},
 	{name: "go-fanout-fraction", goBench: []string{"-run", "^$", "-bench", "FanoutFraction", "-benchtime", "1x", "-count", "3", "./bench"}, once: true},
+	{name: "go-wordcount", goBench: []string{"-run", "^$", "-bench", "LocalVsSingleProcess", "-benchtime", "1x", "-count", "2", "-timeout", "120m", "./workloads/wordcount"}, once: true},
 	{name: "parallel", script: "scripts/bench-parallel.sh", needs: "parallel", once: true},
 }
 

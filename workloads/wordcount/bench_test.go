@@ -1,0 +1,133 @@
+package wordcount
+
+import (
+	"compress/gzip"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/workloads/textgen"
+)
+
+// gcide is the Debian package dict-gcide's dictionary, gzip-compressed.
+const gcide = "/usr/share/dictd/gcide.dict.dz"
+
+// singleProcess counts the words of a file in one goroutine with the
+// same counter the map tasks use: what a user would write without
+// Overcast.
+func singleProcess(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	c := NewCounter()
+	if _, err := io.CopyBuffer(c, f, make([]byte, 1<<20)); err != nil {
+		return 0, err
+	}
+	c.End()
+	return c.Words, nil
+}
+
+// benchInput writes the benchmark's text into dir: name "generated" is
+// WORDCOUNT_BENCH_BYTES (default 1e9) bytes of Zipf text over the
+// wamerican-huge word list, "gcide" the decompressed dict-gcide.
+func benchInput(b *testing.B, dir, name string) string {
+	path := filepath.Join(dir, name+".txt")
+	out, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer out.Close()
+	switch name {
+	case "generated":
+		size := int64(1e9)
+		if s := os.Getenv("WORDCOUNT_BENCH_BYTES"); s != "" {
+			if size, err = strconv.ParseInt(s, 10, 64); err != nil {
+				b.Fatalf("WORDCOUNT_BENCH_BYTES: %v", err)
+			}
+		}
+		words, err := textgen.LoadWords(textgen.DefaultWords)
+		if err != nil {
+			b.Fatalf("%v (install the Debian package wamerican-huge)", err)
+		}
+		if err := textgen.Generate(out, size, 1, words); err != nil {
+			b.Fatal(err)
+		}
+	case "gcide":
+		f, err := os.Open(gcide)
+		if err != nil {
+			b.Fatalf("%v (install the Debian package dict-gcide)", err)
+		}
+		defer f.Close()
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(out, zr); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return path
+}
+
+// BenchmarkLocalVsSingleProcess counts the same file, in one run, with
+// wordcount on the local backend (64 MiB map tasks, 2 reducers, the file
+// in a file bucket) and with a single-process Go count, alternating the
+// order, and reports the ratio of their times (single over overcast) and
+// both rates.
+func BenchmarkLocalVsSingleProcess(b *testing.B) {
+	for _, name := range []string{"generated", "gcide"} {
+		b.Run(name, func(b *testing.B) {
+			path := benchInput(b, b.TempDir(), name)
+			fi, _ := os.Stat(path)
+			ctx := context.Background()
+			ex, err := overcast.NewExecutor(ctx, "local", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ex.Close()
+			var single, local time.Duration
+			runLocal := func() int64 {
+				t0 := time.Now()
+				res, err := Run(ctx, ex, Config{Input: "file://" + path, Reducers: 2, ChunkSize: min(64<<20, fi.Size()/int64(4*runtime.GOMAXPROCS(0))+1)})
+				if err != nil || !res.Checked() {
+					b.Fatalf("wordcount: %v", err)
+				}
+				local += time.Since(t0)
+				return res.TotalWords
+			}
+			runSingle := func() int64 {
+				t0 := time.Now()
+				n, err := singleProcess(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				single += time.Since(t0)
+				return n
+			}
+			for i := 0; b.Loop(); i++ {
+				var a, s int64
+				if i%2 == 0 {
+					a, s = runLocal(), runSingle()
+				} else {
+					s, a = runSingle(), runLocal()
+				}
+				if a != s {
+					b.Fatalf("overcast counted %d words, the single process %d", a, s)
+				}
+			}
+			mb := float64(b.N) * float64(fi.Size()) / 1e6
+			b.ReportMetric(single.Seconds()/local.Seconds(), "ratio")
+			b.ReportMetric(mb/local.Seconds(), "overcast-MB/s")
+			b.ReportMetric(mb/single.Seconds(), "single-MB/s")
+			b.ReportMetric(float64(fi.Size())/1e6, "MB")
+		})
+	}
+}
