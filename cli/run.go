@@ -26,6 +26,7 @@ type runFlags struct {
 	noProgress      bool
 	timeout         time.Duration
 	maxAttempts     int
+	outageWait      time.Duration
 	retryTaskErrors bool
 	jobID           string
 	noDeploy        bool
@@ -82,6 +83,7 @@ func (f *runFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")
 	fs.DurationVar(&f.timeout, "timeout", 0, "per-task time limit, e.g. 30s (default: none on local, the platform's elsewhere)")
 	fs.Var(positive(&f.maxAttempts, 10), "max-attempts", "attempts per task for retryable platform errors")
+	fs.DurationVar(&f.outageWait, "outage-wait", overcast.DefaultOutageWait, "how long to wait for a platform that cannot be reached before stopping the job (0: stop at once)")
 	fs.BoolVar(&f.retryTaskErrors, "retry-task-errors", false, "also retry tasks that failed on their own")
 	fs.StringVar(&f.jobID, "job-id", "", "use this job id (default: a fresh one)")
 	fs.BoolVar(&f.noDeploy, "no-deploy", false, "do not deploy the worker first; invoke what the platform already has")
@@ -91,6 +93,9 @@ func (f *runFlags) add(fs *pflag.FlagSet) {
 func (f *runFlags) validate() error {
 	if f.timeout < 0 {
 		return usagef("--timeout must not be negative, got %v", f.timeout)
+	}
+	if f.outageWait < 0 {
+		return usagef("--outage-wait must not be negative, got %v", f.outageWait)
 	}
 	return nil
 }
@@ -165,11 +170,19 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 		return err
 	}
 	opts := &overcast.Options{Concurrency: rf.concurrency, MaxAttempts: rf.maxAttempts,
-		RetryTaskErrors: rf.retryTaskErrors, TaskTimeout: rf.timeout, JobID: rf.jobID}
+		RetryTaskErrors: rf.retryTaskErrors, TaskTimeout: rf.timeout, JobID: rf.jobID, OutageWait: rf.outageWait}
+	if rf.outageWait == 0 {
+		opts.OutageWait = -1 // stop at once
+	}
+	// Notices of an unreachable platform reach stderr whatever the
+	// progress settings; above the bar when there is one.
+	notes := &notices{w: stderr}
+	opts.Reporter = notes
 	var progress *report.Progress
 	if !rf.noProgress && isatty.IsTerminal(os.Stderr.Fd()) && stderr == os.Stderr {
 		progress = report.NewProgress(stderr)
-		opts.Reporter = progress
+		notes.w = progress
+		opts.Reporter = reporters{progress, notes}
 	}
 	if opts.JobID == "" {
 		opts.JobID = overcast.NewJobID()
@@ -221,7 +234,12 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 		return &exitError{exitFailed}
 	}
 	if out.err != nil {
-		fmt.Fprintf(stderr, "overcast: %s\n", oneLine(out.err.Error()))
+		msg := oneLine(out.err.Error())
+		var oe *overcast.OutageError
+		if errors.As(out.err, &oe) && journalDone != nil {
+			msg += "; once it answers, run: overcast jobs resume " + opts.JobID
+		}
+		fmt.Fprintf(stderr, "overcast: %s\n", msg)
 		return &exitError{exitFailed}
 	}
 	return nil
