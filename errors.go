@@ -49,9 +49,9 @@ type JobError struct {
 const maxListed = 3
 
 // Error says what stopped the job and which tasks failed: each one when
-// there are at most three, else grouped by kind with counts, a short form
-// of each kind's error and the first task indexes (every failure in full
-// is in Failed).
+// there are at most three (connection failures and URLs shortened), else
+// grouped by kind with counts, a short form of each kind's error and the
+// first task indexes (every failure in full is in Failed).
 func (e *JobError) Error() string {
 	var b strings.Builder
 	if e.Cause != nil {
@@ -72,7 +72,7 @@ func (e *JobError) Error() string {
 				if i > 0 {
 					b.WriteString("; ")
 				}
-				fmt.Fprintf(&b, "task %d (%d %s): %s", f.Index, f.Attempts, plural(f.Attempts, "attempt"), Gist(f.Err))
+				fmt.Fprintf(&b, "task %d (%d %s): %s", f.Index, f.Attempts, plural(f.Attempts, "attempt"), gist(f.Err, 0))
 			}
 		} else {
 			b.WriteString(summarize(e.Failed))

@@ -16,6 +16,11 @@ const maxGist = 160
 // 127.0.0.1:3233") without the URL and the layers around it; any other
 // error without the URLs of requests, cut to 160 characters.
 func Gist(err error) string {
+	return gist(err, maxGist)
+}
+
+// gist is Gist cut to limit characters, or not cut when limit is zero.
+func gist(err error, limit int) string {
 	if err == nil {
 		return ""
 	}
@@ -28,8 +33,8 @@ func Gist(err error) string {
 		}
 	}
 	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > maxGist {
-		s = string(r[:maxGist-1]) + "…"
+	if r := []rune(s); limit > 0 && len(r) > limit {
+		s = string(r[:limit-1]) + "…"
 	}
 	return s
 }
