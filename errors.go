@@ -129,14 +129,14 @@ func (k *failureKind) String() string {
 	for _, i := range k.tasks[:min(3, len(k.tasks))] {
 		ids = append(ids, strconv.Itoa(i))
 	}
-	list := strings.Join(ids, ", ")
+	list := plural(len(k.tasks), "task") + " " + strings.Join(ids, ", ")
 	if more := len(k.tasks) - len(ids); more > 0 {
 		list += fmt.Sprintf(" and %d more", more)
 	}
 	if k.mixed {
-		return fmt.Sprintf("%d %s (e.g. task %d: %s; tasks %s)", len(k.tasks), kindLabel(k.code), k.example, k.gist, list)
+		return fmt.Sprintf("%d %s (e.g. task %d: %s; %s)", len(k.tasks), kindLabel(k.code), k.example, k.gist, list)
 	}
-	return fmt.Sprintf("%d %s (%s; tasks %s)", len(k.tasks), kindLabel(k.code), k.gist, list)
+	return fmt.Sprintf("%d %s (%s; %s)", len(k.tasks), kindLabel(k.code), k.gist, list)
 }
 
 // kindLabel names the failures of a code in a summary.

@@ -192,7 +192,7 @@ func TestOutageMidRunIsAnnouncedOnce(t *testing.T) {
 	os.WriteFile(props, []byte("APIHOST=http://"+door.addr+"\nAUTH="+auth+"\nNAMESPACE=guest\n"), 0o600)
 	env, _ := homeEnv(t)
 	env = append(env, "OVERCAST_JOURNAL=", "WSK_CONFIG_FILE="+props)
-	job := []string{"run", "pi", "--samples", "1e9", "--tasks", "100", "--seed", "11", "--json"}
+	job := []string{"run", "pi", "--samples", "1e9", "--tasks", "200", "--seed", "11", "--json"}
 
 	cmd := exec.Command(binary, append(job, "--backend", "openwhisk", "--concurrency", "1", "--no-progress", "--job-id", "outage")...)
 	cmd.Env = append(os.Environ(), env...)
