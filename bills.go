@@ -146,9 +146,10 @@ func (j *job) account(i int, rec *TaskRecord, act *driver.Activation, err error,
 // billOf returns what the platform bills for an attempt, and false when it
 // bills nothing: the platform refused it before it ran (throttled,
 // unavailable, not found, not allowed, malformed), could not be reached,
-// or it never left the driver. The duration is the platform's when it reported one (OpenWhisk's
-// activation duration, Lambda's billed duration), else the worker's own
-// timing, else the time from dispatch to answer as the driver measured it.
+// or it never left the driver. The duration is the platform's when it
+// reported one (OpenWhisk's activation duration, Lambda's billed
+// duration), else the worker's own timing, else the time from dispatch to
+// answer as the driver measured it.
 //
 // An attempt canceled because the job ended (a losing copy nobody awaits
 // any more) is billed for the time until the job ended: the platform runs
