@@ -229,17 +229,18 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 	if err != nil {
 		return err
 	}
+	// A job stopped by an outage is left for a resume.
+	hint := ""
+	var oe *overcast.OutageError
+	if errors.As(out.err, &oe) && journalDone != nil {
+		hint = "; once it answers, run: overcast jobs resume " + opts.JobID
+	}
 	if out.report.Tasks > 0 && out.report.Succeeded() == 0 {
-		fmt.Fprintf(stderr, "overcast: %s\n", noAnswer(out))
+		fmt.Fprintf(stderr, "overcast: %s%s\n", noAnswer(out), hint)
 		return &exitError{exitFailed}
 	}
 	if out.err != nil {
-		msg := oneLine(out.err.Error())
-		var oe *overcast.OutageError
-		if errors.As(out.err, &oe) && journalDone != nil {
-			msg += "; once it answers, run: overcast jobs resume " + opts.JobID
-		}
-		fmt.Fprintf(stderr, "overcast: %s\n", msg)
+		fmt.Fprintf(stderr, "overcast: %s%s\n", oneLine(out.err.Error()), hint)
 		return &exitError{exitFailed}
 	}
 	return nil
