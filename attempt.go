@@ -37,7 +37,7 @@ func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *Tas
 		if !backup {
 			j.invoked[i].Store(rec.Dispatched)
 		}
-		if dl != nil {
+		if dl != nil && id != "" {
 			dl.Dispatched(i, n, id)
 		}
 	}
@@ -67,8 +67,13 @@ func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *Tas
 		j.log.Attempted(i, n, attemptID(act, err), err)
 	}
 	code, err := j.outcome(ctx, actx, i, rec, act, err)
-	if code == backend.ResourceExhausted {
-		j.tries[i].Add(-1) // refused: it does not count against MaxAttempts
+	if code == backend.ResourceExhausted || code == backend.Unreachable {
+		j.tries[i].Add(-1) // refused or never sent: it does not count against MaxAttempts
+	}
+	if code == backend.Unreachable {
+		j.outage.observe(rec.Invoked, code, err)
+	} else {
+		j.outage.observe(rec.Returned, code, err)
 	}
 	j.account(i, rec, act, err, code)
 	return code, err

@@ -145,10 +145,11 @@ func (j *job) account(i int, rec *TaskRecord, act *driver.Activation, err error,
 
 // billOf returns what the platform bills for an attempt, and false when it
 // bills nothing: the platform refused it before it ran (throttled,
-// unavailable, not found, not allowed, malformed) or it never left the
-// driver. The duration is the platform's when it reported one (OpenWhisk's
-// activation duration, Lambda's billed duration), else the worker's own
-// timing, else the time from dispatch to answer as the driver measured it.
+// unavailable, not found, not allowed, malformed), could not be reached,
+// or it never left the driver. The duration is the platform's when it
+// reported one (OpenWhisk's activation duration, Lambda's billed
+// duration), else the worker's own timing, else the time from dispatch to
+// answer as the driver measured it.
 //
 // An attempt canceled because the job ended (a losing copy nobody awaits
 // any more) is billed for the time until the job ended: the platform runs
@@ -176,6 +177,10 @@ func (j *job) billOf(rec *TaskRecord, act *driver.Activation, err error, code ba
 		return measured, true
 	case backend.Canceled:
 		return measured, rec.Dispatched != 0 || !j.bills.dispatch.Load()
+	case backend.Unreachable:
+		// Billed only when the platform accepted it before its answer
+		// could not be fetched; a connection refused never reached it.
+		return measured, rec.Dispatched != 0
 	}
 	return Bill{}, false
 }

@@ -24,6 +24,13 @@ type Options struct {
 	// BackoffBase and BackoffMax shape the exponential backoff between
 	// attempts (full jitter over the upper half); zero means 100 ms and 2 s.
 	BackoffBase, BackoffMax time.Duration
+	// OutageWait bounds how long a job waits for a platform that cannot be
+	// reached (connections refused or reset, names that do not resolve):
+	// meanwhile it probes the platform with backoff, and attempts that
+	// could not reach it do not count against MaxAttempts; past the wait
+	// the job stops with an *OutageError, its unfinished tasks left for a
+	// resume. Zero means DefaultOutageWait; negative means stop at once.
+	OutageWait time.Duration
 	// Reporter receives events; nil means none.
 	Reporter Reporter
 	// JobID names the jobs; empty means a fresh id per job.

@@ -39,7 +39,9 @@ type job struct {
 	task string
 	n    int
 	rep  Reporter
-	log  JobLog
+	// wants has bit k set when rep takes events of kind k.
+	wants uint32
+	log   JobLog
 
 	encode  func(i int) ([]byte, error)
 	deliver func(i int, out []byte) error
@@ -61,6 +63,7 @@ type job struct {
 	records   Records
 	spec      speculation
 	bills     billing
+	outage    outage
 
 	mu     sync.Mutex
 	failed []*TaskFailure
@@ -81,7 +84,23 @@ func newJob(ex *Executor, task string, n int) *job {
 		records: NewRecords(n), allDone: make(chan struct{}), done: make(chan struct{})}
 	j.remaining.Store(int64(n))
 	j.spec.init(ex.opts.Speculation)
+	j.wants = wantedKinds(j.rep)
 	return j
+}
+
+// wantedKinds returns the kinds of events rep takes, as a bit set.
+func wantedKinds(rep Reporter) uint32 {
+	if rep == nil {
+		return 0
+	}
+	f, ok := rep.(EventFilter)
+	var set uint32
+	for k := range EventKind(len(kindNames)) {
+		if !ok || f.Wants(k) {
+			set |= 1 << k
+		}
+	}
+	return set
 }
 
 // NewJobID returns a fresh job id: the UTC time and a random suffix.
@@ -104,7 +123,7 @@ func (j *job) run(ctx context.Context) {
 		j.cause = err
 		return
 	}
-	if j.rep != nil {
+	if j.wants&(1<<Queued) != 0 {
 		for i := range j.n {
 			if j.state[i].Load() == statePending {
 				j.event(Event{Kind: Queued, Index: i})
@@ -114,8 +133,10 @@ func (j *job) run(ctx context.Context) {
 	if j.remaining.Load() == 0 {
 		return
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	j.outage.begin(j, cancel)
+	defer j.outage.end()
 	var wg sync.WaitGroup
 	slots := min(j.ex.Concurrency(), j.n)
 	wg.Add(slots)
@@ -139,7 +160,7 @@ func (j *job) run(ctx context.Context) {
 		// Losing copies of backed-up tasks may still be waiting on the
 		// platform: cancel them. Drivers return at once when canceled, so
 		// waiting for them costs little and lets them record their bills.
-		cancel()
+		cancel(nil)
 		<-slotsDone
 	case <-slotsDone:
 	}
@@ -193,6 +214,9 @@ func (j *job) finish(ctx context.Context) {
 	j.end = time.Now()
 	if j.cause == nil && j.remaining.Load() > 0 {
 		j.cause = context.Cause(ctx)
+		if oe := j.outage.cause.Load(); oe != nil {
+			j.cause = oe
+		}
 	}
 	j.mu.Lock()
 	sort.Slice(j.failed, func(a, b int) bool { return j.failed[a].Index < j.failed[b].Index })
@@ -240,6 +264,9 @@ func (j *job) runTask(ctx context.Context, i int) {
 	tries := 0 // this copy's attempts that counted against MaxAttempts
 	var code backend.ErrorCode
 	for {
+		if !j.outage.await(ctx) {
+			return
+		}
 		if !j.reserve(i) {
 			// Backup copies took the task's last attempts and failed.
 			j.fail(i, &rec, &TaskFailure{Index: i, Attempts: int(j.tries[i].Load()), Code: code, Err: err})
@@ -249,10 +276,17 @@ func (j *job) runTask(ctx context.Context, i int) {
 		if code == backend.OK || j.final(i) || ctx.Err() != nil {
 			return
 		}
-		if code == backend.ResourceExhausted {
+		switch code {
+		case backend.ResourceExhausted:
 			rec.Throttled++
 			j.throttles.Add(1)
-		} else {
+		case backend.Unreachable:
+			// The platform never had it: await waits for the platform,
+			// and the attempt does not count against MaxAttempts.
+			j.retries.Add(1)
+			j.event(Event{Kind: Retried, Index: i, Attempt: int(rec.Attempts), Err: err, Code: code})
+			continue
+		default:
 			tries++
 		}
 		if !j.retryable(code) || int(j.tries[i].Load()) >= j.ex.opts.MaxAttempts {
@@ -343,7 +377,7 @@ func (j *job) backoff(n int) time.Duration {
 }
 
 func (j *job) event(e Event) {
-	if j.rep == nil {
+	if j.wants&(1<<e.Kind) == 0 {
 		return
 	}
 	e.Job, e.Task = j.id, j.task

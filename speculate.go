@@ -178,7 +178,7 @@ func (j *job) backup(ctx context.Context, i int) {
 			}
 			return
 		}
-		if j.final(i) || !code.Retryable() || !ctxtime.Sleep(ctx, j.backoff(tries)) {
+		if j.final(i) || !code.Retryable() || code == backend.Unreachable || !ctxtime.Sleep(ctx, j.backoff(tries)) {
 			return
 		}
 	}

@@ -36,18 +36,25 @@ const (
 	NotFound          = driver.NotFound
 	InvalidArgument   = driver.InvalidArgument
 	Crashed           = driver.Crashed
+	Unreachable       = driver.Unreachable
 )
 
 // Backend runs task invocations on one platform.
 type Backend struct {
-	name   string
-	d      driver.Backend
-	closed atomic.Bool
+	name     string
+	d        driver.Backend
+	closed   atomic.Bool
+	watchers watchers
 }
 
 // New wraps a driver under a display name.
 func New(name string, d driver.Backend) *Backend {
-	return &Backend{name: name, d: d}
+	b := &Backend{name: name, d: d}
+	b.watchers.b = b
+	if o, ok := d.(driver.Observed); ok {
+		o.Observe(&b.watchers)
+	}
+	return b
 }
 
 // Name returns the backend's display name (its scheme when opened by URL).

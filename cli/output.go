@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -156,10 +157,13 @@ func coldStarts(backend string, n int) string {
 func noAnswer(o *outcome) string {
 	r := o.report
 	msg := fmt.Sprintf("%s: no task finished, so there is no answer (job %s)", o.workload, r.Job)
+	var oe *overcast.OutageError
 	if len(r.Failed) == 0 {
 		switch {
 		case o.interrupted:
 			msg += ": interrupted before any task finished"
+		case errors.As(o.err, &oe):
+			msg += ": " + oe.Error()
 		case o.err != nil:
 			msg += ": " + o.err.Error()
 		}

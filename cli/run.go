@@ -27,6 +27,7 @@ type runFlags struct {
 	noProgress      bool
 	timeout         time.Duration
 	maxAttempts     int
+	outageWait      time.Duration
 	retryTaskErrors bool
 	jobID           string
 	noDeploy        bool
@@ -90,6 +91,7 @@ func (f *runFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")
 	fs.DurationVar(&f.timeout, "timeout", 0, "per-task time limit, e.g. 30s (default: none on local, the platform's elsewhere)")
 	fs.Var(positive(&f.maxAttempts, 10), "max-attempts", "attempts per task for retryable platform errors")
+	fs.DurationVar(&f.outageWait, "outage-wait", overcast.DefaultOutageWait, "how long to wait for a platform that cannot be reached before stopping the job (0: stop at once)")
 	fs.BoolVar(&f.retryTaskErrors, "retry-task-errors", false, "also retry tasks that failed on their own")
 	fs.StringVar(&f.jobID, "job-id", "", "use this job id (default: a fresh one)")
 	fs.BoolVar(&f.noDeploy, "no-deploy", false, "do not deploy the worker first; invoke what the platform already has")
@@ -100,6 +102,9 @@ func (f *runFlags) add(fs *pflag.FlagSet) {
 func (f *runFlags) validate() error {
 	if f.timeout < 0 {
 		return usagef("--timeout must not be negative, got %v", f.timeout)
+	}
+	if f.outageWait < 0 {
+		return usagef("--outage-wait must not be negative, got %v", f.outageWait)
 	}
 	return nil
 }
@@ -178,11 +183,19 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 		return err
 	}
 	opts := &overcast.Options{Concurrency: rf.concurrency, MaxAttempts: rf.maxAttempts,
-		RetryTaskErrors: rf.retryTaskErrors, TaskTimeout: rf.timeout, JobID: rf.jobID, Storage: store}
+		RetryTaskErrors: rf.retryTaskErrors, TaskTimeout: rf.timeout, JobID: rf.jobID, OutageWait: rf.outageWait, Storage: store}
+	if rf.outageWait == 0 {
+		opts.OutageWait = -1 // stop at once
+	}
+	// Notices of an unreachable platform reach stderr whatever the
+	// progress settings; above the bar when there is one.
+	notes := &notices{w: stderr}
+	opts.Reporter = notes
 	var progress *report.Progress
 	if !rf.noProgress && isatty.IsTerminal(os.Stderr.Fd()) && stderr == os.Stderr {
 		progress = report.NewProgress(stderr)
-		opts.Reporter = progress
+		notes.w = progress
+		opts.Reporter = reporters{progress, notes}
 	}
 	if opts.JobID == "" {
 		opts.JobID = overcast.NewJobID()
@@ -229,12 +242,18 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 	if err != nil {
 		return err
 	}
+	// A job stopped by an outage is left for a resume.
+	hint := ""
+	var oe *overcast.OutageError
+	if errors.As(out.err, &oe) && journalDone != nil {
+		hint = "; once it answers, run: overcast jobs resume " + opts.JobID
+	}
 	if out.report.Tasks > 0 && out.report.Succeeded() == 0 {
-		fmt.Fprintf(stderr, "overcast: %s\n", noAnswer(out))
+		fmt.Fprintf(stderr, "overcast: %s%s\n", noAnswer(out), hint)
 		return &exitError{exitFailed}
 	}
 	if out.err != nil {
-		fmt.Fprintf(stderr, "overcast: %s\n", oneLine(out.err.Error()))
+		fmt.Fprintf(stderr, "overcast: %s%s\n", oneLine(out.err.Error()), hint)
 		return &exitError{exitFailed}
 	}
 	return nil

@@ -103,3 +103,6 @@ func (p *Progress) Wait() {
 	p.clear()
 	p.p.Wait()
 }
+
+// Write prints p above the bar, for lines that must not tear it.
+func (p *Progress) Write(b []byte) (int, error) { return p.p.Write(b) }

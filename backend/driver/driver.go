@@ -30,9 +30,12 @@ type Invocation struct {
 	Value   any
 	// Deadline is when the scheduler stops waiting; zero means none.
 	Deadline time.Time
-	// Dispatched, when not nil, is called by drivers of asynchronous
-	// platforms once the platform has accepted the attempt, with its id, so
-	// that a driver restarted later can fetch the result (see Fetcher).
+	// Dispatched, when not nil, is called once the attempt reached the
+	// platform: by drivers of asynchronous platforms when it was accepted,
+	// with its id, so that a driver restarted later can fetch the result
+	// (see Fetcher); by other drivers, with an empty id, when the request
+	// was sent. An attempt never dispatched never reached the platform and
+	// is not billed.
 	Dispatched func(id string)
 }
 
@@ -168,8 +171,8 @@ type Fetcher interface {
 // ErrorCode is the class of a backend error.
 type ErrorCode int
 
-// The error codes. Retryable ones are ResourceExhausted, Unavailable, Lost
-// and Crashed.
+// The error codes. Retryable ones are ResourceExhausted, Unavailable, Lost,
+// Crashed and Unreachable.
 const (
 	// Unknown is an error the driver could not classify; not retried.
 	Unknown ErrorCode = iota
@@ -199,10 +202,15 @@ const (
 	// idempotent by contract, so a crash is retried, up to the attempt cap;
 	// a task that crashes every time fails with the platform's message.
 	Crashed
+	// Unreachable means the platform could not be reached: the connection
+	// was refused or reset, its host name did not resolve, or connecting
+	// timed out. Safe to retry; the scheduler waits for the platform (a
+	// bounded time) rather than counting such attempts against the cap.
+	Unreachable
 )
 
 var codeNames = [...]string{"unknown", "ok", "task failed", "throttled", "unavailable", "lost",
-	"deadline exceeded", "canceled", "permission denied", "not found", "invalid argument", "crashed"}
+	"deadline exceeded", "canceled", "permission denied", "not found", "invalid argument", "crashed", "unreachable"}
 
 func (c ErrorCode) String() string {
 	if int(c) < len(codeNames) {
@@ -216,5 +224,25 @@ func (c ErrorCode) String() string {
 // A task's own error (inside its response) and a task that ran past its
 // time limit are not retryable.
 func (c ErrorCode) Retryable() bool {
-	return c == ResourceExhausted || c == Unavailable || c == Lost || c == Crashed
+	return c == ResourceExhausted || c == Unavailable || c == Lost || c == Crashed || c == Unreachable
+}
+
+// Observer learns what a driver finds out about its platform besides the
+// results of invocations. Its methods are called from many goroutines and
+// must be quick.
+type Observer interface {
+	// Request is called after a request the driver made on its own behalf
+	// (an OpenWhisk collector listing activations) with when it was sent
+	// and its error: nil when the platform answered, whatever the answer.
+	Request(sent time.Time, err error)
+	// Endpoint is called once when one of several endpoints stops
+	// answering (err says why; the driver then sends it nothing but
+	// probes while others answer) and once when it answers again (err nil).
+	Endpoint(url string, err error)
+}
+
+// Observed is an optional interface of drivers that report to an
+// Observer. The portable backend calls Observe once, before any Invoke.
+type Observed interface {
+	Observe(Observer)
 }

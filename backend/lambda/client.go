@@ -23,11 +23,15 @@ import (
 // region and profile overrides, SDK retries off, and an HTTP transport
 // that keeps idle connections for conns invocations in flight. Against
 // endpoints it needs no real credentials: emulators accept any.
-func loadConfig(ctx context.Context, o *Options, conns int) (aws.Config, error) {
-	hc := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.MaxIdleConns = conns + 16
-		tr.MaxIdleConnsPerHost = conns + 1
-	})
+// It returns the HTTP client too, for probing endpoints.
+func loadConfig(ctx context.Context, o *Options, conns int) (aws.Config, aws.HTTPClient, error) {
+	var hc aws.HTTPClient = o.HTTPClient
+	if o.HTTPClient == nil {
+		hc = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+			tr.MaxIdleConns = conns + 16
+			tr.MaxIdleConnsPerHost = conns + 1
+		})
+	}
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(hc),
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
@@ -47,15 +51,15 @@ func loadConfig(ctx context.Context, o *Options, conns int) (aws.Config, error) 
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return cfg, fmt.Errorf("load AWS configuration: %w", err)
+		return cfg, nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		if len(o.Endpoints) == 0 {
-			return cfg, errors.New("no AWS region: set --region, AWS_REGION or a profile's region")
+			return cfg, nil, errors.New("no AWS region: set --region, AWS_REGION or a profile's region")
 		}
 		cfg.Region = "us-east-1" // signing needs one; emulators ignore it
 	}
-	return cfg, nil
+	return cfg, hc, nil
 }
 
 // newClient returns a Lambda client, aimed at endpoint when it is set.

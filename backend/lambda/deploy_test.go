@@ -42,6 +42,7 @@ func openDeployer(t *testing.T, endpoint, settings string) *Driver {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { d.Close() }) // stops probing endpoints out of rotation
 	return d
 }
 

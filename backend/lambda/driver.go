@@ -21,6 +21,8 @@ type Driver struct {
 	// slots holds free endpoint indexes when invocations are spread over
 	// endpoints; nil against AWS, where Lambda bounds concurrency itself.
 	slots chan int
+	// eps tracks which endpoints answer; nil against AWS.
+	eps *endpoints
 	// gates bound invocations in flight per endpoint across all drivers of
 	// this process, so a driver opened after another gave up on a call
 	// does not send a second invoke to a busy emulator.
@@ -45,7 +47,7 @@ func Open(ctx context.Context, o *Options) (*Driver, error) {
 	if conns == 0 {
 		conns = max(len(o.Endpoints), DefaultConcurrency)
 	}
-	cfg, err := loadConfig(ctx, o, conns)
+	cfg, hc, err := loadConfig(ctx, o, conns)
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +75,7 @@ func Open(ctx context.Context, o *Options) (*Driver, error) {
 		}
 	}
 	d.capacity = cap(d.slots)
+	d.eps = newEndpoints(o.Endpoints, d.slots, hc)
 	return d, nil
 }
 
@@ -98,9 +101,22 @@ func (d *Driver) PayloadLimit() int { return maxPayload }
 // ErrorCode classifies an error returned by Invoke.
 func (d *Driver) ErrorCode(err error) driver.ErrorCode { return errorCode(err) }
 
-// Close releases nothing: the HTTP transport's idle connections close on
-// their own.
-func (d *Driver) Close() error { return nil }
+// Close stops probing endpoints out of rotation; the HTTP transport's idle
+// connections close on their own.
+func (d *Driver) Close() error {
+	if d.eps != nil {
+		d.eps.close()
+	}
+	return nil
+}
+
+// Observe sets the Observer told when an endpoint goes out of rotation
+// and when it comes back (driver.Observed).
+func (d *Driver) Observe(o driver.Observer) {
+	if d.eps != nil {
+		d.eps.obs.Store(&o)
+	}
+}
 
 // Options returns the driver's settings.
 func (d *Driver) Options() Options { return *d.opts }
@@ -132,4 +148,5 @@ var (
 	_ driver.Deployer   = (*Driver)(nil)
 	_ driver.LogReader  = (*Driver)(nil)
 	_ driver.LogLocator = (*Driver)(nil)
+	_ driver.Observed   = (*Driver)(nil)
 )

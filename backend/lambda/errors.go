@@ -134,7 +134,7 @@ func (d *Driver) classify(err error, body []byte) error {
 	case status >= 400:
 		return &Error{Code: driver.InvalidArgument, Msg: "Lambda refused the request", Err: err}
 	case isDial(err):
-		return &Error{Code: driver.Unavailable, Msg: "cannot reach Lambda", Err: err}
+		return &Error{Code: driver.Unreachable, Msg: "cannot reach Lambda", Err: err}
 	case status == 0:
 		return &Error{Code: driver.Lost, Msg: "the invocation's answer was lost", Err: err}
 	}

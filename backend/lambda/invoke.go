@@ -2,6 +2,8 @@ package lambda
 
 import (
 	"context"
+	"net/http/httptrace"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,44 +20,100 @@ type result struct {
 }
 
 // Invoke runs one attempt as a synchronous invocation. Over endpoints it
-// waits for a free one; when the caller gives up first, the endpoint stays
-// busy until its invocation ends, since an emulator that gets a second
-// invoke while one runs loses both.
+// waits for a free one in rotation, and sends the attempt to another when
+// the endpoint refuses the connection (the request was never sent), taking
+// that one out of rotation. When the caller gives up first, the endpoint
+// stays busy until its invocation ends, since an emulator that gets a
+// second invoke while one runs loses both.
 func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Activation, error) {
 	if len(inv.Payload) > maxPayload {
 		return nil, payloadTooLarge(len(inv.Payload))
 	}
+	sent := dispatcher(inv)
+	defer sent.giveUp()
 	if d.slots == nil {
-		r := d.invoke(ctx, d.clients[0], inv.Payload)
+		r := d.invoke(sent.trace(ctx), d.clients[0], inv.Payload)
 		return r.act, r.err
 	}
-	var i int
-	select {
-	case i = <-d.slots:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	for {
+		i, err := d.eps.take(ctx)
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case d.gates[i] <- struct{}{}:
+		case <-ctx.Done():
+			d.eps.put(i, false)
+			return nil, ctx.Err()
+		}
+		r, ok := d.invokeAt(ctx, i, sent, inv.Payload)
+		if !ok {
+			return nil, ctx.Err()
+		}
+		if errorCode(r.err) != driver.Unreachable {
+			return r.act, r.err
+		}
+		d.eps.fail(i, r.err)
 	}
-	select {
-	case d.gates[i] <- struct{}{}:
-	case <-ctx.Done():
-		d.slots <- i
-		return nil, ctx.Err()
-	}
+}
+
+// invokeAt runs the invocation on endpoint i, whose slot and gate the
+// caller holds, in a goroutine that frees them when the invocation ends
+// (at most d.hold later). ok is false when ctx was done first.
+func (d *Driver) invokeAt(ctx context.Context, i int, sent *sentMark, payload []byte) (r result, ok bool) {
 	done := make(chan result, 1)
 	go func() {
 		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.hold)
-		r := d.invoke(hctx, d.clients[i], inv.Payload)
+		r := d.invoke(sent.trace(hctx), d.clients[i], payload)
 		cancel()
 		<-d.gates[i]
-		d.slots <- i
+		d.eps.put(i, false)
 		done <- r
 	}()
 	select {
 	case r := <-done:
-		return r.act, r.err
+		return r, true
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return result{}, false
 	}
+}
+
+// sentMark calls an Invocation's Dispatched once its request was written,
+// as long as the caller still waits for it.
+type sentMark struct {
+	inv    *driver.Invocation
+	mu     sync.Mutex
+	called bool
+	gone   bool
+}
+
+func dispatcher(inv *driver.Invocation) *sentMark {
+	return &sentMark{inv: inv}
+}
+
+// trace returns ctx with a trace that marks the request sent.
+func (m *sentMark) trace(ctx context.Context) context.Context {
+	if m.inv.Dispatched == nil {
+		return ctx
+	}
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: m.wrote})
+}
+
+func (m *sentMark) wrote() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.called && !m.gone {
+		m.called = true
+		m.inv.Dispatched("")
+	}
+}
+
+// giveUp stops later calls: the attempt's record is no longer the
+// invocation's to write.
+func (m *sentMark) giveUp() {
+	m.mu.Lock()
+	m.gone = true
+	m.mu.Unlock()
 }
 
 // invoke makes one Invoke call and turns its answer into an Activation or

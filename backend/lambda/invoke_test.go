@@ -106,8 +106,8 @@ func TestInvokeAnswers(t *testing.T) {
 func TestInvokeUnreachable(t *testing.T) {
 	d := openDeployer(t, "http://127.0.0.1:1", "")
 	_, err := d.Invoke(context.Background(), &driver.Invocation{Task: "t", Payload: []byte(`{}`)})
-	if code := d.ErrorCode(err); code != driver.Unavailable {
-		t.Fatalf("Invoke on a closed port: %v (code %v), want unavailable", err, code)
+	if code := d.ErrorCode(err); code != driver.Unreachable {
+		t.Fatalf("Invoke on a closed port: %v (code %v), want unreachable", err, code)
 	}
 }
 

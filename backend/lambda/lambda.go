@@ -27,6 +27,7 @@ package lambda
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -79,6 +80,9 @@ type Options struct {
 	// Concurrency bounds invocations in flight; zero means one per endpoint,
 	// or the account's limit against AWS.
 	Concurrency int
+	// HTTPClient sends the driver's requests; nil means a client of the
+	// SDK's with idle connections for Concurrency invocations.
+	HTTPClient *http.Client
 }
 
 // ParseURL reads Options from a lambda:// URL.

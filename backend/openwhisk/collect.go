@@ -17,6 +17,7 @@ const (
 	pagesAtOnce     = 8                      // pages a sweep asks for in parallel
 	sweepMin        = 20 * time.Millisecond  // pause after a sweep that found records
 	sweepMax        = 150 * time.Millisecond // longest pause between sweeps
+	sweepDown       = 2 * time.Second        // longest pause while sweeps fail
 	sinceMargin     = 3 * time.Second        // clock resolution and skew allowance
 	getGrace        = 10 * time.Second       // unseen this long: ask by id
 	maxFallbackGETs = 16                     // by-id requests in flight at once
@@ -30,6 +31,7 @@ const (
 type collector struct {
 	c      *Client
 	action string
+	obs    *observer
 
 	mu      sync.Mutex
 	pending map[string]*waiter
@@ -47,8 +49,8 @@ type waiter struct {
 	getting   bool
 }
 
-func newCollector(c *Client, action string) *collector {
-	k := &collector{c: c, action: action, pending: map[string]*waiter{}, kick: make(chan struct{}, 1),
+func newCollector(c *Client, action string, obs *observer) *collector {
+	k := &collector{c: c, action: action, obs: obs, pending: map[string]*waiter{}, kick: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{}), gets: make(chan struct{}, maxFallbackGETs)}
 	go k.run()
 	return k
@@ -136,9 +138,15 @@ func (k *collector) run() {
 				return
 			}
 		}
+		sent := time.Now()
 		found, err := k.sweep(ctx, since)
+		if ctx.Err() == nil {
+			k.obs.request(sent, err)
+		}
 		k.fallbackGETs(ctx)
 		switch {
+		case err != nil && errorCode(err) == driver.Unreachable:
+			pause = min(max(2*pause, sweepMax), sweepDown) // the platform is away: back off
 		case err != nil:
 			pause = sweepMax
 		case found > 0:

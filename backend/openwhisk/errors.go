@@ -137,7 +137,7 @@ func errorCode(err error) driver.ErrorCode {
 	case errors.As(err, &ne):
 		// Connection refused, reset or timed out: the platform is not
 		// answering. Tasks are idempotent, so a retry is safe.
-		return driver.Unavailable
+		return driver.Unreachable
 	}
 	return driver.Unknown
 }

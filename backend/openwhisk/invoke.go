@@ -182,11 +182,15 @@ func (d *Driver) lostAt(inv *driver.Invocation, submitted time.Time) time.Time {
 func (d *Driver) poll(ctx context.Context, id string, submitted, lostAt time.Time) (*Activation, error) {
 	delay := 50 * time.Millisecond
 	for {
+		sent := time.Now()
 		rec, err := d.getBounded(ctx, id)
+		if ctx.Err() == nil {
+			d.obs.request(sent, err)
+		}
 		if err == nil {
 			return rec, nil
 		}
-		if c := errorCode(err); c != driver.NotFound && c != driver.Unavailable && c != driver.ResourceExhausted {
+		if c := errorCode(err); c != driver.NotFound && c != driver.Unavailable && c != driver.ResourceExhausted && c != driver.Unreachable {
 			return nil, err
 		}
 		now := time.Now()

@@ -19,8 +19,8 @@
 // limit, default 60s), collect (list, poll or blocking), deploy (deploy the
 // worker at open), arch (amd64 or arm64).
 //
-// Errors carry the backend codes: 429 is ResourceExhausted, 5xx and
-// connection failures Unavailable, 401/403 PermissionDenied, a missing
+// Errors carry the backend codes: 429 is ResourceExhausted, 5xx
+// Unavailable, connection failures Unreachable, 401/403 PermissionDenied, a missing
 // action NotFound, an activation whose worker died without answering (crash,
 // out of memory) Crashed, one that hit the action's time limit TaskFailed,
 // and one whose record never appears Lost.
@@ -193,6 +193,7 @@ type Driver struct {
 	// lastLimits is the last "limits" annotation decoded (limitsMemory).
 	lastLimits atomic.Pointer[decodedLimits]
 	coll       *collector
+	obs        observer
 	pollGETs   chan struct{}
 	invokeReqs chan struct{}
 
@@ -242,7 +243,7 @@ func Open(ctx context.Context, opts *Options) (*Driver, error) {
 	}
 	d.applyLimits(lim)
 	if o.Collect == CollectList {
-		d.coll = newCollector(c, o.Action)
+		d.coll = newCollector(c, o.Action, &d.obs)
 	}
 	if o.Deploy {
 		if _, err := d.Deploy(ctx); err != nil {
