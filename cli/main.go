@@ -15,6 +15,7 @@ import (
 	// The backends and workloads every overcast binary carries.
 	_ "github.com/overcast-sc/overcast/backend/drivertest/selftest"
 	_ "github.com/overcast-sc/overcast/backend/local"
+	_ "github.com/overcast-sc/overcast/workloads/mandelbrot"
 	_ "github.com/overcast-sc/overcast/workloads/pi"
 	_ "github.com/overcast-sc/overcast/workloads/primes"
 )
