@@ -18,6 +18,7 @@ import (
 	_ "github.com/overcast-sc/overcast/workloads/mandelbrot"
 	_ "github.com/overcast-sc/overcast/workloads/pi"
 	_ "github.com/overcast-sc/overcast/workloads/primes"
+	_ "github.com/overcast-sc/overcast/workloads/sortbench"
 )
 
 // workerMode is a way a platform starts the binary as a worker. detect

@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/workloads/mandelbrot"
+	"github.com/overcast-sc/overcast/workloads/sortbench"
 )
 
 func init() {
-	workloads = append(workloads, mandelbrotWorkload)
+	workloads = append(workloads, sortWorkload, mandelbrotWorkload)
 }
 
 // jobStorage returns the bucket URL a workload keeps its intermediate
@@ -89,4 +91,86 @@ func runMandelbrot(ctx context.Context, ex *overcast.Executor, im mandelbrot.Ima
 		o.check = &check{Expected: float64(res.Reported), Error: float64(res.InSet - res.Reported), OK: err == nil}
 	}
 	return o, nil
+}
+
+var sortWorkload = &workload{
+	name:  "sort",
+	short: "Sort 100-byte records (gensort's) by a sampled range partition",
+	example: "  overcast gen sort --size 1e9 --output file:///data/in\n" +
+		"  overcast run sort --input file:///data/in --output file:///data/out/ --tasks 16\n" +
+		"  overcast validate sort --input file:///data/in --output file:///data/out/",
+	flags: func(fs *pflag.FlagSet) func(context.Context, *overcast.Executor) (*outcome, error) {
+		var cfg sortbench.Config
+		var store string
+		fs.StringVar(&cfg.Input, "input", "", "URL of the input object or prefix (required)")
+		fs.StringVar(&cfg.Output, "output", "", "URL of the prefix the sorted part-NNNNN objects go under (required)")
+		fs.IntVar(&cfg.Mappers, "tasks", 16, "number of map tasks, each reading a range of the input")
+		fs.IntVar(&cfg.Reducers, "reducers", 0, "number of reduce tasks and output objects (default: --tasks)")
+		fs.StringVar(&store, "storage", "", "bucket URL for the intermediate objects (default on the local backend: a temporary directory)")
+		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
+			switch {
+			case cfg.Input == "" || cfg.Output == "":
+				return nil, usagef("sort needs --input URL and --output URL")
+			case cfg.Mappers < 1:
+				return nil, usagef("--tasks must be at least 1, got %d", cfg.Mappers)
+			case cfg.Reducers < 0:
+				return nil, usagef("--reducers must not be negative, got %d", cfg.Reducers)
+			case cfg.Reducers == 0:
+				cfg.Reducers = cfg.Mappers
+			}
+			return runSort(ctx, ex, cfg, store)
+		}
+	},
+}
+
+func runSort(ctx context.Context, ex *overcast.Executor, cfg sortbench.Config, store string) (*outcome, error) {
+	url, done, err := jobStorage(ex, store)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	cfg.Storage, cfg.Prefix = url, "overcast/"+overcast.NewJobID()+"/sort/"
+	start := time.Now()
+	res, reps, err := sortbench.Run(ctx, ex, cfg)
+	if reps == nil || reps.Map == nil {
+		return nil, err
+	}
+	rep := joinReports(start, reps.Map, reps.Reduce)
+	o := &outcome{answer: res, report: rep, err: err, unit: "bytes",
+		details: map[string]any{"input": cfg.Input, "output": cfg.Output, "mappers": reps.Map.Tasks, "reducers": cfg.Reducers}}
+	if res != nil {
+		o.work = float64(res.Bytes)
+		o.details["cleanup_io"] = res.CleanupIO()
+		o.details["map_seconds"] = reps.Map.Wall().Seconds()
+		if reps.Reduce != nil {
+			o.details["reduce_seconds"] = reps.Reduce.Wall().Seconds()
+		}
+		o.summary = fmt.Sprintf("sorted %d records (%d bytes) into %d objects under %s", res.Records, res.Bytes, res.Partitions, cfg.Output)
+		o.check = &check{Expected: float64(res.Bytes / sortbench.RecordSize), Error: float64(res.Records - res.Bytes/sortbench.RecordSize), OK: err == nil}
+	}
+	return o, nil
+}
+
+// joinReports makes one report of a workload's jobs run one after the
+// other, from start on: its tasks are theirs, in order.
+func joinReports(start time.Time, reps ...*overcast.Report) *overcast.Report {
+	j := &overcast.Report{Job: reps[0].Job, Task: reps[0].Task, Backend: reps[0].Backend, Start: start}
+	for _, r := range reps {
+		if r == nil {
+			continue
+		}
+		if j.Task != r.Task {
+			j.Task += "," + r.Task
+		}
+		j.Tasks += r.Tasks
+		j.Concurrency = max(j.Concurrency, r.Concurrency)
+		j.End = r.End
+		j.Records = append(j.Records, r.Records...)
+		j.Failed = append(j.Failed, r.Failed...)
+		j.Retries += r.Retries
+		j.Throttles += r.Throttles
+		j.Backups += r.Backups
+		j.BackupWins += r.BackupWins
+	}
+	return j
 }

@@ -34,10 +34,11 @@ const sampleBlocks = 64
 
 // Splitters samples keys at sampleBlocks evenly spread places of the data
 // set, samplesPer·parts keys in all, and returns the parts-1 keys that cut
-// the sorted sample into parts equal shares.
-func Splitters(ctx context.Context, ds *DataSet, parts, samplesPer int) ([][]byte, error) {
+// the sorted sample into parts equal shares, and the reads it made.
+func Splitters(ctx context.Context, ds *DataSet, parts, samplesPer int) ([][]byte, IO, error) {
+	var rd IO
 	if parts < 1 {
-		return nil, fmt.Errorf("need at least 1 partition, got %d", parts)
+		return nil, rd, fmt.Errorf("need at least 1 partition, got %d", parts)
 	}
 	total := ds.Records()
 	want := min(total, int64(parts*samplesPer))
@@ -48,9 +49,11 @@ func Splitters(ctx context.Context, ds *DataSet, parts, samplesPer int) ([][]byt
 		first := b * total / blocks
 		k, err := sampleAt(ctx, ds, first, min(per, total-first))
 		if err != nil {
-			return nil, err
+			return nil, rd, err
 		}
 		keys = append(keys, k...)
+		rd.Gets++
+		rd.Read += int64(len(k)) * RecordSize
 	}
 	slices.SortFunc(keys, bytes.Compare)
 	split := make([][]byte, 0, parts-1)
@@ -61,7 +64,7 @@ func Splitters(ctx context.Context, ds *DataSet, parts, samplesPer int) ([][]byt
 		}
 		split = append(split, keys[i*len(keys)/parts])
 	}
-	return split, nil
+	return split, rd, nil
 }
 
 // sampleAt returns the keys of n records of ds from record first on,

@@ -39,7 +39,15 @@ type Result struct {
 	Splitters []string `json:"-"`
 	// Outputs are the keys written, in order.
 	Outputs []string `json:"outputs"`
+	// IO counts the storage requests made, but for the deletes of the
+	// intermediate objects at the end: see CleanupIO.
+	IO      IO `json:"io"`
+	cleanup *IO
 }
+
+// CleanupIO returns the requests that deleted the intermediate objects,
+// known once Run has returned.
+func (r *Result) CleanupIO() IO { return *r.cleanup }
 
 // Reports are the jobs of one sort, in the order they ran.
 type Reports struct {
@@ -66,12 +74,13 @@ func Run(ctx context.Context, ex *overcast.Executor, cfg Config) (*Result, *Repo
 	if outPrefix != "" && !strings.HasSuffix(outPrefix, "/") {
 		outPrefix += "/"
 	}
-	split, err := Splitters(ctx, in, cfg.Reducers, cfg.SamplesPer)
+	split, sampled, err := Splitters(ctx, in, cfg.Reducers, cfg.SamplesPer)
 	if err != nil {
 		return nil, nil, err
 	}
 	reps := &Reports{}
-	defer cleanup(ctx, cfg)
+	var cleaned IO
+	defer func() { cleaned = cleanup(ctx, cfg) }()
 	maps, err := runMaps(ctx, ex, cfg, in, split, reps)
 	if err != nil {
 		return nil, reps, err
@@ -81,6 +90,17 @@ func Run(ctx context.Context, ex *overcast.Executor, cfg Config) (*Result, *Repo
 		return nil, reps, err
 	}
 	res, err := check(in, split, maps, outs)
+	if res != nil {
+		res.IO = sampled
+		res.IO.Lists++ // OpenDataSet
+		for _, m := range maps {
+			res.IO.Add(m.IO)
+		}
+		for _, o := range outs {
+			res.IO.Add(o.IO)
+		}
+		res.cleanup = &cleaned
+	}
 	return res, reps, err
 }
 
@@ -169,12 +189,12 @@ func check(in *DataSet, split [][]byte, maps []MapOutput, outs []ReduceOutput) (
 }
 
 // cleanup deletes the intermediate objects, of every attempt.
-func cleanup(ctx context.Context, cfg Config) {
+func cleanup(ctx context.Context, cfg Config) IO {
 	ctx = context.WithoutCancel(ctx)
 	b, err := storage.Open(ctx, cfg.Storage)
 	if err != nil {
-		return
+		return IO{}
 	}
 	defer b.Close()
-	deletePrefix(ctx, b, cfg.Prefix)
+	return deletePrefix(ctx, b, cfg.Prefix)
 }

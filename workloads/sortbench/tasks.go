@@ -42,6 +42,7 @@ type MapOutput struct {
 	Key     string   `json:"key"`
 	Offsets []int64  `json:"offsets"`
 	Sum     Checksum `json:"sum"`
+	IO      IO       `json:"io"`
 }
 
 // Map reads its range, groups the records by partition and writes them as
@@ -65,6 +66,7 @@ func Map(ctx context.Context, in MapInput) (MapOutput, error) {
 	if err := b.WriteAll(ctx, out.Key, grouped, nil); err != nil {
 		return MapOutput{}, fmt.Errorf("write %s: %w", out.Key, err)
 	}
+	out.IO = IO{Gets: 1, Read: int64(len(buf)), Puts: 1, Written: int64(len(grouped))}
 	return out, nil
 }
 
@@ -134,6 +136,7 @@ type ReduceOutput struct {
 	First []byte   `json:"first,omitempty"`
 	Last  []byte   `json:"last,omitempty"`
 	Sum   Checksum `json:"sum"`
+	IO    IO       `json:"io"`
 }
 
 // Reduce reads its partition from every mapper, sorts it by the whole
@@ -164,25 +167,39 @@ func Reduce(ctx context.Context, in ReduceInput) (ReduceOutput, error) {
 	if err := b.WriteAll(ctx, in.Key, sorted, nil); err != nil {
 		return ReduceOutput{}, fmt.Errorf("write %s: %w", in.Key, err)
 	}
+	out.IO = IO{Gets: int64(len(in.Sources)), Read: int64(len(buf)), Puts: 1, Written: int64(len(sorted))}
 	return out, nil
 }
 
-// sortRecords returns buf's records sorted by their bytes. It sorts
-// 16-byte entries holding the key's first 8 bytes, its last 2 and the
-// record's index, and compares whole records only when keys tie.
+// entry is a record in sortRecords: its key's first 8 bytes, its last 2
+// and the record's index.
+type entry struct {
+	hi  uint64
+	lo  uint16
+	idx uint32
+}
+
+// sortRecords returns buf's records sorted by their bytes. It distributes
+// 16-byte entries into buckets by the key's first 16 bits (a counting
+// sort), sorts each bucket, and compares whole records only when keys tie.
 func sortRecords(buf []byte) []byte {
-	type entry struct {
-		hi  uint64
-		lo  uint16
-		idx uint32
-	}
 	n := len(buf) / RecordSize
-	es := make([]entry, n)
-	for i := range es {
-		r := buf[i*RecordSize:]
-		es[i] = entry{binary.BigEndian.Uint64(r), binary.BigEndian.Uint16(r[8:]), uint32(i)}
+	var counts [1<<16 + 1]int
+	for i := range n {
+		counts[1+int(binary.BigEndian.Uint16(buf[i*RecordSize:]))]++
 	}
-	slices.SortFunc(es, func(a, b entry) int {
+	for b := 1; b < len(counts); b++ {
+		counts[b] += counts[b-1]
+	}
+	es := make([]entry, n)
+	next := counts
+	for i := range n {
+		r := buf[i*RecordSize:]
+		b := binary.BigEndian.Uint16(r)
+		es[next[b]] = entry{binary.BigEndian.Uint64(r), binary.BigEndian.Uint16(r[8:]), uint32(i)}
+		next[b]++
+	}
+	cmp := func(a, b entry) int {
 		switch {
 		case a.hi != b.hi:
 			return cmpU(a.hi, b.hi)
@@ -191,7 +208,12 @@ func sortRecords(buf []byte) []byte {
 		}
 		ra, rb := int(a.idx)*RecordSize, int(b.idx)*RecordSize
 		return bytes.Compare(buf[ra:ra+RecordSize], buf[rb:rb+RecordSize])
-	})
+	}
+	for b := range 1 << 16 {
+		if bucket := es[counts[b]:counts[b+1]]; len(bucket) > 1 {
+			slices.SortFunc(bucket, cmp)
+		}
+	}
 	out := make([]byte, len(buf))
 	for i, e := range es {
 		copy(out[i*RecordSize:], buf[int(e.idx)*RecordSize:int(e.idx+1)*RecordSize])
