@@ -28,9 +28,9 @@ func Assemble(ctx context.Context, b *storage.Bucket, im Image, outs []BandOut, 
 	res := &Result{}
 	spot := max(1, im.Height/spotRows)
 	for _, o := range outs {
-		buf, err := b.ReadAll(ctx, o.Key)
+		buf, err := b.Get(ctx, o.Key)
 		if err != nil {
-			return nil, fmt.Errorf("read band %s: %w", o.Key, err)
+			return nil, err
 		}
 		if err := res.band(im, o, buf, spot); err != nil {
 			return nil, err

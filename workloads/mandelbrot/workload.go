@@ -46,8 +46,8 @@ func RenderBand(ctx context.Context, in Band) (BandOut, error) {
 	defer b.Close()
 	buf := make([]byte, in.Rows*in.Width)
 	n := in.RenderRows(buf, in.Row0, in.Rows)
-	if err := b.WriteAll(ctx, in.Key, buf, nil); err != nil {
-		return BandOut{}, fmt.Errorf("write band %s: %w", in.Key, err)
+	if err := b.Put(ctx, in.Key, buf); err != nil {
+		return BandOut{}, err
 	}
 	return BandOut{Key: in.Key, Row0: in.Row0, Rows: in.Rows, InSet: n}, nil
 }
@@ -106,7 +106,7 @@ func Run(ctx context.Context, ex *overcast.Executor, im Image, tasks int, storag
 	defer b.Close()
 	res, err := Assemble(ctx, b, im, outs, w)
 	for _, o := range outs {
-		b.Delete(context.WithoutCancel(ctx), o.Key)
+		b.Remove(context.WithoutCancel(ctx), o.Key)
 	}
 	return res, f.Report(), err
 }

@@ -2,13 +2,8 @@ package sortbench
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
-
-	"gocloud.dev/blob"
-	"gocloud.dev/gcerrors"
 
 	"github.com/overcast-sc/overcast/storage"
 )
@@ -52,7 +47,7 @@ func OpenDataSet(ctx context.Context, rawURL string) (*DataSet, error) {
 func (ds *DataSet) stat(ctx context.Context, key string) error {
 	a, err := ds.Bucket.Attributes(ctx, key)
 	if err != nil {
-		if gcerrors.Code(err) == gcerrors.NotFound {
+		if storage.IsNotFound(err) {
 			return fmt.Errorf("%s: no such object", key)
 		}
 		return fmt.Errorf("stat %s: %w", key, err)
@@ -61,18 +56,11 @@ func (ds *DataSet) stat(ctx context.Context, key string) error {
 }
 
 func (ds *DataSet) list(ctx context.Context, prefix string) error {
-	it := ds.Bucket.List(&blob.ListOptions{Prefix: prefix})
-	for {
-		o, err := it.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("list %q: %w", prefix, err)
-		}
-		if o.IsDir {
-			continue
-		}
+	objs, err := ds.Bucket.List(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
 		if err := ds.addObject(o.Key, o.Size); err != nil {
 			return err
 		}

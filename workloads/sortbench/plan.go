@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"slices"
 )
 
@@ -77,14 +76,12 @@ func sampleAt(ctx context.Context, ds *DataSet, first, n int64) ([][]byte, error
 			continue
 		}
 		n = min(n, (o.Size-off)/RecordSize)
-		r, err := ds.Bucket.NewRangeReader(ctx, o.Key, off, n*RecordSize, nil)
+		buf, err := ds.Bucket.GetRange(ctx, o.Key, off, n*RecordSize)
 		if err != nil {
-			return nil, fmt.Errorf("sample %s: %w", o.Key, err)
+			return nil, err
 		}
-		defer r.Close()
-		buf, err := io.ReadAll(r)
-		if err != nil || int64(len(buf)) != n*RecordSize {
-			return nil, fmt.Errorf("sample %s: read %d of %d bytes: %v", o.Key, len(buf), n*RecordSize, err)
+		if int64(len(buf)) != n*RecordSize {
+			return nil, fmt.Errorf("sample %s: read %d of %d bytes", o.Key, len(buf), n*RecordSize)
 		}
 		keys := make([][]byte, n)
 		for i := range keys {

@@ -196,5 +196,6 @@ func cleanup(ctx context.Context, cfg Config) IO {
 		return IO{}
 	}
 	defer b.Close()
-	return deletePrefix(ctx, b, cfg.Prefix)
+	n, _ := b.RemoveAll(ctx, cfg.Prefix) // what is left, jobs clean removes
+	return IO{Lists: 1, Deletes: int64(n)}
 }

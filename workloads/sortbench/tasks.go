@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"slices"
 
 	"github.com/overcast-sc/overcast"
@@ -63,8 +62,8 @@ func Map(ctx context.Context, in MapInput) (MapOutput, error) {
 		return MapOutput{}, err
 	}
 	defer b.Close()
-	if err := b.WriteAll(ctx, out.Key, grouped, nil); err != nil {
-		return MapOutput{}, fmt.Errorf("write %s: %w", out.Key, err)
+	if err := b.Put(ctx, out.Key, grouped); err != nil {
+		return MapOutput{}, err
 	}
 	out.IO = IO{Gets: 1, Read: int64(len(buf)), Puts: 1, Written: int64(len(grouped))}
 	return out, nil
@@ -86,14 +85,12 @@ func readRange(ctx context.Context, bucketURL string, seg Segment) ([]byte, erro
 		return nil, err
 	}
 	defer b.Close()
-	r, err := b.NewRangeReader(ctx, seg.Key, seg.Off, seg.Len, nil)
+	buf, err := b.GetRange(ctx, seg.Key, seg.Off, seg.Len)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", seg.Key, err)
+		return nil, err
 	}
-	defer r.Close()
-	buf := make([]byte, seg.Len)
-	if n, err := io.ReadFull(r, buf); err != nil {
-		return nil, fmt.Errorf("read %s at %d: %d of %d bytes: %w", seg.Key, seg.Off, n, seg.Len, err)
+	if int64(len(buf)) != seg.Len {
+		return nil, fmt.Errorf("read %s at %d: got %d of %d bytes", seg.Key, seg.Off, len(buf), seg.Len)
 	}
 	return buf, nil
 }
@@ -164,8 +161,8 @@ func Reduce(ctx context.Context, in ReduceInput) (ReduceOutput, error) {
 		return ReduceOutput{}, err
 	}
 	defer b.Close()
-	if err := b.WriteAll(ctx, in.Key, sorted, nil); err != nil {
-		return ReduceOutput{}, fmt.Errorf("write %s: %w", in.Key, err)
+	if err := b.Put(ctx, in.Key, sorted); err != nil {
+		return ReduceOutput{}, err
 	}
 	out.IO = IO{Gets: int64(len(in.Sources)), Read: int64(len(buf)), Puts: 1, Written: int64(len(sorted))}
 	return out, nil
