@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/storage"
@@ -41,8 +42,11 @@ type Result struct {
 	Outputs []string `json:"outputs"`
 	// IO counts the storage requests made, but for the deletes of the
 	// intermediate objects at the end: see CleanupIO.
-	IO      IO `json:"io"`
-	cleanup *IO
+	IO IO `json:"io"`
+	// TaskSeconds is the time the map and reduce tasks ran, summed: IO's
+	// Seconds over it is the tasks' share of time spent in storage.
+	TaskSeconds float64 `json:"task_seconds"`
+	cleanup     *IO
 }
 
 // CleanupIO returns the requests that deleted the intermediate objects,
@@ -74,10 +78,12 @@ func Run(ctx context.Context, ex *overcast.Executor, cfg Config) (*Result, *Repo
 	if outPrefix != "" && !strings.HasSuffix(outPrefix, "/") {
 		outPrefix += "/"
 	}
+	t0 := time.Now()
 	split, sampled, err := Splitters(ctx, in, cfg.Reducers, cfg.SamplesPer)
 	if err != nil {
 		return nil, nil, err
 	}
+	sampled.since(t0)
 	reps := &Reports{}
 	var cleaned IO
 	defer func() { cleaned = cleanup(ctx, cfg) }()
@@ -100,6 +106,7 @@ func Run(ctx context.Context, ex *overcast.Executor, cfg Config) (*Result, *Repo
 			res.IO.Add(o.IO)
 		}
 		res.cleanup = &cleaned
+		res.TaskSeconds = taskSeconds(reps.Map) + taskSeconds(reps.Reduce)
 	}
 	return res, reps, err
 }
@@ -198,4 +205,15 @@ func cleanup(ctx context.Context, cfg Config) IO {
 	defer b.Close()
 	n, _ := b.RemoveAll(ctx, cfg.Prefix) // what is left, jobs clean removes
 	return IO{Lists: 1, Deletes: int64(n)}
+}
+
+// taskSeconds sums the worker-measured run time of a job's tasks.
+func taskSeconds(r *overcast.Report) float64 {
+	var s float64
+	for _, t := range r.Records {
+		if t.End > t.Start {
+			s += float64(t.End-t.Start) / 1e9
+		}
+	}
+	return s
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"time"
 
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/storage"
@@ -49,10 +50,13 @@ type MapOutput struct {
 // backup attempt never overwrites an object a reducer may read: the
 // driver commits the output of the attempt it takes, and only that one.
 func Map(ctx context.Context, in MapInput) (MapOutput, error) {
+	start := time.Now()
 	buf, err := readRange(ctx, in.Input, in.Range)
 	if err != nil {
 		return MapOutput{}, err
 	}
+	var io IO
+	io.since(start)
 	out := MapOutput{Key: mapKey(in.Prefix, in.Index)}
 	out.Sum.Add(buf)
 	grouped, offsets := group(buf, in.Splitters)
@@ -62,10 +66,12 @@ func Map(ctx context.Context, in MapInput) (MapOutput, error) {
 		return MapOutput{}, err
 	}
 	defer b.Close()
+	start = time.Now()
 	if err := b.Put(ctx, out.Key, grouped); err != nil {
 		return MapOutput{}, err
 	}
-	out.IO = IO{Gets: 1, Read: int64(len(buf)), Puts: 1, Written: int64(len(grouped))}
+	io.since(start)
+	out.IO = IO{Gets: 1, Read: int64(len(buf)), Puts: 1, Written: int64(len(grouped)), Seconds: io.Seconds}
 	return out, nil
 }
 
@@ -142,6 +148,8 @@ type ReduceOutput struct {
 // all: an attempt that fails or loses to a backup leaves the final object
 // absent or exactly as the winner writes it.
 func Reduce(ctx context.Context, in ReduceInput) (ReduceOutput, error) {
+	var io IO
+	start := time.Now()
 	var buf []byte
 	for _, s := range in.Sources {
 		b, err := readRange(ctx, in.Storage, s)
@@ -150,6 +158,7 @@ func Reduce(ctx context.Context, in ReduceInput) (ReduceOutput, error) {
 		}
 		buf = append(buf, b...)
 	}
+	io.since(start)
 	out := ReduceOutput{Key: in.Key}
 	sorted := sortRecords(buf)
 	out.Sum.Add(sorted)
@@ -161,10 +170,12 @@ func Reduce(ctx context.Context, in ReduceInput) (ReduceOutput, error) {
 		return ReduceOutput{}, err
 	}
 	defer b.Close()
+	start = time.Now()
 	if err := b.Put(ctx, in.Key, sorted); err != nil {
 		return ReduceOutput{}, err
 	}
-	out.IO = IO{Gets: int64(len(in.Sources)), Read: int64(len(buf)), Puts: 1, Written: int64(len(sorted))}
+	io.since(start)
+	out.IO = IO{Gets: int64(len(in.Sources)), Read: int64(len(buf)), Puts: 1, Written: int64(len(sorted)), Seconds: io.Seconds}
 	return out, nil
 }
 
