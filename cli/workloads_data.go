@@ -36,6 +36,22 @@ func jobStorage(ex *overcast.Executor, flag string) (string, func(), error) {
 	return "file://" + dir, func() { os.RemoveAll(dir) }, nil
 }
 
+type jobIDKey struct{}
+
+// withJobID gives a workload its job's id, which names its data in storage.
+func withJobID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, jobIDKey{}, id)
+}
+
+// jobPrefix is where a workload keeps a job's data: overcast/<job-id>/.
+func jobPrefix(ctx context.Context) string {
+	id, _ := ctx.Value(jobIDKey{}).(string)
+	if id == "" {
+		id = overcast.NewJobID()
+	}
+	return "overcast/" + id + "/"
+}
+
 var mandelbrotWorkload = &workload{
 	name:    "mandelbrot",
 	short:   "Render the Mandelbrot set in bands and assemble one PNG",
@@ -73,7 +89,7 @@ func runMandelbrot(ctx context.Context, ex *overcast.Executor, im mandelbrot.Ima
 		return nil, fmt.Errorf("output: %w", err)
 	}
 	defer os.Remove(f.Name())
-	res, rep, err := mandelbrot.Run(ctx, ex, im, tasks, url, "overcast/"+overcast.NewJobID()+"/mandelbrot/", f)
+	res, rep, err := mandelbrot.Run(ctx, ex, im, tasks, url, jobPrefix(ctx)+"mandelbrot/", f)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("output: %w", cerr)
 	}
@@ -129,7 +145,7 @@ func runSort(ctx context.Context, ex *overcast.Executor, cfg sortbench.Config, s
 		return nil, err
 	}
 	defer done()
-	cfg.Storage, cfg.Prefix = url, "overcast/"+overcast.NewJobID()+"/sort/"
+	cfg.Storage, cfg.Prefix = url, jobPrefix(ctx)+"sort/"
 	start := time.Now()
 	res, reps, err := sortbench.Run(ctx, ex, cfg)
 	if reps == nil || reps.Map == nil {
