@@ -156,7 +156,6 @@ func runSort(ctx context.Context, ex *overcast.Executor, cfg sortbench.Config, s
 		details: map[string]any{"input": cfg.Input, "output": cfg.Output, "mappers": reps.Map.Tasks, "reducers": cfg.Reducers}}
 	if res != nil {
 		o.work = float64(res.Bytes)
-		o.details["cleanup_io"] = res.CleanupIO()
 		o.details["map_seconds"] = reps.Map.Wall().Seconds()
 		if reps.Reduce != nil {
 			o.details["reduce_seconds"] = reps.Reduce.Wall().Seconds()

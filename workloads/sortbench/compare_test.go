@@ -53,7 +53,7 @@ func BenchmarkLocalVsGNUSort(b *testing.B) {
 			b.Fatal(err)
 		}
 		used.Add(res.IO)
-		used.Add(res.CleanupIO())
+		used.Add(res.Cleanup)
 		if i == 0 {
 			validate(b, cfg)
 		}

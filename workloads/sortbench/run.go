@@ -18,7 +18,8 @@ type Config struct {
 	// the output objects part-00000... are written under.
 	Input, Output string
 	// Storage is the bucket URL for the intermediate objects, written
-	// under Prefix; they are deleted when the job ends.
+	// under Prefix; they are deleted when the sort succeeds, and kept for
+	// a resumed run (or overcast jobs clean) when it fails.
 	Storage, Prefix string
 	// Mappers is about how many ranges the input is cut into; Reducers is
 	// the number of output partitions.
@@ -41,17 +42,14 @@ type Result struct {
 	// Outputs are the keys written, in order.
 	Outputs []string `json:"outputs"`
 	// IO counts the storage requests made, but for the deletes of the
-	// intermediate objects at the end: see CleanupIO.
+	// intermediate objects at the end.
 	IO IO `json:"io"`
 	// TaskSeconds is the time the map and reduce tasks ran, summed: IO's
 	// Seconds over it is the tasks' share of time spent in storage.
 	TaskSeconds float64 `json:"task_seconds"`
-	cleanup     *IO
+	// Cleanup counts the requests that deleted the intermediate objects.
+	Cleanup IO `json:"cleanup_io"`
 }
-
-// CleanupIO returns the requests that deleted the intermediate objects,
-// known once Run has returned.
-func (r *Result) CleanupIO() IO { return *r.cleanup }
 
 // Reports are the jobs of one sort, in the order they ran.
 type Reports struct {
@@ -85,8 +83,6 @@ func Run(ctx context.Context, ex *overcast.Executor, cfg Config) (*Result, *Repo
 	}
 	sampled.since(t0)
 	reps := &Reports{}
-	var cleaned IO
-	defer func() { cleaned = cleanup(ctx, cfg) }()
 	maps, err := runMaps(ctx, ex, cfg, in, split, reps)
 	if err != nil {
 		return nil, reps, err
@@ -105,7 +101,7 @@ func Run(ctx context.Context, ex *overcast.Executor, cfg Config) (*Result, *Repo
 		for _, o := range outs {
 			res.IO.Add(o.IO)
 		}
-		res.cleanup = &cleaned
+		res.Cleanup = cleanup(ctx, cfg)
 		res.TaskSeconds = taskSeconds(reps.Map) + taskSeconds(reps.Reduce)
 	}
 	return res, reps, err
