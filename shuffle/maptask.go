@@ -1,0 +1,239 @@
+package shuffle
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+
+	"gocloud.dev/blob"
+
+	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/storage"
+	"github.com/overcast-sc/overcast/worker"
+)
+
+// mapInput is what the driver sends a map task.
+type mapInput struct {
+	Job      string `json:"job"`
+	Storage  string `json:"storage"`
+	Index    int    `json:"index"`
+	Reducers int    `json:"reducers"`
+	// Splitters are the range partitioning's keys, encoded with the key codec.
+	Splitters [][]byte       `json:"splitters,omitempty"`
+	Chunk     overcast.Chunk `json:"chunk"`
+}
+
+// mapOutput names what a map attempt wrote.
+type mapOutput struct {
+	// Parts holds the key of each partition's object, "" for an empty one.
+	Parts    []string         `json:"parts"`
+	Counters map[string]int64 `json:"counters,omitempty"`
+}
+
+type pair[K, V any] struct {
+	k K
+	v V
+}
+
+// buffer collects a mapper's pairs, combined per key when the job has a
+// Combine, and hands them out by partition.
+type buffer[K cmp.Ordered, V any] struct {
+	part     func(K) int
+	reducers int
+	combine  func(a, b V) V
+	parts    [][]pair[K, V]
+	combined map[K]V
+	err      error
+}
+
+func (b *buffer[K, V]) emit(k K, v V) {
+	if b.combine != nil {
+		if old, ok := b.combined[k]; ok {
+			v = b.combine(old, v)
+		}
+		b.combined[k] = v
+		return
+	}
+	b.place(k, v)
+}
+
+func (b *buffer[K, V]) place(k K, v V) {
+	r := b.part(k)
+	if r < 0 || r >= b.reducers {
+		if b.err == nil {
+			b.err = fmt.Errorf("partition of key %v is %d, not in [0, %d)", k, r, b.reducers)
+		}
+		return
+	}
+	b.parts[r] = append(b.parts[r], pair[K, V]{k, v})
+}
+
+// sorted returns the pairs of each partition sorted by key, in the order
+// they were emitted among equal keys.
+func (b *buffer[K, V]) sorted() ([][]pair[K, V], error) {
+	if b.combine != nil {
+		for k, v := range b.combined {
+			b.place(k, v)
+		}
+	}
+	for _, p := range b.parts {
+		slices.SortStableFunc(p, func(x, y pair[K, V]) int { return cmp.Compare(x.k, y.k) })
+	}
+	return b.parts, b.err
+}
+
+// partitioner returns the function that sends a key to its reducer.
+func (j *Job[K, V]) partitioner(reducers int, splitters [][]byte) (func(K) int, error) {
+	if len(splitters) > 0 {
+		s := make([]K, len(splitters))
+		for i, b := range splitters {
+			k, err := j.Keys.Decode(b)
+			if err != nil {
+				return nil, fmt.Errorf("decode splitter %d: %w", i, err)
+			}
+			s[i] = k
+		}
+		return func(k K) int { return sort.Search(len(s), func(i int) bool { return s[i] > k }) }, nil
+	}
+	if j.Partition != nil {
+		return func(k K) int { return j.Partition(k, reducers) }, nil
+	}
+	var scratch []byte
+	return func(k K) int {
+		scratch = j.Keys.Append(scratch[:0], k)
+		return int(fnv64(scratch) % uint64(reducers))
+	}, nil
+}
+
+// fnv64 is FNV-1a: the same in every process, unlike maphash.
+func fnv64(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+func (j *Job[K, V]) mapTask(ctx context.Context, in mapInput) (mapOutput, error) {
+	if in.Reducers < 1 {
+		return mapOutput{}, fmt.Errorf("map: %d reducers", in.Reducers)
+	}
+	part, err := j.partitioner(in.Reducers, in.Splitters)
+	if err != nil {
+		return mapOutput{}, err
+	}
+	ctx, counters := withCounters(ctx)
+	buf := &buffer[K, V]{part: part, reducers: in.Reducers, combine: j.Combine,
+		parts: make([][]pair[K, V], in.Reducers), combined: map[K]V{}}
+	if err := j.Map(ctx, in.Chunk, buf.emit); err != nil {
+		return mapOutput{}, err
+	}
+	parts, err := buf.sorted()
+	if err != nil {
+		return mapOutput{}, err
+	}
+	b, err := overcast.OpenBucket(ctx, in.Storage)
+	if err != nil {
+		return mapOutput{}, err
+	}
+	out := mapOutput{Parts: make([]string, in.Reducers), Counters: counters}
+	attempt := attemptID(ctx)
+	for r, pairs := range parts {
+		if len(pairs) == 0 {
+			continue
+		}
+		key := intermediateKey(in.Job, in.Index, attempt, r)
+		n, err := j.writeRun(ctx, b, key, pairs)
+		if err != nil {
+			return mapOutput{}, err
+		}
+		out.Parts[r] = key
+		counters["pairs"] += int64(len(pairs))
+		counters["shuffle_bytes"] += n
+		if afterWrite != nil {
+			if err := afterWrite(ctx, in.Index, r); err != nil {
+				return mapOutput{}, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// afterWrite, when set by a test, runs after each intermediate object is
+// written: a failing attempt that has written some of its objects.
+var afterWrite func(ctx context.Context, index, part int) error
+
+// writeRun writes sorted pairs as one object of records
+// uvarint(len key) key uvarint(len value) value, and returns its size.
+func (j *Job[K, V]) writeRun(ctx context.Context, b *storage.Bucket, key string, pairs []pair[K, V]) (int64, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := b.NewWriter(wctx, key, &blob.WriterOptions{ContentType: "application/octet-stream"})
+	if err != nil {
+		return 0, fmt.Errorf("write %s: %w", key, err)
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	enc := &recordWriter[K, V]{keys: j.Keys, values: j.Values}
+	var n int64
+	for _, p := range pairs {
+		rec := enc.encode(p.k, p.v)
+		bw.Write(rec)
+		n += int64(len(rec))
+	}
+	if err := bw.Flush(); err != nil {
+		cancel() // abandon the object
+		w.Close()
+		return 0, fmt.Errorf("write %s: %w", key, err)
+	}
+	if err := w.Close(); err != nil {
+		return 0, fmt.Errorf("write %s: %w", key, err)
+	}
+	return n, nil
+}
+
+// recordWriter encodes pairs as records.
+type recordWriter[K, V any] struct {
+	keys      Codec[K]
+	values    Codec[V]
+	rec, k, v []byte
+}
+
+func (w *recordWriter[K, V]) encode(k K, v V) []byte {
+	w.k = w.keys.Append(w.k[:0], k)
+	w.v = w.values.Append(w.v[:0], v)
+	w.rec = binary.AppendUvarint(w.rec[:0], uint64(len(w.k)))
+	w.rec = append(w.rec, w.k...)
+	w.rec = binary.AppendUvarint(w.rec, uint64(len(w.v)))
+	return append(w.rec, w.v...)
+}
+
+// attemptID names one attempt of a task uniquely: its attempt number,
+// which differs between a task's copies, and random bytes, which differ
+// between runs.
+func attemptID(ctx context.Context) string {
+	var b [4]byte
+	_, _ = crand.Read(b[:])
+	n := 0
+	if r := worker.RequestFrom(ctx); r != nil {
+		n = r.Attempt
+	}
+	return fmt.Sprintf("a%d-%s", n, hex.EncodeToString(b[:]))
+}
+
+// intermediateKey names map task index's object for reducer r, under one
+// of 65,536 hashed prefixes.
+func intermediateKey(job string, index int, attempt string, r int) string {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(index))
+	binary.LittleEndian.PutUint64(b[8:], uint64(r))
+	return fmt.Sprintf("%s%04x/m%06d-%s/r%05d", shufflePrefix(job), fnv64(b[:])&0xffff, index, attempt, r)
+}
+
+func shufflePrefix(job string) string { return "overcast/" + job + "/shuffle/" }
