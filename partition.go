@@ -123,7 +123,7 @@ func listObjects(ctx context.Context, b *storage.Bucket, keys []string) ([]objec
 			continue
 		}
 		n := len(objs)
-		it := b.List(&blob.ListOptions{Prefix: k})
+		it := b.Bucket.List(&blob.ListOptions{Prefix: k})
 		for {
 			o, err := it.Next(ctx)
 			if err == io.EOF {

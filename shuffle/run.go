@@ -147,7 +147,7 @@ func openOutputPrefix(ctx context.Context, url string) (*outputPrefix, error) {
 	if key != "" && !strings.HasSuffix(key, "/") {
 		key += "/"
 	}
-	it := b.List(&blob.ListOptions{Prefix: key + "part-"})
+	it := b.Bucket.List(&blob.ListOptions{Prefix: key + "part-"})
 	o, err := it.Next(ctx)
 	if err != io.EOF {
 		b.Close()
@@ -161,7 +161,7 @@ func openOutputPrefix(ctx context.Context, url string) (*outputPrefix, error) {
 
 // deletePrefix deletes the objects under prefix that keep does not name.
 func deletePrefix(ctx context.Context, b *storage.Bucket, prefix string, keep map[string]bool) error {
-	it := b.List(&blob.ListOptions{Prefix: prefix})
+	it := b.Bucket.List(&blob.ListOptions{Prefix: prefix})
 	for {
 		o, err := it.Next(ctx)
 		if err == io.EOF {

@@ -183,7 +183,7 @@ func readCounts(t *testing.T, b *storage.Bucket, keys []string) map[string]int64
 // listAll lists every object key under prefix.
 func listAll(t *testing.T, b *storage.Bucket, prefix string) []string {
 	var keys []string
-	it := b.List(&blob.ListOptions{Prefix: prefix})
+	it := b.Bucket.List(&blob.ListOptions{Prefix: prefix})
 	for {
 		o, err := it.Next(context.Background())
 		if err == io.EOF {
