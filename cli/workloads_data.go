@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -43,13 +42,13 @@ func withJobID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, jobIDKey{}, id)
 }
 
-// jobPrefix is where a workload keeps a job's data: overcast/<job-id>/.
-func jobPrefix(ctx context.Context) string {
+// jobID is the id of the workload's job.
+func jobID(ctx context.Context) string {
 	id, _ := ctx.Value(jobIDKey{}).(string)
 	if id == "" {
 		id = overcast.NewJobID()
 	}
-	return "overcast/" + id + "/"
+	return id
 }
 
 var mandelbrotWorkload = &workload{
@@ -89,7 +88,7 @@ func runMandelbrot(ctx context.Context, ex *overcast.Executor, im mandelbrot.Ima
 		return nil, fmt.Errorf("output: %w", err)
 	}
 	defer os.Remove(f.Name())
-	res, rep, err := mandelbrot.Run(ctx, ex, im, tasks, url, jobPrefix(ctx)+"mandelbrot/", f)
+	res, rep, err := mandelbrot.Run(ctx, ex, im, tasks, url, "overcast/"+jobID(ctx)+"/mandelbrot/", f)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("output: %w", cerr)
 	}
@@ -145,47 +144,17 @@ func runSort(ctx context.Context, ex *overcast.Executor, cfg sortbench.Config, s
 		return nil, err
 	}
 	defer done()
-	cfg.Storage, cfg.Prefix = url, jobPrefix(ctx)+"sort/"
-	start := time.Now()
-	res, reps, err := sortbench.Run(ctx, ex, cfg)
-	if reps == nil || reps.Map == nil {
+	cfg.Storage, cfg.JobID = url, jobID(ctx)
+	res, rep, err := sortbench.Run(ctx, ex, cfg)
+	if rep == nil {
 		return nil, err
 	}
-	rep := joinReports(start, reps.Map, reps.Reduce)
 	o := &outcome{answer: res, report: rep, err: err, unit: "bytes",
-		details: map[string]any{"input": cfg.Input, "output": cfg.Output, "mappers": reps.Map.Tasks, "reducers": cfg.Reducers}}
+		details: map[string]any{"input": cfg.Input, "output": cfg.Output, "reducers": cfg.Reducers}}
 	if res != nil {
 		o.work = float64(res.Bytes)
-		o.details["map_seconds"] = reps.Map.Wall().Seconds()
-		if reps.Reduce != nil {
-			o.details["reduce_seconds"] = reps.Reduce.Wall().Seconds()
-		}
 		o.summary = fmt.Sprintf("sorted %d records (%d bytes) into %d objects under %s", res.Records, res.Bytes, res.Partitions, cfg.Output)
 		o.check = &check{Expected: float64(res.Bytes / sortbench.RecordSize), Error: float64(res.Records - res.Bytes/sortbench.RecordSize), OK: err == nil}
 	}
 	return o, nil
-}
-
-// joinReports makes one report of a workload's jobs run one after the
-// other, from start on: its tasks are theirs, in order.
-func joinReports(start time.Time, reps ...*overcast.Report) *overcast.Report {
-	j := &overcast.Report{Job: reps[0].Job, Task: reps[0].Task, Backend: reps[0].Backend, Start: start}
-	for _, r := range reps {
-		if r == nil {
-			continue
-		}
-		if j.Task != r.Task {
-			j.Task += "," + r.Task
-		}
-		j.Tasks += r.Tasks
-		j.Concurrency = max(j.Concurrency, r.Concurrency)
-		j.End = r.End
-		j.Records = append(j.Records, r.Records...)
-		j.Failed = append(j.Failed, r.Failed...)
-		j.Retries += r.Retries
-		j.Throttles += r.Throttles
-		j.Backups += r.Backups
-		j.BackupWins += r.BackupWins
-	}
-	return j
 }

@@ -70,8 +70,8 @@ var steps = []step{
 	{name: "go-cold-init", goBench: []string{"-run", "^$", "-bench", "ColdInit$", "-benchtime", "8x", "./deploy"}, once: true},
 	{name: "go-cold-init-steps", goBench: []string{"-run", "^$", "-bench", "ColdInitSteps", "-benchtime", "10x", "./deploy"}, once: true},
 	{name: "go-fanout-fraction", goBench: []string{"-run", "^$", "-bench", "FanoutFraction", "-benchtime", "1x", "-count", "3", "./bench"}, once: true},
-	{name: "go-sort-gnu", goBench: []string{"-run", "^$", "-bench", "LocalVsGNUSort", "-benchtime", "2x", "-count", "2", "-timeout", "60m", "./workloads/sortbench"}, needs: "sort", once: true},
-	{name: "go-sort-sim-s3", goBench: []string{"-run", "^$", "-bench", "SortOnSimS3", "-benchtime", "2x", "-timeout", "60m", "./cli"}, once: true},
+	{name: "go-sort-gnu", goBench: []string{"-run", "^$", "-bench", "LocalVsGNUSort", "-benchtime", "1x", "-timeout", "60m", "./workloads/sortbench"}, needs: "sort", once: true},
+	{name: "go-sort-sim-s3", goBench: []string{"-run", "^$", "-bench", "SortOnSimS3", "-benchtime", "1x", "-timeout", "60m", "./cli"}, once: true},
 	{name: "parallel", script: "scripts/bench-parallel.sh", needs: "parallel", once: true},
 }
 

@@ -7,26 +7,6 @@ import (
 	"slices"
 )
 
-// Segment is a byte range of one object.
-type Segment struct {
-	Key string `json:"key"`
-	Off int64  `json:"off"`
-	Len int64  `json:"len"`
-}
-
-// Ranges cuts the data set into about n record-aligned ranges of nearly
-// equal size; a range never spans two objects, and empty objects get none.
-func Ranges(ds *DataSet, n int) []Segment {
-	per := max(1, (ds.Records()+int64(n)-1)/int64(n)) * RecordSize
-	var segs []Segment
-	for _, o := range ds.Objects {
-		for off := int64(0); off < o.Size; off += per {
-			segs = append(segs, Segment{Key: o.Key, Off: off, Len: min(per, o.Size-off)})
-		}
-	}
-	return segs
-}
-
 // sampleBlocks is how many places Splitters reads its sample from: one
 // ranged read each.
 const sampleBlocks = 64
@@ -34,7 +14,7 @@ const sampleBlocks = 64
 // Splitters samples keys at sampleBlocks evenly spread places of the data
 // set, samplesPer·parts keys in all, and returns the parts-1 keys that cut
 // the sorted sample into parts equal shares, and the reads it made.
-func Splitters(ctx context.Context, ds *DataSet, parts, samplesPer int) ([][]byte, IO, error) {
+func Splitters(ctx context.Context, ds *DataSet, parts, samplesPer int) ([]string, IO, error) {
 	var rd IO
 	if parts < 1 {
 		return nil, rd, fmt.Errorf("need at least 1 partition, got %d", parts)
@@ -55,13 +35,13 @@ func Splitters(ctx context.Context, ds *DataSet, parts, samplesPer int) ([][]byt
 		rd.Read += int64(len(k)) * RecordSize
 	}
 	slices.SortFunc(keys, bytes.Compare)
-	split := make([][]byte, 0, parts-1)
+	split := make([]string, 0, parts-1)
 	for i := 1; i < parts; i++ {
 		if len(keys) == 0 {
-			split = append(split, make([]byte, KeySize))
+			split = append(split, string(make([]byte, KeySize)))
 			continue
 		}
-		split = append(split, keys[i*len(keys)/parts])
+		split = append(split, string(keys[i*len(keys)/parts]))
 	}
 	return split, rd, nil
 }
@@ -90,19 +70,4 @@ func sampleAt(ctx context.Context, ds *DataSet, first, n int64) ([][]byte, error
 		return keys, nil
 	}
 	return nil, nil
-}
-
-// partitionOf returns the partition of a key: the number of splitters
-// that sort before or equal to it.
-func partitionOf(split [][]byte, key []byte) int {
-	lo, hi := 0, len(split)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if bytes.Compare(split[m], key) <= 0 {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
 }

@@ -4,16 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/overcast-sc/overcast"
 	_ "github.com/overcast-sc/overcast/backend/local"
 	"github.com/overcast-sc/overcast/storage"
+	"github.com/overcast-sc/overcast/worker"
 )
 
-// genInput writes n records in objects of the given record counts to a
-// fresh directory and returns its URL.
+// genInput writes objects of the given record counts to a fresh
+// directory and returns its URL.
 func genInput(t *testing.T, counts ...int) string {
 	t.Helper()
 	ctx := context.Background()
@@ -33,30 +35,37 @@ func genInput(t *testing.T, counts ...int) string {
 	return dir
 }
 
-func runSort(t *testing.T, ex *overcast.Executor, dir string, cfg Config) (*Result, *Reports, error) {
+// runSort sorts dir/in/ into dir/out/ and validates the output.
+func runSort(t *testing.T, ex *overcast.Executor, dir string, cfg Config) (*Result, *overcast.Report) {
 	t.Helper()
-	cfg.Input, cfg.Output, cfg.Storage, cfg.Prefix = dir+"/in/", dir+"/out/", dir, "tmp/job/"
-	res, reps, err := Run(context.Background(), ex, cfg)
+	ctx := context.Background()
+	cfg.Input, cfg.Output, cfg.Storage = dir+"/in/", dir+"/out/", dir
+	res, rep, err := Run(ctx, ex, cfg)
 	if err != nil {
-		return res, reps, err
+		t.Fatal(err)
 	}
-	in, err := OpenDataSet(context.Background(), dir+"/in/")
+	in, err := OpenDataSet(ctx, dir+"/in/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer in.Bucket.Close()
-	out, err := OpenDataSet(context.Background(), dir+"/out/")
+	out, err := OpenDataSet(ctx, dir+"/out/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer out.Bucket.Close()
-	if _, err := Validate(context.Background(), in, out); err != nil {
+	if _, err := Validate(ctx, in, out); err != nil {
 		t.Fatalf("the sort's output does not validate: %v", err)
 	}
 	if len(out.Objects) != cfg.Reducers {
 		t.Errorf("%d output objects, want %d", len(out.Objects), cfg.Reducers)
 	}
-	return res, reps, nil
+	b, _ := storage.Open(ctx, dir)
+	defer b.Close()
+	if left, _ := b.List(ctx, "overcast/"); len(left) > 0 {
+		t.Errorf("intermediate objects were left: %v", left[0].Key)
+	}
+	return res, rep
 }
 
 func localExecutor(t *testing.T, opts *overcast.Options) *overcast.Executor {
@@ -81,60 +90,49 @@ func TestRunSorts(t *testing.T) {
 		{[]int{3000}, 1, 1},
 	} {
 		dir := genInput(t, c.counts...)
-		res, _, err := runSort(t, ex, dir, Config{Mappers: c.mappers, Reducers: c.reducers})
-		if err != nil {
-			t.Fatalf("%v: %v", c, err)
-		}
+		res, _ := runSort(t, ex, dir, Config{Mappers: c.mappers, Reducers: c.reducers})
 		total := 0
 		for _, n := range c.counts {
 			total += n
 		}
-		if res.Records != int64(total) {
-			t.Errorf("%v: sorted %d records, want %d", c, res.Records, total)
+		if res.Records != int64(total) || res.IO.Read < 2*int64(total)*RecordSize {
+			t.Errorf("%v: sorted %d records reading %d bytes, want %d records", c, res.Records, res.IO.Read, total)
 		}
-		b, _ := storage.Open(context.Background(), dir)
-		if ok, _ := b.Exists(context.Background(), "tmp/job/"); ok {
-			t.Errorf("%v: intermediate objects were left", c)
-		}
-		b.Close()
 	}
 }
 
-// failOnce wraps a task so that the first attempt at each input does the
-// task's work, writes included, and then fails.
-func failOnce[In, Out any](name string, fn func(context.Context, In) (Out, error), id func(In) string) {
+// TestRunSurvivesReducersThatFailAfterWriting fails every reducer's first
+// attempt after it has written half its records: the retries' outputs
+// must hold each record once.
+func TestRunSurvivesReducersThatFailAfterWriting(t *testing.T) {
 	var mu sync.Mutex
-	seen := map[string]bool{}
-	overcast.Register(name, func(ctx context.Context, in In) (Out, error) {
-		out, err := fn(ctx, in)
-		mu.Lock()
-		first := !seen[id(in)]
-		seen[id(in)] = true
-		mu.Unlock()
-		if first && err == nil {
-			return out, errors.New("injected failure after the work was done")
+	written := map[int]int{}
+	reduceHook = func(ctx context.Context, req *worker.Request) error {
+		if req == nil || req.Attempt > 1 {
+			return nil
 		}
-		return out, err
-	})
-}
-
-func init() {
-	failOnce("sort/map-fails-once", Map, func(in MapInput) string { return fmt.Sprint(in.Range) })
-	failOnce("sort/reduce-fails-once", Reduce, func(in ReduceInput) string { return in.Key })
-}
-
-func TestRunSurvivesAttemptsThatFailAfterWriting(t *testing.T) {
+		mu.Lock()
+		defer mu.Unlock()
+		written[req.Index]++
+		if written[req.Index] == 500 {
+			return errors.New("injected failure after 500 records")
+		}
+		return nil
+	}
+	defer func() { reduceHook = nil }()
 	ex := localExecutor(t, &overcast.Options{RetryTaskErrors: true, MaxAttempts: 3})
-	dir := genInput(t, 4000)
-	res, reps, err := runSort(t, ex, dir, Config{Mappers: 4, Reducers: 3,
-		MapTask: "sort/map-fails-once", ReduceTask: "sort/reduce-fails-once"})
-	if err != nil {
-		t.Fatal(err)
+	res, rep := runSort(t, ex, genInput(t, 4000), Config{Mappers: 4, Reducers: 3})
+	if res.Records != 4000 || rep.Retries != 3 {
+		t.Fatalf("sorted %d records with %d retries, want 4000 records and each reducer's first attempt failed", res.Records, rep.Retries)
 	}
-	if reps.Map.Retries != 4 || reps.Reduce.Retries != 3 {
-		t.Fatalf("%d map and %d reduce retries, want every task's first attempt to fail", reps.Map.Retries, reps.Reduce.Retries)
-	}
-	if res.Records != 4000 {
-		t.Fatalf("sorted %d records, want 4000", res.Records)
+}
+
+func TestRunRefusesAnOutputInUse(t *testing.T) {
+	ex := localExecutor(t, nil)
+	dir := genInput(t, 100)
+	runSort(t, ex, dir, Config{Mappers: 2, Reducers: 2})
+	_, _, err := Run(context.Background(), ex, Config{Input: dir + "/in/", Output: dir + "/out/", Storage: dir, Mappers: 2, Reducers: 2})
+	if err == nil || !strings.Contains(err.Error(), "already holds") {
+		t.Fatalf("a second sort into the same output: %v", err)
 	}
 }
