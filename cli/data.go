@@ -49,8 +49,8 @@ func newGenSortCmd(stdout io.Writer) *cobra.Command {
 			return genSort(cmd.Context(), stdout, output, size, first)
 		},
 	}
-	cmd.Flags().Var(newCount(&size, 1e9), "size", "bytes to write, a multiple of 100, e.g. 1e9")
-	cmd.Flags().Var(newCount(&first, 0), "first", "number of the first record (as gensort -b): generate a big set in parts")
+	cmd.Flags().Var(positive(&size, 1e9), "size", "bytes to write, a multiple of 100, e.g. 1e9")
+	cmd.Flags().Var(newCount(&first, 0), "first", "number of the first record, as gensort -b (0 = the start): generate a big set in parts")
 	cmd.Flags().StringVar(&output, "output", "", "object URL to write (file://, mem://, s3://)")
 	return cmd
 }

@@ -150,9 +150,10 @@ func TestDataCommandsRejectBadInput(t *testing.T) {
 		{[]string{"gen", "nothing"}, 2, "gen needs a data set"},
 		{[]string{"validate", "sort", "--input", "file://" + dir + "/none", "--output", "file://" + dir + "/"}, 1, "no such object"},
 		{[]string{"run", "sort", "--input", "file://" + dir + "/x"}, 2, "needs --input URL and --output URL"},
-		{[]string{"run", "sort", "--input", "a", "--output", "b", "--tasks", "0"}, 2, "--tasks must be at least 1"},
+		{[]string{"run", "sort", "--input", "a", "--output", "b", "--tasks", "0"}, 2, "must be at least 1"},
 		{[]string{"run", "mandelbrot", "--width", "10"}, 2, "needs --output"},
-		{[]string{"run", "mandelbrot", "--width", "0", "--output", dir + "/m.png"}, 2, "at least 1"},
+		{[]string{"run", "mandelbrot", "--width", "0", "--output", dir + "/m.png"}, 2, "must be at least 1"},
+		{[]string{"run", "mandelbrot", "--width", "70000", "--output", dir + "/m.png"}, 2, "at most 65536"},
 		{[]string{"run", "mandelbrot", "--height", "10", "--tasks", "11", "--output", dir + "/m.png"}, 2, "tasks must be between"},
 	} {
 		_, stderr, code := runBin(t, c.args...)

@@ -59,10 +59,10 @@ var mandelbrotWorkload = &workload{
 		im := mandelbrot.Image{}
 		var tasks int
 		var output, store string
-		fs.IntVar(&im.Width, "width", 1024, "image width in pixels")
-		fs.IntVar(&im.Height, "height", 1024, "image height in pixels")
-		fs.IntVar(&im.MaxIter, "max-iter", 256, "iterations before a point counts as in the set")
-		fs.IntVar(&tasks, "tasks", 64, "number of tasks, each rendering a band of rows")
+		fs.Var(positive(&im.Width, 1024), "width", "image width in pixels")
+		fs.Var(positive(&im.Height, 1024), "height", "image height in pixels")
+		fs.Var(positive(&im.MaxIter, 256), "max-iter", "iterations before a point counts as in the set")
+		fs.Var(positive(&tasks, 64), "tasks", "number of tasks, each rendering a band of rows")
 		fs.StringVar(&output, "output", "", "PNG file to write (required)")
 		fs.StringVar(&store, "storage", "", "bucket URL for the bands (default on the local backend: a temporary directory)")
 		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
@@ -119,17 +119,13 @@ var sortWorkload = &workload{
 		var store string
 		fs.StringVar(&cfg.Input, "input", "", "URL of the input object or prefix (required)")
 		fs.StringVar(&cfg.Output, "output", "", "URL of the prefix the sorted part-NNNNN objects go under (required)")
-		fs.IntVar(&cfg.Mappers, "tasks", 16, "number of map tasks, each reading a range of the input")
-		fs.IntVar(&cfg.Reducers, "reducers", 0, "number of reduce tasks and output objects (default: --tasks)")
+		fs.Var(positive(&cfg.Mappers, 16), "tasks", "number of map tasks, each reading a chunk of the input")
+		fs.Var(newCount(&cfg.Reducers, 0), "reducers", "number of reduce tasks and output objects (0 = as many as --tasks)")
 		fs.StringVar(&store, "storage", "", "bucket URL for the intermediate objects (default on the local backend: a temporary directory)")
 		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
 			switch {
 			case cfg.Input == "" || cfg.Output == "":
 				return nil, usagef("sort needs --input URL and --output URL")
-			case cfg.Mappers < 1:
-				return nil, usagef("--tasks must be at least 1, got %d", cfg.Mappers)
-			case cfg.Reducers < 0:
-				return nil, usagef("--reducers must not be negative, got %d", cfg.Reducers)
 			case cfg.Reducers == 0:
 				cfg.Reducers = cfg.Mappers
 			}
