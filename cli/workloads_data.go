@@ -55,7 +55,7 @@ var mandelbrotWorkload = &workload{
 	name:    "mandelbrot",
 	short:   "Render the Mandelbrot set in bands and assemble one PNG",
 	example: "  overcast run mandelbrot --width 8192 --height 8192 --tasks 256 --output m.png",
-	flags: func(fs *pflag.FlagSet) func(context.Context, *overcast.Executor) (*outcome, error) {
+	flags: func(fs *pflag.FlagSet) (startFunc, sizer) {
 		im := mandelbrot.Image{}
 		var tasks int
 		var output, store string
@@ -73,7 +73,7 @@ var mandelbrotWorkload = &workload{
 				return nil, &usageError{err}
 			}
 			return runMandelbrot(ctx, ex, im, tasks, store, output)
-		}
+		}, nil // no estimate: the work depends on the image, not only its size
 	},
 }
 
@@ -114,7 +114,7 @@ var sortWorkload = &workload{
 	example: "  overcast gen sort --size 1e9 --output file:///data/in\n" +
 		"  overcast run sort --input file:///data/in --output file:///data/out/ --tasks 16\n" +
 		"  overcast validate sort --input file:///data/in --output file:///data/out/",
-	flags: func(fs *pflag.FlagSet) func(context.Context, *overcast.Executor) (*outcome, error) {
+	flags: func(fs *pflag.FlagSet) (startFunc, sizer) {
 		var cfg sortbench.Config
 		var store string
 		fs.StringVar(&cfg.Input, "input", "", "URL of the input object or prefix (required)")
@@ -130,7 +130,7 @@ var sortWorkload = &workload{
 				cfg.Reducers = cfg.Mappers
 			}
 			return runSort(ctx, ex, cfg, store)
-		}
+		}, nil // no estimate: the time is the storage's as much as the CPU's
 	},
 }
 
