@@ -15,8 +15,10 @@ import (
 	// The backends and workloads every overcast binary carries.
 	_ "github.com/overcast-sc/overcast/backend/drivertest/selftest"
 	_ "github.com/overcast-sc/overcast/backend/local"
+	_ "github.com/overcast-sc/overcast/workloads/mandelbrot"
 	_ "github.com/overcast-sc/overcast/workloads/pi"
 	_ "github.com/overcast-sc/overcast/workloads/primes"
+	_ "github.com/overcast-sc/overcast/workloads/sortbench"
 )
 
 // workerMode is a way a platform starts the binary as a worker. detect

@@ -39,7 +39,7 @@ func TestOpenWhiskURLHasNoCredentials(t *testing.T) {
 }
 
 // runEnv runs the binary with exactly env and returns stdout, stderr, code.
-func runEnv(t *testing.T, env []string, args ...string) (string, string, int) {
+func runEnv(t testing.TB, env []string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = env

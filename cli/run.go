@@ -218,7 +218,7 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 		}
 	}
 	printEstimate(stderr, size, ex)
-	out, err := start(ctx, ex)
+	out, err := start(withJobID(ctx, opts.JobID), ex)
 	if progress != nil {
 		progress.Wait()
 	}

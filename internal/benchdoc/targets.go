@@ -148,6 +148,8 @@ func Targets() []Target {
 			"BenchmarkLocalVsPrimesieve", "ratio", "%.2f×", func(v float64) bool { return v <= 3 }),
 		wordcountTarget("generated", "1 GB of generated Zipf text", 1000),
 		wordcountTarget("gcide", "dict-gcide (40 MB of text)", 0),
+		benchTarget("sort of 1 GB, local backend over GNU `sort` (LC_ALL=C) of the same records as lines (`BenchmarkLocalVsGNUSort`)", "≥ 1×",
+			"BenchmarkLocalVsGNUSort", "ratio", "%.2f×", func(v float64) bool { return v >= 1 }),
 		parallelTarget(1000, 1e7, 1.3),
 		parallelTarget(10000, 1e4, 20),
 		fanoutTarget(1000, "time until all running", "≤ 1 s", func(f *Fanout) (float64, string, bool) {
