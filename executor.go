@@ -107,10 +107,6 @@ func (ex *Executor) Concurrency() int {
 	return ex.b.Capacity()
 }
 
-// JobID returns the id the executor's jobs run under, empty when each
-// job gets a fresh one (Options.JobID).
-func (ex *Executor) JobID() string { return ex.opts.JobID }
-
 // nextSeq numbers the Maps run under one job id.
 func (ex *Executor) nextSeq(id string) int {
 	ex.mu.Lock()

@@ -14,20 +14,8 @@ import (
 )
 
 func init() {
-	extraCommands = append(extraCommands, newGenCmd, newValidateCmd)
-}
-
-func newGenCmd(stdout, stderr io.Writer) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "gen DATASET",
-		Short: "Generate a workload's input data into storage",
-		Args:  cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return usagef("gen needs a data set (sort)")
-		},
-	}
-	cmd.AddCommand(newGenSortCmd(stdout))
-	return cmd
+	extraCommands = append(extraCommands, newValidateCmd)
+	generators = append(generators, func(stdout, _ io.Writer) *cobra.Command { return newGenSortCmd(stdout) })
 }
 
 func newGenSortCmd(stdout io.Writer) *cobra.Command {
