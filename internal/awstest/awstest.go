@@ -11,12 +11,23 @@ import (
 	"strings"
 )
 
+// The test keys of Env. Test S3 servers (internal/s3test) accept them.
+const (
+	accessKeyID     = "overcast-test-key"
+	secretAccessKey = "overcast-test-secret"
+)
+
+// Keys returns the access key id and secret key of Env.
+func Keys() (id, secret string) {
+	return accessKeyID, secretAccessKey
+}
+
 // Env is the AWS environment tests run with: instance metadata off, test
 // keys, a region, and no shared config or credentials files.
 var Env = []string{
 	"AWS_EC2_METADATA_DISABLED=true",
-	"AWS_ACCESS_KEY_ID=overcast-test-key",
-	"AWS_SECRET_ACCESS_KEY=overcast-test-secret",
+	"AWS_ACCESS_KEY_ID=" + accessKeyID,
+	"AWS_SECRET_ACCESS_KEY=" + secretAccessKey,
 	"AWS_REGION=us-east-1",
 	"AWS_CONFIG_FILE=" + os.DevNull,
 	"AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
