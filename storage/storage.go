@@ -50,7 +50,7 @@ func (b *Bucket) Close() error {
 var mux = func() *blob.URLMux {
 	m := new(blob.URLMux)
 	m.RegisterBucket(fileblob.Scheme, &fileblob.URLOpener{})
-	m.RegisterBucket(s3blob.Scheme, new(s3blob.URLOpener))
+	m.RegisterBucket(s3blob.Scheme, s3Opener{})
 	return m
 }()
 
@@ -70,7 +70,7 @@ func Open(ctx context.Context, bucketURL string) (*Bucket, error) {
 	}
 	b, err := mux.OpenBucket(ctx, bucketURL)
 	if err != nil {
-		return nil, fmt.Errorf("open storage %s: %w", u.Redacted(), err)
+		return nil, fmt.Errorf("open storage %s: %w", Redact(bucketURL), err)
 	}
 	return &Bucket{Bucket: b, URL: bucketURL}, nil
 }
@@ -78,13 +78,27 @@ func Open(ctx context.Context, bucketURL string) (*Bucket, error) {
 func parse(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
-		return nil, fmt.Errorf("storage %q: want a URL such as file:///dir, mem://name or s3://bucket", raw)
+		return nil, fmt.Errorf("storage %q: want a URL such as file:///dir, mem://name or s3://bucket", Redact(raw))
 	}
 	switch u.Scheme {
 	case "file", "mem", "s3":
-		return u, nil
+	default:
+		return nil, fmt.Errorf("storage %q: unknown scheme %q (want file, mem or s3)", Redact(raw), u.Scheme)
 	}
-	return nil, fmt.Errorf("storage %q: unknown scheme %q (want file, mem or s3)", raw, u.Scheme)
+	if hasUserinfo(u) {
+		return nil, fmt.Errorf("storage %s: credentials in the URL are not used; remove user:password@ and give them the AWS way (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, a role)", Redact(raw))
+	}
+	return u, nil
+}
+
+// hasUserinfo reports whether a storage URL or its endpoint parameter
+// carries user:password@.
+func hasUserinfo(u *url.URL) bool {
+	if u.User != nil {
+		return true
+	}
+	ep, err := url.Parse(u.Query().Get("endpoint"))
+	return err == nil && ep.User != nil
 }
 
 func openMem(u *url.URL) *Bucket {
@@ -118,7 +132,7 @@ func OpenURL(ctx context.Context, raw string) (*Bucket, string, error) {
 	case "file":
 		dir, base := fileSplit(u.Path)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, "", fmt.Errorf("storage %s: %w", raw, err)
+			return nil, "", fmt.Errorf("storage %s: %w", Redact(raw), err)
 		}
 		bucketURL, key = (&url.URL{Scheme: "file", Path: dir, RawQuery: u.RawQuery}).String(), base
 	default:

@@ -1,0 +1,225 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/overcast-sc/overcast/internal/s3test"
+)
+
+// backends are the kinds of bucket every storage test runs against: a
+// directory, this process's memory, and a real S3 server (versitygw).
+var backends = []struct {
+	name string
+	open func(t *testing.T) string
+}{
+	{"file", func(t *testing.T) string { return "file://" + t.TempDir() }},
+	{"mem", func(t *testing.T) string { return "mem://" + strings.ReplaceAll(t.Name(), "/", "-") }},
+	{"s3", func(t *testing.T) string { return s3test.Bucket(t) }},
+}
+
+// eachBackend runs f on a fresh bucket of every kind.
+func eachBackend(t *testing.T, f func(t *testing.T, b *Bucket)) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			b, err := Open(context.Background(), be.open(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { b.Close() })
+			f(t, b)
+		})
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b *Bucket) {
+		ctx := context.Background()
+		for _, size := range []int{0, 1, 1 << 20, 5<<20 + 3} { // 5 MiB+: S3 uploads in parts
+			data := pattern(size)
+			key := fmt.Sprintf("round/trip-%d", size)
+			if err := b.Put(ctx, key, data); err != nil {
+				t.Fatal(err)
+			}
+			got, err := b.Get(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, data) {
+				t.Fatalf("%d bytes: read back %d bytes that differ", size, len(got))
+			}
+		}
+	})
+}
+
+func TestRangedReads(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b *Bucket) {
+		ctx := context.Background()
+		data := pattern(10000)
+		if err := b.Put(ctx, "r", data); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ off, n, want0, want1 int64 }{
+			{0, 1, 0, 1},
+			{1234, 100, 1234, 1334},
+			{9990, 100, 9990, 10000}, // past the end: what there is
+			{5000, -1, 5000, 10000},  // to the end
+			{0, 10000, 0, 10000},
+		} {
+			got, err := b.GetRange(ctx, "r", c.off, c.n)
+			if err != nil {
+				t.Fatalf("range %d+%d: %v", c.off, c.n, err)
+			}
+			if !bytes.Equal(got, data[c.want0:c.want1]) {
+				t.Errorf("range %d+%d: got %d bytes, want bytes %d to %d", c.off, c.n, len(got), c.want0, c.want1)
+			}
+		}
+	})
+}
+
+func TestListByPrefix(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b *Bucket) {
+		ctx := context.Background()
+		keys := []string{"job/a/0", "job/a/1", "job/a/sub/2", "job/ab", "job/b/0", "other"}
+		for i, k := range keys {
+			if err := b.Put(ctx, k, pattern(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			prefix string
+			want   []string
+		}{
+			{"job/a/", []string{"job/a/0", "job/a/1", "job/a/sub/2"}},
+			{"job/a", []string{"job/a/0", "job/a/1", "job/a/sub/2", "job/ab"}},
+			{"job/", keys[:5]},
+			{"none/", nil},
+		} {
+			objs, err := b.List(ctx, c.prefix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range objs {
+				got = append(got, o.Key)
+				if want := int64(slices.Index(keys, o.Key)); o.Size != want {
+					t.Errorf("%s: size %d, want %d", o.Key, o.Size, want)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("List(%q) = %v, want %v", c.prefix, got, c.want)
+			}
+		}
+	})
+}
+
+func TestMissingKeysGiveAClearError(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b *Bucket) {
+		ctx := context.Background()
+		_, errGet := b.Get(ctx, "no/such/key")
+		_, errRange := b.GetRange(ctx, "no/such/key", 10, 10)
+		for _, err := range []error{errGet, errRange} {
+			if !IsNotFound(err) {
+				t.Fatalf("got %v, want a not-found error", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "no such object") || !strings.Contains(msg, "no/such/key") || strings.Contains(msg, "\n") {
+				t.Errorf("error %q: want one line naming the key and saying it does not exist", msg)
+			}
+		}
+		if err := b.Remove(ctx, "no/such/key"); err != nil {
+			t.Errorf("removing a missing object: %v, want success", err)
+		}
+	})
+}
+
+func TestRemoveAll(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b *Bucket) {
+		ctx := context.Background()
+		for i := range 30 {
+			if err := b.Put(ctx, fmt.Sprintf("overcast/job-1/in/%d", i), pattern(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Put(ctx, "overcast/job-10/keep", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		n, err := b.RemoveAll(ctx, "overcast/job-1/")
+		if err != nil || n != 30 {
+			t.Fatalf("RemoveAll removed %d, %v; want 30", n, err)
+		}
+		if left, _ := b.List(ctx, "overcast/job-1/"); len(left) != 0 {
+			t.Errorf("objects left under the prefix: %v", left)
+		}
+		if ok, _ := b.Exists(ctx, "overcast/job-10/keep"); !ok {
+			t.Error("RemoveAll removed an object of another prefix")
+		}
+		if _, err := b.RemoveAll(ctx, ""); err == nil {
+			t.Error("RemoveAll of the empty prefix succeeded, want a refusal")
+		}
+	})
+}
+
+// TestFileBucketKeepsObjectsAsFiles checks that a file:// bucket is a
+// plain directory a user can read without Overcast.
+func TestFileBucketKeepsObjectsAsFiles(t *testing.T) {
+	dir := t.TempDir()
+	b, err := Open(context.Background(), "file://"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Put(context.Background(), "a/b.txt", []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "a", "b.txt")); err != nil || string(got) != "hi" {
+		t.Errorf("file holds %q, %v", got, err)
+	}
+}
+
+// pattern returns n bytes that differ from any shifted copy of themselves.
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i/251)
+	}
+	return b
+}
+
+// TestS3RangedReadsPrintNothing checks that the S3 client stays quiet on
+// ranged reads, which come back without a whole-object checksum: the SDK
+// would print a line to stderr for each.
+func TestS3RangedReadsPrintNothing(t *testing.T) {
+	u := s3test.Bucket(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := os.Stderr
+	os.Stderr = w
+	defer func() { os.Stderr = stderr }()
+	ctx := context.Background()
+	b, err := Open(ctx, u) // the SDK's logger takes os.Stderr here
+	if err == nil {
+		defer b.Close()
+		if err = b.Put(ctx, "k", pattern(1000)); err == nil {
+			_, err = b.GetRange(ctx, "k", 10, 10)
+		}
+	}
+	os.Stderr = stderr
+	w.Close()
+	printed, _ := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(printed) > 0 {
+		t.Errorf("a ranged read printed %q to stderr", printed)
+	}
+}

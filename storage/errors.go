@@ -1,0 +1,87 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+
+	"gocloud.dev/gcerrors"
+)
+
+// Error is a failed storage request of Overcast's own: the operation, the
+// object's URL (redacted) and the cause, whose gcerrors code it keeps.
+type Error struct {
+	Op     string // get, put, remove, list
+	Object string // bucket URL and key, redacted
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if IsNotFound(e.Err) {
+		return fmt.Sprintf("storage %s %s: no such object", e.Op, e.Object)
+	}
+	return fmt.Sprintf("storage %s %s: %v", e.Op, e.Object, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// IsNotFound reports whether err says an object or bucket does not exist.
+func IsNotFound(err error) bool {
+	return err != nil && gcerrors.Code(err) == gcerrors.NotFound
+}
+
+// errorf wraps err as an Error of op on key in b, or returns nil.
+func (b *Bucket) errorf(op, key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *Error
+	if errors.As(err, &se) {
+		return err
+	}
+	return &Error{Op: op, Object: objectName(b.URL, key), Err: err}
+}
+
+// objectName names an object for messages: the bucket's redacted URL with
+// the key as its path.
+func objectName(bucketURL, key string) string {
+	u, err := url.Parse(Redact(bucketURL))
+	if err != nil {
+		return key
+	}
+	switch {
+	case key == "":
+	case u.Scheme == "file":
+		u.Path += "/" + key
+	default:
+		u.Path = "/" + key
+	}
+	u.RawQuery = "" // an endpoint says where, not which object
+	return u.String()
+}
+
+// Redact returns a storage URL safe to print and to record: no user
+// information (user:password@) in the URL or in its endpoint parameter.
+// Overcast's URLs carry no credentials (those come from the AWS chain), but
+// a user may still write one into an endpoint.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable storage URL)"
+	}
+	u.User = nil
+	q := u.Query()
+	if ep := q.Get("endpoint"); ep != "" {
+		if e, err := url.Parse(ep); err == nil && e.User != nil {
+			e.User = nil
+			q.Set("endpoint", e.String())
+			u.RawQuery = q.Encode()
+		} else if err != nil {
+			q.Set("endpoint", "(unparsable)")
+			u.RawQuery = q.Encode()
+		}
+	}
+	return u.String()
+}
+
+var errEmptyPrefix = errors.New("refusing to remove every object of the bucket (empty prefix)")

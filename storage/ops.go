@@ -1,0 +1,120 @@
+package storage
+
+import (
+	"context"
+	"io"
+
+	"gocloud.dev/blob"
+	"golang.org/x/sync/errgroup"
+)
+
+// The requests below are Overcast's own (offloaded payloads and results,
+// job data, cleaning): each retries transient failures with DefaultBackoff
+// and fails with an *Error that names the object. User code reading and
+// writing its data may use them too, or the embedded *blob.Bucket.
+
+// Get reads a whole object.
+func (b *Bucket) Get(ctx context.Context, key string) ([]byte, error) {
+	var data []byte
+	err := DefaultBackoff.do(ctx, func() (err error) {
+		data, err = b.ReadAll(ctx, key)
+		return err
+	})
+	return data, b.errorf("get", key, err)
+}
+
+// GetRange reads length bytes of an object from offset, fewer at its
+// end; a negative length reads to the end.
+func (b *Bucket) GetRange(ctx context.Context, key string, offset, length int64) ([]byte, error) {
+	var data []byte
+	err := DefaultBackoff.do(ctx, func() error {
+		r, err := b.NewRangeReader(ctx, key, offset, length, nil)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		data, err = io.ReadAll(r)
+		return err
+	})
+	return data, b.errorf("get", key, err)
+}
+
+// Put writes an object, replacing any object of that key.
+func (b *Bucket) Put(ctx context.Context, key string, data []byte) error {
+	err := DefaultBackoff.do(ctx, func() error {
+		return b.WriteAll(ctx, key, data, nil)
+	})
+	return b.errorf("put", key, err)
+}
+
+// Remove deletes an object; an object already gone is no error, so that
+// a retried or repeated removal succeeds.
+func (b *Bucket) Remove(ctx context.Context, key string) error {
+	err := DefaultBackoff.do(ctx, func() error {
+		if err := b.Delete(ctx, key); err != nil && !IsNotFound(err) {
+			return err
+		}
+		return nil
+	})
+	return b.errorf("remove", key, err)
+}
+
+// Object is a listed object: its key and size in bytes.
+type Object struct {
+	Key  string
+	Size int64
+}
+
+// listPage is the page size of List: S3's largest.
+const listPage = 1000
+
+// List returns the objects whose keys start with prefix, in key order,
+// the objects under every "directory" of it included.
+func (b *Bucket) List(ctx context.Context, prefix string) ([]Object, error) {
+	var objs []Object
+	opts := &blob.ListOptions{Prefix: prefix}
+	token := blob.FirstPageToken
+	for {
+		var page []*blob.ListObject
+		var next []byte
+		err := DefaultBackoff.do(ctx, func() (err error) {
+			page, next, err = b.ListPage(ctx, token, listPage, opts)
+			return err
+		})
+		if err != nil {
+			return nil, b.errorf("list", prefix, err)
+		}
+		for _, o := range page {
+			objs = append(objs, Object{Key: o.Key, Size: o.Size})
+		}
+		if len(next) == 0 {
+			return objs, nil
+		}
+		token = next
+	}
+}
+
+// removeWorkers bounds the deletions RemoveAll has in flight.
+const removeWorkers = 16
+
+// RemoveAll deletes every object whose key starts with prefix and returns
+// how many it deleted. An empty prefix is refused: it would empty the
+// bucket.
+func (b *Bucket) RemoveAll(ctx context.Context, prefix string) (int, error) {
+	if prefix == "" {
+		return 0, &Error{Op: "remove", Object: objectName(b.URL, ""), Err: errEmptyPrefix}
+	}
+	objs, err := b.List(ctx, prefix)
+	if err != nil {
+		return 0, err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(removeWorkers)
+	for _, o := range objs {
+		g.Go(func() error { return b.Remove(gctx, o.Key) })
+	}
+	if err := g.Wait(); err != nil {
+		return 0, err
+	}
+	return len(objs), nil
+}
