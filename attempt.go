@@ -18,6 +18,7 @@ func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *Tas
 	n := int(j.attempts[i].Add(1))
 	req := *tmpl
 	req.Attempt = n
+	req.OutputKey = j.outputKey(&req, n)
 	rec.Attempts = int32(n)
 	// rec describes this attempt only: a retry does not inherit the
 	// timing of the one before.
@@ -101,8 +102,11 @@ func (j *job) outcome(ctx, actx context.Context, i int, rec *TaskRecord, act *dr
 	}
 	rec.BackendID, rec.Wait, rec.Init = act.ID, act.Wait, act.Init
 	rec.Billed, rec.MemoryMB = act.Billed, int32(act.MemoryMB)
-	out, claimed, err := j.take(i, act, rec)
+	out, claimed, err := j.take(ctx, i, act, rec)
 	if err != nil {
+		if backend.Code(err) == backend.Lost {
+			return backend.Lost, err
+		}
 		return backend.TaskFailed, err
 	}
 	if claimed {
@@ -114,7 +118,7 @@ func (j *job) outcome(ctx, actx context.Context, i int, rec *TaskRecord, act *dr
 // take delivers the output an activation carries, or returns the task's
 // error. Delivery happens only for the first copy to get here (claimed);
 // it returns the encoded output for the journal.
-func (j *job) take(i int, act *driver.Activation, rec *TaskRecord) (out []byte, claimed bool, err error) {
+func (j *job) take(ctx context.Context, i int, act *driver.Activation, rec *TaskRecord) (out []byte, claimed bool, err error) {
 	if v := act.Value; v != nil {
 		rec.Start, rec.End, rec.Cold = v.Stats.StartNS, v.Stats.EndNS, v.Stats.Cold
 		if v.Error != nil {
@@ -140,6 +144,11 @@ func (j *job) take(i int, act *driver.Activation, rec *TaskRecord) (out []byte, 
 	rec.Start, rec.End, rec.Cold = resp.Stats.StartNS, resp.Stats.EndNS, resp.Stats.Cold
 	if resp.Error != nil {
 		return nil, false, resp.Error
+	}
+	if resp.OutputKey != "" && !j.final(i) {
+		if resp.Output, err = j.fetchOutput(ctx, resp.OutputKey); err != nil {
+			return nil, false, err
+		}
 	}
 	if !j.claim(i) {
 		return nil, false, nil

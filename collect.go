@@ -26,7 +26,7 @@ func (j *job) collect(ctx context.Context, i int, rec *TaskRecord) bool {
 		rec.Collected = true
 		rec.BackendID, rec.Wait, rec.Init = act.ID, act.Wait, act.Init
 		rec.Billed, rec.MemoryMB = act.Billed, int32(act.MemoryMB)
-		out, claimed, err := j.take(i, act, rec)
+		out, claimed, err := j.take(ctx, i, act, rec)
 		if err != nil {
 			continue // the earlier attempt failed: invoke again
 		}

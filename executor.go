@@ -2,10 +2,12 @@ package overcast
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/overcast-sc/overcast/backend"
+	"github.com/overcast-sc/overcast/storage"
 )
 
 // Options configure an Executor. The zero value is sensible.
@@ -31,6 +33,11 @@ type Options struct {
 	Journal Journal
 	// Speculation configures backup copies of straggling tasks.
 	Speculation Speculation
+	// Storage is the URL of the bucket (package storage) that carries job
+	// data, under overcast/<job-id>/: among it inputs and outputs over the
+	// backend's payload limit. Empty means none, and such a payload fails
+	// its task.
+	Storage string
 }
 
 // Executor runs jobs on one backend.
@@ -40,6 +47,10 @@ type Executor struct {
 	owned bool
 	mu    sync.Mutex
 	seqs  map[string]int
+
+	storeOnce sync.Once
+	store     *storage.Bucket
+	storeErr  error
 }
 
 // NewExecutor opens the backend a URL names (see backend.Open; "local" is
@@ -101,10 +112,12 @@ func (ex *Executor) nextSeq(id string) int {
 	return n
 }
 
-// Close closes the backend if NewExecutor opened it.
+// Close closes the storage bucket the executor opened, and the backend if
+// NewExecutor opened it.
 func (ex *Executor) Close() error {
+	err := ex.closeStorage()
 	if ex.owned {
-		return ex.b.Close()
+		return errors.Join(ex.b.Close(), err)
 	}
-	return nil
+	return err
 }

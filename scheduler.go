@@ -228,7 +228,7 @@ func (j *job) slot(ctx context.Context) {
 // runTask runs task i until it succeeds, fails for good, or another copy
 // of it resolves first.
 func (j *job) runTask(ctx context.Context, i int) {
-	req, err := j.request(i)
+	req, err := j.request(ctx, i)
 	if err != nil {
 		j.fail(i, &TaskRecord{}, &TaskFailure{Index: i, Code: backend.InvalidArgument, Err: err})
 		return
@@ -283,8 +283,9 @@ func (j *job) reserve(i int) bool {
 	}
 }
 
-// request builds task i's envelope, without its attempt number.
-func (j *job) request(i int) (*worker.Request, error) {
+// request builds task i's envelope, without its attempt number. An input
+// over the backend's payload limit goes to storage (limitInput).
+func (j *job) request(ctx context.Context, i int) (*worker.Request, error) {
 	req := &worker.Request{Task: j.task, Job: j.id, Index: i}
 	if !j.direct {
 		in, err := j.encode(i)
@@ -292,6 +293,9 @@ func (j *job) request(i int) (*worker.Request, error) {
 			return nil, err
 		}
 		req.Input = in
+	}
+	if err := j.limitInput(ctx, req); err != nil {
+		return nil, err
 	}
 	return req, nil
 }

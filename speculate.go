@@ -158,7 +158,7 @@ func (s *speculation) ended(i int) {
 // original copy is still running and retries on its own.
 func (j *job) backup(ctx context.Context, i int) {
 	defer j.spec.ended(i)
-	req, err := j.request(i)
+	req, err := j.request(ctx, i)
 	if err != nil {
 		return
 	}

@@ -104,6 +104,16 @@ func (b *Backend) LogLocation(id string) string {
 	return ""
 }
 
+// PayloadLimit returns the largest encoded envelope, request or answer,
+// the platform carries, in bytes (driver.PayloadLimiter); zero means no
+// limit.
+func (b *Backend) PayloadLimit() int {
+	if l, ok := b.d.(driver.PayloadLimiter); ok {
+		return max(l.PayloadLimit(), 0)
+	}
+	return 0
+}
+
 // SkipEncoding reports whether the driver takes Go values instead of
 // encoded envelopes (see driver.ValueInvoker).
 func (b *Backend) SkipEncoding() bool {

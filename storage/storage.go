@@ -158,3 +158,9 @@ func fileSplit(p string) (dir, key string) {
 	}
 	return filepath.Dir(clean), path.Base(clean)
 }
+
+// JobPrefix is the prefix of every object of a job's data in its bucket:
+// "overcast/<job-id>/". Removing it (Bucket.RemoveAll) cleans the job up.
+func JobPrefix(jobID string) string {
+	return "overcast/" + jobID + "/"
+}

@@ -24,6 +24,13 @@ func AppendRequest(dst []byte, r *Request) []byte {
 		dst = append(dst, `,"deadline_ms":`...)
 		dst = strconv.AppendInt(dst, r.DeadlineMS, 10)
 	}
+	if r.Limit != 0 {
+		dst = append(dst, `,"limit":`...)
+		dst = strconv.AppendInt(dst, int64(r.Limit), 10)
+	}
+	dst = appendField(dst, `,"storage":`, r.Storage)
+	dst = appendField(dst, `,"input_key":`, r.InputKey)
+	dst = appendField(dst, `,"output_key":`, r.OutputKey)
 	// The input comes last, so that a reader can take it without scanning.
 	dst = append(dst, `,"input":`...)
 	if len(r.Input) == 0 {
@@ -41,6 +48,11 @@ func AppendResponse(dst []byte, r *Response) []byte {
 	if r.Output != nil {
 		dst = append(dst, `"output":`...)
 		dst = append(dst, r.Output...)
+		dst = append(dst, ',')
+	}
+	if r.OutputKey != "" {
+		dst = append(dst, `"output_key":`...)
+		dst = appendString(dst, r.OutputKey)
 		dst = append(dst, ',')
 	}
 	if r.Error != nil {
@@ -68,6 +80,25 @@ func AppendResponse(dst []byte, r *Response) []byte {
 func appendString(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+// appendField appends name and s as a JSON string when s is not empty. A
+// URL's '&' is kept as it is, not escaped as encoding/json would, so that
+// the fast decoder reads it.
+func appendField(dst []byte, name, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	dst = append(dst, name...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
 			b, _ := json.Marshal(s)
 			return append(dst, b...)
 		}

@@ -14,17 +14,34 @@ type Request struct {
 	Index   int    `json:"index"`
 	Attempt int    `json:"attempt,omitempty"`
 	// DeadlineMS is the attempt's deadline in Unix milliseconds; zero means none.
-	DeadlineMS int64           `json:"deadline_ms,omitempty"`
-	Input      json.RawMessage `json:"input"`
+	DeadlineMS int64 `json:"deadline_ms,omitempty"`
+	// Limit is the largest envelope, request or answer, that the platform
+	// carries, in bytes; zero means no limit. A worker whose answer would
+	// not fit (see Fits) writes the output to Storage under OutputKey and
+	// answers with the key, or, without storage, fails the task saying so.
+	Limit int `json:"limit,omitempty"`
+	// Storage is the URL of the bucket that carries payloads over Limit
+	// (package storage); empty means none.
+	Storage string `json:"storage,omitempty"`
+	// InputKey, when set, names the object in Storage that holds the
+	// input, which was too big to travel in the envelope; Input is null.
+	InputKey string `json:"input_key,omitempty"`
+	// OutputKey names the object in Storage that takes an output too big
+	// for the answer; it is unique to the attempt.
+	OutputKey string          `json:"output_key,omitempty"`
+	Input     json.RawMessage `json:"input"`
 }
 
-// Response is the worker's answer. Exactly one of Output and Error is set.
-// The field name "error" is deliberate: OpenWhisk counts a result object
-// with an "error" field as an application error.
+// Response is the worker's answer. Exactly one of Output, OutputKey and
+// Error is set. The field name "error" is deliberate: OpenWhisk counts a
+// result object with an "error" field as an application error.
 type Response struct {
 	Output json.RawMessage `json:"output,omitempty"`
-	Error  *TaskError      `json:"error,omitempty"`
-	Stats  Stats           `json:"stats"`
+	// OutputKey names the object in the request's Storage that holds the
+	// output, when it was too big for the answer.
+	OutputKey string     `json:"output_key,omitempty"`
+	Error     *TaskError `json:"error,omitempty"`
+	Stats     Stats      `json:"stats"`
 }
 
 // Stats is the worker's own timing of one attempt.
@@ -45,7 +62,10 @@ func (s Stats) End() time.Time { return time.Unix(0, s.EndNS) }
 // TaskError is a task's own failure: an error it returned, a panic, or an
 // input it could not decode.
 type TaskError struct {
-	// Kind is "error", "panic", "input", "unknown-task" or "timeout".
+	// Kind is "error", "panic", "input", "output", "unknown-task" or
+	// "timeout". An "output" error is an output that could not be
+	// delivered: too big for the platform and no storage to carry it, or
+	// storage that failed.
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
 	Stack   string `json:"stack,omitempty"`
@@ -96,7 +116,7 @@ func DecodeResponse(b []byte) (*Response, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("decode task response: %w", err)
 	}
-	if r.Error == nil && r.Output == nil {
+	if r.Error == nil && r.Output == nil && r.OutputKey == "" {
 		return nil, fmt.Errorf("decode task response: neither output nor error")
 	}
 	return &r, nil

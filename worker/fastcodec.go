@@ -12,7 +12,8 @@ import (
 // them report false, and the caller falls back to encoding/json, so they
 // change speed, never meaning.
 
-// fastRequest parses {"task":S,["job":S,]"index":N[,"attempt":N][,"deadline_ms":N],"input":RAW}.
+// fastRequest parses {"task":S,["job":S,]"index":N[,"attempt":N][,"deadline_ms":N][,"limit":N]
+// [,"storage":S][,"input_key":S][,"output_key":S],"input":RAW}.
 func fastRequest(b []byte, r *Request) bool {
 	p := parser{b: b}
 	if !p.lit(`{"task":`) {
@@ -36,6 +37,19 @@ func fastRequest(b []byte, r *Request) bool {
 	}
 	if p.lit(`,"deadline_ms":`) {
 		r.DeadlineMS = p.int()
+	}
+	if p.lit(`,"limit":`) {
+		r.Limit = int(p.int())
+	}
+	for _, f := range [...]struct {
+		name string
+		dst  *string
+	}{{`,"storage":`, &r.Storage}, {`,"input_key":`, &r.InputKey}, {`,"output_key":`, &r.OutputKey}} {
+		if p.lit(f.name) {
+			if *f.dst, ok = p.str(); !ok {
+				return false
+			}
+		}
 	}
 	if p.bad || !p.lit(`,"input":`) || len(p.b) < 2 || p.b[len(p.b)-1] != '}' {
 		return false

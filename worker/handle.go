@@ -18,6 +18,9 @@ func Handle(ctx context.Context, payload []byte) []byte {
 	start := time.Now()
 	var resp *Response
 	req, err := DecodeRequest(payload)
+	if err == nil {
+		err = loadInput(ctx, req)
+	}
 	if err != nil {
 		resp = &Response{Error: &TaskError{Kind: "input", Message: err.Error()}}
 	} else {
@@ -26,7 +29,16 @@ func Handle(ctx context.Context, payload []byte) []byte {
 	if resp.Stats.StartNS == 0 {
 		resp.Stats = stats(start)
 	}
-	return AppendResponse(make([]byte, 0, 80+len(resp.Output)), resp)
+	out := AppendResponse(make([]byte, 0, 80+len(resp.Output)), resp)
+	if req == nil || (req.InputKey == "" && Fits(len(out), req.Limit)) {
+		return out
+	}
+	if !Fits(len(out), req.Limit) {
+		resp = offload(ctx, req, resp, len(out))
+	}
+	// The task's time includes moving its data through storage.
+	resp.Stats.StartNS, resp.Stats.EndNS = start.UnixNano(), time.Now().UnixNano()
+	return AppendResponse(out[:0], resp)
 }
 
 // Run runs the task r names and returns its Response. A panic in the task

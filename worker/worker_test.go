@@ -24,13 +24,15 @@ func TestAppendRequestDecodesLikeEncodingJSON(t *testing.T) {
 		{Task: "a/b", Input: json.RawMessage(`{"x":1}`), Job: "j1", Index: 3, Attempt: 2, DeadlineMS: 99},
 		{Task: "t", Input: json.RawMessage(`[1,2]`)},
 		{Task: "weird \"name\"\n<é>", Input: json.RawMessage(`"s"`), Job: "j\\x"},
+		{Task: "t", Input: json.RawMessage(`null`), Job: "j", Limit: 1 << 20, Storage: "s3://b?endpoint=http://127.0.0.1:9&region=us-east-1",
+			InputKey: "overcast/j/in/0.1", OutputKey: "overcast/j/out/0.1-1"},
+		{Task: "t", Input: json.RawMessage(`1`), Storage: "file:///tmp/\"q\"/é"},
 	} {
 		var got Request
 		if err := json.Unmarshal(AppendRequest(nil, r), &got); err != nil {
 			t.Fatalf("AppendRequest wrote invalid JSON: %v", err)
 		}
-		if got.Task != r.Task || got.Job != r.Job || got.Index != r.Index || got.Attempt != r.Attempt ||
-			got.DeadlineMS != r.DeadlineMS || string(got.Input) != string(r.Input) {
+		if !sameRequest(&got, r) {
 			t.Errorf("AppendRequest round trip = %+v, want %+v", got, r)
 		}
 	}
@@ -40,6 +42,7 @@ func TestAppendResponseMatchesEncodingJSON(t *testing.T) {
 	for _, r := range []*Response{
 		{Output: json.RawMessage(`{"n":1}`), Stats: Stats{StartNS: 1, EndNS: 2, Cold: true}},
 		{Error: &TaskError{Kind: "panic", Message: "x\ty", Stack: "s"}, Stats: Stats{StartNS: 5, EndNS: 6}},
+		{OutputKey: "overcast/j/out/0.1-2", Stats: Stats{StartNS: 5, EndNS: 6}},
 	} {
 		want, _ := json.Marshal(r)
 		if got := AppendResponse(nil, r); string(got) != string(want) {
@@ -124,6 +127,10 @@ func TestFastDecodersAgreeWithEncodingJSON(t *testing.T) {
 		[]byte(`{"task":"t\u0041","index":1,"input":1}`),
 		[]byte(`{"task":"t","index":1,"input":{"a":1}`),
 		[]byte(`{"task":"t","index":x,"input":1}`),
+		AppendRequest(nil, &Request{Task: "t", Limit: 5, Storage: "s3://b?x=1&y=2", InputKey: "k", OutputKey: "o", Input: json.RawMessage(`null`)}),
+		[]byte(`{"task":"t","index":1,"limit":5,"output_key":"o","input":1}`),
+		[]byte(`{"task":"t","index":1,"storage":"a\u0026b","input":1}`),
+		[]byte(`{"task":"t","index":1,"limit":"5","input":1}`),
 	}
 	for _, b := range reqs {
 		var want Request
@@ -133,8 +140,7 @@ func TestFastDecodersAgreeWithEncodingJSON(t *testing.T) {
 			t.Errorf("DecodeRequest(%s) error %v, encoding/json error %v", b, err, wantErr)
 			continue
 		}
-		if err == nil && (got.Task != want.Task || got.Job != want.Job || got.Index != want.Index || got.Attempt != want.Attempt ||
-			got.DeadlineMS != want.DeadlineMS || string(got.Input) != string(want.Input)) {
+		if err == nil && !sameRequest(got, &want) {
 			t.Errorf("DecodeRequest(%s) = %+v, encoding/json %+v", b, got, want)
 		}
 	}
@@ -152,7 +158,7 @@ func TestFastDecodersAgreeWithEncodingJSON(t *testing.T) {
 			t.Errorf("DecodeResponse(%s) error %v, encoding/json error %v", b, err, wantErr)
 			continue
 		}
-		if err == nil && (string(got.Output) != string(want.Output) || got.Stats != want.Stats || (got.Error == nil) != (want.Error == nil)) {
+		if err == nil && (string(got.Output) != string(want.Output) || got.OutputKey != want.OutputKey || got.Stats != want.Stats || (got.Error == nil) != (want.Error == nil)) {
 			t.Errorf("DecodeResponse(%s) = %+v, encoding/json %+v", b, got, want)
 		}
 	}
@@ -168,7 +174,7 @@ func FuzzDecodeResponse(f *testing.F) {
 		if err == nil && wantErr != nil {
 			t.Fatalf("DecodeResponse accepted %q that encoding/json rejects: %v", b, wantErr)
 		}
-		if err == nil && (string(got.Output) != string(want.Output) || got.Stats != want.Stats) {
+		if err == nil && (string(got.Output) != string(want.Output) || got.OutputKey != want.OutputKey || got.Stats != want.Stats) {
 			t.Fatalf("DecodeResponse(%q) = %+v, encoding/json %+v", b, got, want)
 		}
 	})
@@ -177,6 +183,7 @@ func FuzzDecodeResponse(f *testing.F) {
 func FuzzFastRequest(f *testing.F) {
 	f.Add(AppendRequest(nil, &Request{Task: "a", Input: json.RawMessage(`{"n":1}`), Job: "j", Index: 2, Attempt: 1, DeadlineMS: 5}))
 	f.Add([]byte(`{"task":"t","index":,"input":1}`))
+	f.Add(AppendRequest(nil, &Request{Task: "a", Job: "j", Limit: 9, Storage: "mem://m?a=1&b=2", InputKey: "i", OutputKey: "o", Input: json.RawMessage(`null`)}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var want Request
 		wantErr := json.Unmarshal(b, &want)
@@ -184,9 +191,34 @@ func FuzzFastRequest(f *testing.F) {
 		if err == nil && wantErr != nil {
 			t.Fatalf("DecodeRequest accepted %q that encoding/json rejects: %v", b, wantErr)
 		}
-		if err == nil && (got.Task != want.Task || got.Job != want.Job || got.Index != want.Index ||
-			got.Attempt != want.Attempt || got.DeadlineMS != want.DeadlineMS || string(got.Input) != string(want.Input)) {
+		if err == nil && !sameRequest(got, &want) {
 			t.Fatalf("DecodeRequest(%q) = %+v, encoding/json %+v", b, got, want)
 		}
 	})
+}
+
+// sameRequest reports whether two requests are equal field by field.
+func sameRequest(a, b *Request) bool {
+	return a.Task == b.Task && a.Job == b.Job && a.Index == b.Index && a.Attempt == b.Attempt &&
+		a.DeadlineMS == b.DeadlineMS && a.Limit == b.Limit && a.Storage == b.Storage &&
+		a.InputKey == b.InputKey && a.OutputKey == b.OutputKey && string(a.Input) == string(b.Input)
+}
+
+// TestEnvelopeWithoutStorageIsUnchanged pins the wire form of an envelope
+// without a limit or storage: the fields for big payloads add no byte to
+// it, and encoding it into a buffer allocates nothing.
+func TestEnvelopeWithoutStorageIsUnchanged(t *testing.T) {
+	r := &Request{Task: "a/b", Job: "j1", Index: 3, Attempt: 2, DeadlineMS: 99, Input: json.RawMessage(`{"x":1}`)}
+	want := `{"task":"a/b","job":"j1","index":3,"attempt":2,"deadline_ms":99,"input":{"x":1}}`
+	if got := AppendRequest(nil, r); string(got) != want {
+		t.Errorf("AppendRequest = %s, want %s", got, want)
+	}
+	buf := make([]byte, 0, 256)
+	if n := testing.AllocsPerRun(100, func() { buf = AppendRequest(buf[:0], r) }); n != 0 {
+		t.Errorf("AppendRequest into a big enough buffer allocates %v times, want 0", n)
+	}
+	resp := &Response{Output: json.RawMessage(`[1]`), Stats: Stats{StartNS: 1, EndNS: 2}}
+	if got, want := AppendResponse(nil, resp), `{"output":[1],"stats":{"start_ns":1,"end_ns":2}}`; string(got) != want {
+		t.Errorf("AppendResponse = %s, want %s", got, want)
+	}
 }

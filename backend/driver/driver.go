@@ -114,6 +114,17 @@ type ValueInvoker interface {
 	SkipEncoding() bool
 }
 
+// PayloadLimiter is an optional interface of drivers whose platform bounds
+// the size of what an invocation carries (OpenWhisk 1 MB, Lambda 6 MB).
+// The scheduler passes bigger inputs, and workers bigger outputs, through
+// object storage, and tells workers the limit in the envelope
+// (worker.Request.Limit). A driver without it has no limit.
+type PayloadLimiter interface {
+	// PayloadLimit returns the largest encoded envelope, request or
+	// answer, that the platform carries, in bytes; zero means no limit.
+	PayloadLimit() int
+}
+
 // Deployer is an optional interface of drivers whose platform must hold
 // the worker code before it can be invoked (OpenWhisk actions, Lambda
 // functions). The CLI calls Deploy before a job unless told not to.

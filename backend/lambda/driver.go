@@ -91,6 +91,10 @@ func accountConcurrency(ctx context.Context, c *lambda.Client) int {
 // Capacity returns how many invocations the driver serves at once.
 func (d *Driver) Capacity() int { return d.capacity }
 
+// PayloadLimit returns Lambda's limit on a synchronous invocation's
+// request and answer (driver.PayloadLimiter).
+func (d *Driver) PayloadLimit() int { return maxPayload }
+
 // ErrorCode classifies an error returned by Invoke.
 func (d *Driver) ErrorCode(err error) driver.ErrorCode { return errorCode(err) }
 

@@ -4,6 +4,9 @@
 // as a remote platform would see it, so local runs exercise the same path.
 //
 // Open it as "local" or "local://?workers=N" (default GOMAXPROCS workers).
+// "payload_limit=BYTES" makes it bound envelopes as a remote platform
+// does, refusing bigger requests and failing bigger answers, so that
+// payloads over a limit can be tried without one.
 // Tasks should honor their context: a task that ignores it cannot be
 // stopped. When its deadline passes, Invoke returns a DeadlineExceeded
 // error and the task's slot stays busy until the task returns.
@@ -41,6 +44,9 @@ type Options struct {
 	// SkipEncoding hands tasks Go values instead of encoded envelopes:
 	// faster for tiny tasks, but it no longer exercises the remote path.
 	SkipEncoding bool
+	// PayloadLimit bounds the encoded request and answer of an invocation
+	// in bytes, as a remote platform does; zero means no bound.
+	PayloadLimit int
 }
 
 func parseURL(u *url.URL) (*Options, error) {
@@ -59,9 +65,18 @@ func parseURL(u *url.URL) (*Options, error) {
 				return nil, fmt.Errorf("encode must be true or false, got %q", v[0])
 			}
 			opts.SkipEncoding = !b
+		case "payload_limit":
+			n, err := strconv.Atoi(v[0])
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("payload_limit must be a positive number of bytes, got %q", v[0])
+			}
+			opts.PayloadLimit = n
 		default:
-			return nil, fmt.Errorf("unknown setting %q (known: workers, encode)", k)
+			return nil, fmt.Errorf("unknown setting %q (known: workers, encode, payload_limit)", k)
 		}
+	}
+	if opts.SkipEncoding && opts.PayloadLimit > 0 {
+		return nil, fmt.Errorf("payload_limit bounds encoded envelopes: it needs encode=true")
 	}
 	if u.Host != "" || strings.Trim(u.Path, "/") != "" {
 		return nil, fmt.Errorf("local takes no host or path, got %q", u.Host+u.Path)
@@ -77,6 +92,7 @@ func parseURL(u *url.URL) (*Options, error) {
 type Driver struct {
 	workers int
 	direct  bool
+	limit   int
 	sem     chan struct{}
 	stop    chan struct{}
 	once    sync.Once
@@ -91,11 +107,22 @@ func New(opts *Options) *Driver {
 	if opts.Workers > 0 {
 		n = opts.Workers
 	}
-	return &Driver{workers: n, direct: opts.SkipEncoding, sem: make(chan struct{}, n), stop: make(chan struct{})}
+	return &Driver{workers: n, direct: opts.SkipEncoding, limit: opts.PayloadLimit, sem: make(chan struct{}, n), stop: make(chan struct{})}
 }
 
 // Invoke runs inv once a worker slot is free.
 func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Activation, error) {
+	if d.limit > 0 && len(inv.Payload) > d.limit {
+		return nil, &limitError{what: "request", size: len(inv.Payload), limit: d.limit}
+	}
+	act, err := d.invoke(ctx, inv)
+	if err == nil && d.limit > 0 && len(act.Payload) > d.limit {
+		return nil, &limitError{what: "answer", size: len(act.Payload), limit: d.limit}
+	}
+	return act, err
+}
+
+func (d *Driver) invoke(ctx context.Context, inv *driver.Invocation) (*driver.Activation, error) {
 	select {
 	case d.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -130,16 +157,34 @@ func run(ctx context.Context, inv *driver.Invocation) *driver.Activation {
 
 var errClosed = errors.New("local backend closed")
 
+// limitError is an envelope over the payload limit.
+type limitError struct {
+	what        string
+	size, limit int
+}
+
+func (e *limitError) Error() string {
+	return fmt.Sprintf("%s of %d bytes over the local backend's payload_limit of %d", e.what, e.size, e.limit)
+}
+
+// PayloadLimit returns the payload_limit setting; zero means none.
+func (d *Driver) PayloadLimit() int { return d.limit }
+
 // SkipEncoding reports whether the driver was asked to take Go values.
 func (d *Driver) SkipEncoding() bool { return d.direct }
 
 // Capacity returns the pool size.
 func (d *Driver) Capacity() int { return d.workers }
 
-// ErrorCode classifies errors: the local backend fails only by cancellation
-// or deadline.
+// ErrorCode classifies errors: the local backend fails by cancellation, by
+// deadline, and by an envelope over its payload_limit.
 func (d *Driver) ErrorCode(err error) driver.ErrorCode {
+	var le *limitError
 	switch {
+	case errors.As(err, &le) && le.what == "request":
+		return driver.InvalidArgument
+	case errors.As(err, &le):
+		return driver.TaskFailed
 	case errors.Is(err, context.DeadlineExceeded):
 		return driver.DeadlineExceeded
 	case errors.Is(err, context.Canceled):

@@ -202,6 +202,10 @@ type Driver struct {
 	buildArchive func(ctx context.Context, k *kind) ([]byte, string, error)
 }
 
+// PayloadLimit returns the invoke payload limit, which OpenWhisk applies
+// to results as well (driver.PayloadLimiter).
+func (d *Driver) PayloadLimit() int { return d.maxPayload }
+
 // defaultConcurrent is the concurrency limit assumed when the limits
 // endpoint leaves it out (OpenWhisk's documented default); maxCapacity
 // caps the driver's capacity.
