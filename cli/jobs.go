@@ -58,7 +58,7 @@ func openJournal(spec *JobSpec) (overcast.Journal, func(result any), error) {
 		return nil, nil, nil
 	}
 	st := journal.New(root)
-	js := journal.Spec{ID: spec.ID, Workload: spec.Workload, Backend: spec.Backend, Args: spec.Args, Started: spec.Started.UTC()}
+	js := journal.Spec{ID: spec.ID, Workload: spec.Workload, Backend: spec.Backend, Args: spec.Args, Started: spec.Started.UTC(), Storage: spec.Storage}
 	var de *damagedError
 	if _, err := readSummary(st, spec.ID); errors.As(err, &de) {
 		return nil, nil, err
@@ -245,9 +245,7 @@ func resumeJob(ctx context.Context, st *journal.Store, id string, out resumeOutp
 	case j.State == journal.Done && j.Result != nil:
 		return printStoredResult(stdout, j, out.json)
 	}
-	args := append([]string{"run", j.Spec.Workload}, j.Spec.Args...)
-	args = append(args, "--job-id", id)
-	args = append(args, out.args()...)
+	args := resumeArgs(j, out.args())
 	resumeDir.Lock()
 	resumeDir.dir = st.Root()
 	resumeDir.Unlock()
@@ -260,6 +258,18 @@ func resumeJob(ctx context.Context, st *journal.Store, id string, out resumeOutp
 		return &exitError{code}
 	}
 	return nil
+}
+
+// resumeArgs is the command line that resumes a job: its recorded one,
+// under its id, with its recorded storage, and extra flags.
+func resumeArgs(j *journal.Job, extra []string) []string {
+	args := append([]string{"run", j.Spec.Workload}, j.Spec.Args...)
+	args = append(args, "--job-id", j.Spec.ID)
+	if j.Spec.Storage != "" && !hasFlag(j.Spec.Args, "storage") {
+		// The job took its storage from the environment: keep it.
+		args = append(args, "--storage", j.Spec.Storage)
+	}
+	return append(args, extra...)
 }
 
 // printStoredResult prints a finished job's result as run printed it

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/overcast-sc/overcast/journal"
+	"github.com/overcast-sc/overcast/storage"
 	"github.com/spf13/cobra"
 )
 
@@ -17,12 +19,13 @@ func newJobsCleanCmd(store storeFunc, stdout, stderr io.Writer) *cobra.Command {
 	var olderThan time.Duration
 	cmd := &cobra.Command{
 		Use:   "clean [--all] [--older-than D] | clean ID...",
-		Short: "Remove journals: of done jobs by default; never of a running job",
+		Short: "Remove journals and the jobs' data in storage: of done jobs by default; never of a running job",
 		Long: `clean removes the journals of the given jobs, or without ids of the jobs
 that are done. --all widens that to every job not running (failed, stopped
 and interrupted ones too); --older-than D narrows it to jobs last updated
 longer ago than D, of any state but running. Both together remove every
-job not running that is older than D. A running job is never removed.`,
+job not running that is older than D. A running job is never removed.
+A job's data in its storage (under overcast/<id>/) goes first.`,
 		Example: `  overcast jobs clean                         # remove the jobs that are done
   overcast jobs clean --older-than 72h        # every job not running, last updated over 3 days ago
   overcast jobs clean --all --older-than 72h  # the same
@@ -40,10 +43,10 @@ job not running that is older than D. A running job is never removed.`,
 				return err
 			}
 			if len(ids) > 0 {
-				return removeJobs(st, ids, stdout)
+				return removeJobs(cmd.Context(), st, ids, stdout)
 			}
 			sums, errs := readableJobs(st)
-			if err := removeJobs(st, selectClean(sums, all, olderThan, time.Now()), stdout); err != nil {
+			if err := removeJobs(cmd.Context(), st, selectClean(sums, all, olderThan, time.Now()), stdout); err != nil {
 				return err
 			}
 			return reportUnreadable(stderr, errs)
@@ -75,12 +78,16 @@ func selectClean(sums []*journal.Summary, all bool, olderThan time.Duration, now
 	return ids
 }
 
-func removeJobs(st *journal.Store, ids []string, stdout io.Writer) error {
+func removeJobs(ctx context.Context, st *journal.Store, ids []string, stdout io.Writer) error {
 	var errs []error
 	n := 0
 	for _, id := range ids {
 		if err := journal.ValidID(id); err != nil {
 			return usagef("%v", err)
+		}
+		if err := removeJobData(ctx, st, id, stdout); err != nil {
+			errs = append(errs, err) // keep the journal: it names the storage
+			continue
 		}
 		if err := removeJob(st, id); err != nil {
 			errs = append(errs, err)
@@ -102,4 +109,27 @@ func removeJob(st *journal.Store, id string) error {
 		return os.RemoveAll(filepath.Join(st.Root(), id))
 	}
 	return st.Remove(id)
+}
+
+// removeJobData deletes the objects a job keeps in its storage (under
+// overcast/<id>/), when its journal names one. A job whose driver is alive
+// is left alone: st.Remove refuses it next.
+func removeJobData(ctx context.Context, st *journal.Store, id string, stdout io.Writer) error {
+	j, err := st.Read(id)
+	if err != nil || j.Live || j.Spec.Storage == "" {
+		return nil // st.Remove reports a missing or busy job
+	}
+	b, err := storage.Open(ctx, j.Spec.Storage)
+	if err != nil {
+		return fmt.Errorf("job %s: %w", id, err)
+	}
+	defer b.Close()
+	n, err := b.RemoveAll(ctx, storage.JobPrefix(id))
+	if err != nil {
+		return fmt.Errorf("job %s: clean its data: %w", id, err)
+	}
+	if n > 0 {
+		fmt.Fprintf(stdout, "removed %d object(s) of %s from %s\n", n, id, storage.Redact(j.Spec.Storage))
+	}
+	return nil
 }

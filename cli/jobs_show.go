@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/overcast-sc/overcast/journal"
+	"github.com/overcast-sc/overcast/storage"
 	"github.com/spf13/cobra"
 )
 
@@ -40,6 +41,7 @@ func newJobsShowCmd(store storeFunc, stdout io.Writer) *cobra.Command {
 type jobJSON struct {
 	journal.Summary
 	Args         []string          `json:"args"`
+	Storage      string            `json:"storage,omitempty"`
 	PendingTasks int               `json:"pending_tasks"`
 	Retries      int               `json:"retries"`
 	ColdStarts   int               `json:"cold_starts"`
@@ -56,7 +58,7 @@ type taskSecondsJSON struct {
 }
 
 func newJobJSON(j *journal.Job) *jobJSON {
-	v := &jobJSON{Summary: j.Summary, Args: j.Spec.Args, Result: j.Result, Failures: []journal.Failure{}}
+	v := &jobJSON{Summary: j.Summary, Args: j.Spec.Args, Storage: storage.Redact(j.Spec.Storage), Result: j.Result, Failures: []journal.Failure{}}
 	if j.Live {
 		v.PendingTasks = v.Tasks - v.DoneTasks - v.FailedTasks
 		return v
@@ -85,6 +87,9 @@ func printJob(w io.Writer, v *jobJSON) error {
 	}
 	if v.State != journal.Running {
 		fmt.Fprintf(w, "command  overcast run %s %s\n", v.Workload, strings.Join(v.Args, " "))
+	}
+	if v.Storage != "" {
+		fmt.Fprintf(w, "storage  %s (its data under overcast/%s/)\n", v.Storage, v.ID)
 	}
 	fmt.Fprintf(w, "started  %s, %s, wall %s\n", jobTime(v.Started), plural(v.Runs, "run", "runs"), jobWall(v.WallSeconds))
 	fmt.Fprintf(w, "tasks    %d: %d done, %d failed, %d unfinished\n", v.Tasks, v.DoneTasks, v.FailedTasks, v.PendingTasks)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/report"
+	"github.com/overcast-sc/overcast/storage"
 )
 
 // runFlags are the flags every workload takes.
@@ -29,6 +30,7 @@ type runFlags struct {
 	retryTaskErrors bool
 	jobID           string
 	noDeploy        bool
+	storage         string
 	// args is the command line as flags the user set, without secrets,
 	// for the journal (so that jobs resume can run it again).
 	args []string
@@ -43,7 +45,11 @@ func recordedArgs(cmd *cobra.Command) []string {
 	var args []string
 	cmd.Flags().Visit(func(f *pflag.Flag) {
 		if !secretFlags[f.Name] && f.Name != "job-id" && f.Name != "json" {
-			args = append(args, "--"+f.Name+"="+withoutUserinfo(f.Value.String()))
+			v := withoutUserinfo(f.Value.String())
+			if f.Name == "storage" {
+				v = storage.Redact(f.Value.String())
+			}
+			args = append(args, "--"+f.Name+"="+v)
 		}
 	})
 	return args
@@ -69,6 +75,8 @@ type JobSpec struct {
 	Backend  string    `json:"backend"`
 	Args     []string  `json:"args"`
 	Started  time.Time `json:"started"`
+	// Storage is the job's bucket URL (--storage or OVERCAST_STORAGE).
+	Storage string `json:"storage,omitempty"`
 }
 
 // journalHook, when set (by cli/jobs.go), opens the journal of a run and
@@ -85,6 +93,7 @@ func (f *runFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.retryTaskErrors, "retry-task-errors", false, "also retry tasks that failed on their own")
 	fs.StringVar(&f.jobID, "job-id", "", "use this job id (default: a fresh one)")
 	fs.BoolVar(&f.noDeploy, "no-deploy", false, "do not deploy the worker first; invoke what the platform already has")
+	fs.StringVar(&f.storage, "storage", "", "object storage for the job's data and for payloads over the backend's limit: file:///dir, mem://name or s3://bucket?endpoint=...&region=... (default $"+storageEnv+")")
 	addBackendFlags(fs, forRun)
 }
 
@@ -164,8 +173,12 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 	if err != nil {
 		return err
 	}
+	store, err := storageURL(ctx, rf.storage)
+	if err != nil {
+		return err
+	}
 	opts := &overcast.Options{Concurrency: rf.concurrency, MaxAttempts: rf.maxAttempts,
-		RetryTaskErrors: rf.retryTaskErrors, TaskTimeout: rf.timeout, JobID: rf.jobID}
+		RetryTaskErrors: rf.retryTaskErrors, TaskTimeout: rf.timeout, JobID: rf.jobID, Storage: store}
 	var progress *report.Progress
 	if !rf.noProgress && isatty.IsTerminal(os.Stderr.Fd()) && stderr == os.Stderr {
 		progress = report.NewProgress(stderr)
@@ -176,7 +189,7 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 	}
 	var journalDone func(result any)
 	if journalHook != nil {
-		spec := &JobSpec{ID: opts.JobID, Workload: w.name, Backend: rf.backend, Args: rf.args, Started: time.Now()}
+		spec := &JobSpec{ID: opts.JobID, Workload: w.name, Backend: rf.backend, Args: rf.args, Started: time.Now(), Storage: store}
 		if opts.Journal, journalDone, err = journalHook(spec); err != nil {
 			return err
 		}

@@ -33,6 +33,10 @@ type Spec struct {
 	Backend  string    `json:"backend"`
 	Args     []string  `json:"args"`
 	Started  time.Time `json:"started"`
+	// Storage is the URL of the bucket that holds the job's data under
+	// overcast/<id>/ (--storage or OVERCAST_STORAGE), for resuming and
+	// cleaning; empty when the job had none.
+	Storage string `json:"storage,omitempty"`
 }
 
 // The task states in Task.State.

@@ -122,10 +122,11 @@ func begin(db *bolt.DB, spec *Spec) (*Summary, error) {
 // sameSpec refuses to continue a job with a different command: its
 // journaled outputs would not be this run's.
 // tuning are the run flags that change how a job runs, not what it
-// computes: a job may be continued with other values of them.
+// computes: a job may be continued with other values of them. The storage
+// is compared apart (Spec.Storage), as it may come from the environment.
 var tuning = map[string]bool{"concurrency": true, "timeout": true, "max-attempts": true,
 	"retry-task-errors": true, "no-progress": true, "no-deploy": true, "workers": true,
-	"skip-encoding": true, "collect": true}
+	"skip-encoding": true, "collect": true, "storage": true}
 
 // decisive returns the --name=value args that are not tuning flags.
 func decisive(args []string) []string {
@@ -147,6 +148,9 @@ func sameSpec(old []byte, spec *Spec) error {
 	if o.Workload != spec.Workload || !slices.Equal(decisive(o.Args), decisive(spec.Args)) {
 		return fmt.Errorf("was started as %s %v, not %s %v (use overcast jobs resume, or a new job id)",
 			o.Workload, o.Args, spec.Workload, spec.Args)
+	}
+	if o.Storage != "" && spec.Storage != "" && o.Storage != spec.Storage {
+		return fmt.Errorf("keeps its data in storage %s, not %s (use overcast jobs resume, or a new job id)", o.Storage, spec.Storage)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -165,6 +166,34 @@ func TestRemoveAll(t *testing.T) {
 			t.Error("RemoveAll of the empty prefix succeeded, want a refusal")
 		}
 	})
+}
+
+// TestRemoveAllLeavesNoDirectories checks that cleaning a job out of a
+// file bucket leaves no empty directories behind, and keeps the others.
+func TestRemoveAllLeavesNoDirectories(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	b, err := Open(ctx, "file://"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, k := range []string{"overcast/j1/in/0", "overcast/j1/out/0-1", "keep/x"} {
+		if err := b.Put(ctx, k, []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.RemoveAll(ctx, JobPrefix("j1")); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		left = append(left, strings.TrimPrefix(p, dir))
+		return nil
+	})
+	if got := fmt.Sprint(left); got != "[ /keep /keep/x /keep/x.attrs]" && got != "[ /keep /keep/x]" {
+		t.Errorf("left in the bucket: %v", left)
+	}
 }
 
 // TestFileBucketKeepsObjectsAsFiles checks that a file:// bucket is a

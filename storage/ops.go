@@ -3,6 +3,12 @@ package storage
 import (
 	"context"
 	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
 
 	"gocloud.dev/blob"
 	"golang.org/x/sync/errgroup"
@@ -116,5 +122,32 @@ func (b *Bucket) RemoveAll(ctx context.Context, prefix string) (int, error) {
 	if err := g.Wait(); err != nil {
 		return 0, err
 	}
+	b.pruneDirs(prefix)
 	return len(objs), nil
+}
+
+// pruneDirs removes the directories a file bucket is left with under a
+// removed prefix, and their parents up to the bucket's own, when empty.
+func (b *Bucket) pruneDirs(prefix string) {
+	u, err := url.Parse(b.URL)
+	if err != nil || u.Scheme != "file" {
+		return
+	}
+	root := filepath.Clean(u.Path)
+	top := filepath.Join(root, filepath.FromSlash(path.Dir(prefix+"x")))
+	var dirs []string
+	filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	for i := len(dirs) - 1; i >= 0; i-- {
+		os.Remove(dirs[i]) // fails, as it should, on a directory not empty
+	}
+	for d := filepath.Dir(top); strings.HasPrefix(d, root+string(filepath.Separator)); d = filepath.Dir(d) {
+		if os.Remove(d) != nil {
+			return
+		}
+	}
 }

@@ -59,14 +59,23 @@ var (
 	memBuckets = map[string]*blob.Bucket{}
 )
 
-// Open opens the bucket a URL names. The caller closes it.
+// Open opens the bucket a URL names, making a file bucket's directory
+// when it is missing. The caller closes it.
 func Open(ctx context.Context, bucketURL string) (*Bucket, error) {
 	u, err := parse(bucketURL)
 	if err != nil {
 		return nil, err
 	}
+	if p := strings.Trim(u.Path, "/"); p != "" && u.Scheme != "file" {
+		return nil, fmt.Errorf("storage %s: a bucket URL has no path, got /%s", Redact(bucketURL), p)
+	}
 	if u.Scheme == "mem" {
 		return openMem(u), nil
+	}
+	if u.Scheme == "file" {
+		if err := os.MkdirAll(u.Path, 0o755); err != nil {
+			return nil, fmt.Errorf("open storage %s: %w", Redact(bucketURL), err)
+		}
 	}
 	b, err := mux.OpenBucket(ctx, bucketURL)
 	if err != nil {

@@ -223,10 +223,10 @@ func parseFunctionError(body []byte) (functionError, bool) {
 }
 
 // isEnvelope reports whether body is a worker.Response, which always
-// starts with its output or its error.
+// starts with its output, the storage key of its output, or its error.
 func isEnvelope(body []byte) bool {
-	s := strings.TrimLeft(string(body[:min(len(body), 16)]), " \t\r\n")
-	return strings.HasPrefix(s, `{"output":`) || strings.HasPrefix(s, `{"error":`)
+	s := strings.TrimLeft(string(body[:min(len(body), 20)]), " \t\r\n")
+	return strings.HasPrefix(s, `{"output":`) || strings.HasPrefix(s, `{"error":`) || strings.HasPrefix(s, `{"output_key":`)
 }
 
 // failedFunction classifies a 200 answer that is not our envelope, or one
