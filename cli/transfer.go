@@ -22,9 +22,9 @@ var transferWorkload = &workload{
 	flags: func(fs *pflag.FlagSet) func(context.Context, *overcast.Executor) (*outcome, error) {
 		var in, out, seed uint64
 		var tasks int
-		fs.Var(newCount(&in, 1e6), "in-bytes", "input bytes per task, e.g. 2e6")
-		fs.Var(newCount(&out, 1e6), "out-bytes", "output bytes per task, e.g. 2e6")
-		fs.IntVar(&tasks, "tasks", 4, "number of tasks")
+		fs.Var(newCount(&in, 1e6), "in-bytes", "input bytes per task, e.g. 2e6 (0 = an empty input)")
+		fs.Var(newCount(&out, 1e6), "out-bytes", "output bytes per task, e.g. 2e6 (0 = only the input's hash comes back)")
+		fs.Var(positive(&tasks, 4), "tasks", "number of tasks")
 		fs.Var(newCount(&seed, 1), "seed", "job seed: the same seed sends the same bytes")
 		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
 			if in > 256<<20 || out > 256<<20 {
