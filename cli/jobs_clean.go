@@ -116,7 +116,7 @@ func removeJob(st *journal.Store, id string) error {
 // is left alone, and so is a missing or damaged journal: removeJob deals
 // with those next.
 func removeJobData(ctx context.Context, st *journal.Store, id string, stdout io.Writer) error {
-	j, err := readJob(st, id)
+	j, err := readJob(st, id, false)
 	if err != nil || j.Live || j.Spec.Storage == "" {
 		return nil
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -19,14 +20,21 @@ var transferWorkload = &workload{
 	short: "Move bytes to tasks and back, checking every byte (payload limits, storage)",
 	example: `  overcast run transfer --in-bytes 2e6 --out-bytes 2e6 --tasks 4 --storage file:///tmp/overcast-data
   overcast run transfer --backend openwhisk --in-bytes 5e6 --storage s3://bucket?region=us-east-1`,
-	flags: func(fs *pflag.FlagSet) func(context.Context, *overcast.Executor) (*outcome, error) {
+	flags: func(fs *pflag.FlagSet) (startFunc, sizer) {
 		var in, out, seed uint64
 		var tasks int
 		fs.Var(newCount(&in, 1e6), "in-bytes", "input bytes per task, e.g. 2e6 (0 = an empty input)")
 		fs.Var(newCount(&out, 1e6), "out-bytes", "output bytes per task, e.g. 2e6 (0 = only the input's hash comes back)")
 		fs.Var(positive(&tasks, 4), "tasks", "number of tasks")
 		fs.Var(newCount(&seed, 1), "seed", "job seed: the same seed sends the same bytes")
+		// Hashing and filling run at a few hundred MB/s a core.
+		size := func() (time.Duration, int) {
+			return time.Duration(float64(in+out) * float64(tasks) / 200e6 * float64(time.Second)), tasks
+		}
 		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
+			if err := preflight(ex, tasks); err != nil {
+				return nil, err
+			}
 			if in > 256<<20 || out > 256<<20 {
 				return nil, usagef("--in-bytes and --out-bytes must be at most 256 MiB")
 			}
@@ -45,6 +53,6 @@ var transferWorkload = &workload{
 				work:    moved, unit: "bytes",
 				details: map[string]any{"bytes_in": res.BytesIn, "bytes_out": res.BytesOut, "bad_tasks": res.Bad, "seed": seed},
 			}, nil
-		}
+		}, size
 	},
 }
