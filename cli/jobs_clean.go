@@ -113,11 +113,12 @@ func removeJob(st *journal.Store, id string) error {
 
 // removeJobData deletes the objects a job keeps in its storage (under
 // overcast/<id>/), when its journal names one. A job whose driver is alive
-// is left alone: st.Remove refuses it next.
+// is left alone, and so is a missing or damaged journal: removeJob deals
+// with those next.
 func removeJobData(ctx context.Context, st *journal.Store, id string, stdout io.Writer) error {
-	j, err := st.Read(id)
+	j, err := readJob(st, id, false)
 	if err != nil || j.Live || j.Spec.Storage == "" {
-		return nil // st.Remove reports a missing or busy job
+		return nil
 	}
 	b, err := storage.Open(ctx, j.Spec.Storage)
 	if err != nil {

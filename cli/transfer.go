@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -22,11 +23,18 @@ var transferWorkload = &workload{
 	flags: func(fs *pflag.FlagSet) (startFunc, sizer) {
 		var in, out, seed uint64
 		var tasks int
-		fs.Var(newCount(&in, 1e6), "in-bytes", "input bytes per task, e.g. 2e6")
-		fs.Var(newCount(&out, 1e6), "out-bytes", "output bytes per task, e.g. 2e6")
+		fs.Var(newCount(&in, 1e6), "in-bytes", "input bytes per task, e.g. 2e6 (0 = an empty input)")
+		fs.Var(newCount(&out, 1e6), "out-bytes", "output bytes per task, e.g. 2e6 (0 = only the input's hash comes back)")
 		fs.Var(positive(&tasks, 4), "tasks", "number of tasks")
 		fs.Var(newCount(&seed, 1), "seed", "job seed: the same seed sends the same bytes")
+		// Hashing and filling run at a few hundred MB/s a core.
+		size := func() (time.Duration, int) {
+			return time.Duration(float64(in+out) * float64(tasks) / 200e6 * float64(time.Second)), tasks
+		}
 		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
+			if err := preflight(ex, tasks); err != nil {
+				return nil, err
+			}
 			if in > 256<<20 || out > 256<<20 {
 				return nil, usagef("--in-bytes and --out-bytes must be at most 256 MiB")
 			}
@@ -45,6 +53,6 @@ var transferWorkload = &workload{
 				work:    moved, unit: "bytes",
 				details: map[string]any{"bytes_in": res.BytesIn, "bytes_out": res.BytesOut, "bad_tasks": res.Bad, "seed": seed},
 			}, nil
-		}, nil
+		}, size
 	},
 }
