@@ -70,11 +70,9 @@ func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *Tas
 	if code == backend.ResourceExhausted || code == backend.Unreachable {
 		j.tries[i].Add(-1) // refused or never sent: it does not count against MaxAttempts
 	}
-	if code == backend.Unreachable {
-		j.outage.observe(rec.Invoked, code, err)
-	} else {
-		j.outage.observe(rec.Returned, code, err)
-	}
+	// Timed by when the request went: an answer to one sent before an
+	// outage began (a task that was running) does not end it; a probe's does.
+	j.outage.observe(rec.Invoked, code, err)
 	j.account(i, rec, act, err, code)
 	return code, err
 }

@@ -101,8 +101,8 @@ func (o *outage) endpoint(s backend.Signal) {
 	o.reached(s.At.UnixNano())
 }
 
-// observe takes one outcome: at is when a failed request was sent, or
-// when an answer arrived.
+// observe takes one outcome: at is when its request was sent (for a
+// driver's own requests, when it says).
 func (o *outage) observe(at int64, code backend.ErrorCode, err error) {
 	switch {
 	case code == backend.Unreachable:
