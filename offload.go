@@ -20,14 +20,14 @@ import (
 // scheduler reads (worker.Request.InputKey, OutputKey). Without storage,
 // such a task fails with an error that says to give one.
 
-// errNoStorage is the error of Executor.Storage without Options.Storage.
-var errNoStorage = errors.New("no storage: run with --storage URL (or set OVERCAST_STORAGE)")
+// ErrNoStorage is the error of Executor.Storage without Options.Storage.
+var ErrNoStorage = errors.New("no storage: run with --storage URL (or set OVERCAST_STORAGE)")
 
 // Storage returns the bucket of Options.Storage, opened on first use and
 // closed by Close. Job data goes under storage.JobPrefix(job id).
 func (ex *Executor) Storage(ctx context.Context) (*storage.Bucket, error) {
 	if ex.opts.Storage == "" {
-		return nil, errNoStorage
+		return nil, ErrNoStorage
 	}
 	ex.storeOnce.Do(func() { ex.store, ex.storeErr = storage.Open(ctx, ex.opts.Storage) })
 	return ex.store, ex.storeErr

@@ -147,7 +147,7 @@ func TestDataCommandsRejectBadInput(t *testing.T) {
 		{[]string{"gen", "sort", "--size", "150", "--output", "file://" + dir + "/x"}, 2, "multiple of the 100-byte record"},
 		{[]string{"gen", "sort", "--size", "100"}, 2, "needs --output"},
 		{[]string{"gen", "sort", "--output", "ftp://x/y"}, 2, "unknown scheme"},
-		{[]string{"gen", "nothing"}, 2, "gen needs a data set"},
+		{[]string{"gen", "nothing"}, 2, "unknown kind of data \"nothing\""},
 		{[]string{"validate", "sort", "--input", "file://" + dir + "/none", "--output", "file://" + dir + "/"}, 1, "no such object"},
 		{[]string{"run", "sort", "--input", "file://" + dir + "/x"}, 2, "needs --input URL and --output URL"},
 		{[]string{"run", "sort", "--input", "a", "--output", "b", "--tasks", "0"}, 2, "must be at least 1"},

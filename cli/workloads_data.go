@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,12 +19,15 @@ func init() {
 }
 
 // jobStorage returns the bucket URL a workload keeps its intermediate
-// data in: flag's value when given; on the local backend, a temporary
-// directory removed by the returned function. Remote workers cannot see
-// this machine's files, so other backends need the flag.
-func jobStorage(ex *overcast.Executor, flag string) (string, func(), error) {
-	if flag != "" {
-		return flag, func() {}, nil
+// data in: the executor's storage (--storage, $OVERCAST_STORAGE) when
+// given; on the local backend, a temporary directory removed by the
+// returned function. Remote workers cannot see this machine's files, so
+// other backends need storage.
+func jobStorage(ctx context.Context, ex *overcast.Executor) (string, func(), error) {
+	if b, err := ex.Storage(ctx); err == nil {
+		return b.URL, func() {}, nil
+	} else if !errors.Is(err, overcast.ErrNoStorage) {
+		return "", nil, err
 	}
 	if ex.Backend().Name() != "local" {
 		return "", nil, usagef("backend %s needs --storage URL (file:// the workers can reach, or s3://)", ex.Backend().Name())
@@ -58,13 +62,12 @@ var mandelbrotWorkload = &workload{
 	flags: func(fs *pflag.FlagSet) (startFunc, sizer) {
 		im := mandelbrot.Image{}
 		var tasks int
-		var output, store string
+		var output string
 		fs.Var(positive(&im.Width, 1024), "width", "image width in pixels")
 		fs.Var(positive(&im.Height, 1024), "height", "image height in pixels")
 		fs.Var(positive(&im.MaxIter, 256), "max-iter", "iterations before a point counts as in the set")
 		fs.Var(positive(&tasks, 64), "tasks", "number of tasks, each rendering a band of rows")
 		fs.StringVar(&output, "output", "", "PNG file to write (required)")
-		fs.StringVar(&store, "storage", "", "bucket URL for the bands (default on the local backend: a temporary directory)")
 		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
 			if output == "" {
 				return nil, usagef("mandelbrot needs --output FILE.png")
@@ -72,13 +75,13 @@ var mandelbrotWorkload = &workload{
 			if _, err := mandelbrot.Plan(im, tasks, "", ""); err != nil {
 				return nil, &usageError{err}
 			}
-			return runMandelbrot(ctx, ex, im, tasks, store, output)
+			return runMandelbrot(ctx, ex, im, tasks, output)
 		}, nil // no estimate: the work depends on the image, not only its size
 	},
 }
 
-func runMandelbrot(ctx context.Context, ex *overcast.Executor, im mandelbrot.Image, tasks int, store, output string) (*outcome, error) {
-	url, done, err := jobStorage(ex, store)
+func runMandelbrot(ctx context.Context, ex *overcast.Executor, im mandelbrot.Image, tasks int, output string) (*outcome, error) {
+	url, done, err := jobStorage(ctx, ex)
 	if err != nil {
 		return nil, err
 	}
@@ -116,12 +119,10 @@ var sortWorkload = &workload{
 		"  overcast validate sort --input file:///data/in --output file:///data/out/",
 	flags: func(fs *pflag.FlagSet) (startFunc, sizer) {
 		var cfg sortbench.Config
-		var store string
 		fs.StringVar(&cfg.Input, "input", "", "URL of the input object or prefix (required)")
 		fs.StringVar(&cfg.Output, "output", "", "URL of the prefix the sorted part-NNNNN objects go under (required)")
 		fs.Var(positive(&cfg.Mappers, 16), "tasks", "number of map tasks, each reading a chunk of the input")
 		fs.Var(newCount(&cfg.Reducers, 0), "reducers", "number of reduce tasks and output objects (0 = as many as --tasks)")
-		fs.StringVar(&store, "storage", "", "bucket URL for the intermediate objects (default on the local backend: a temporary directory)")
 		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
 			switch {
 			case cfg.Input == "" || cfg.Output == "":
@@ -129,13 +130,13 @@ var sortWorkload = &workload{
 			case cfg.Reducers == 0:
 				cfg.Reducers = cfg.Mappers
 			}
-			return runSort(ctx, ex, cfg, store)
+			return runSort(ctx, ex, cfg)
 		}, nil // no estimate: the time is the storage's as much as the CPU's
 	},
 }
 
-func runSort(ctx context.Context, ex *overcast.Executor, cfg sortbench.Config, store string) (*outcome, error) {
-	url, done, err := jobStorage(ex, store)
+func runSort(ctx context.Context, ex *overcast.Executor, cfg sortbench.Config) (*outcome, error) {
+	url, done, err := jobStorage(ctx, ex)
 	if err != nil {
 		return nil, err
 	}
