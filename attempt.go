@@ -144,7 +144,10 @@ func (j *job) take(ctx context.Context, i int, act *driver.Activation, rec *Task
 	if err != nil {
 		return nil, false, err
 	}
-	rec.Start, rec.End, rec.Cold = resp.Stats.StartNS, resp.Stats.EndNS, resp.Stats.Cold
+	// A platform that reports cold starts (OpenWhisk's initTime) knows
+	// best: a worker process serving several containers, as the sim's
+	// in-process mode does, sees only its own first task.
+	rec.Start, rec.End, rec.Cold = resp.Stats.StartNS, resp.Stats.EndNS, resp.Stats.Cold || act.Init > 0
 	if resp.Error != nil {
 		return nil, false, resp.Error
 	}
