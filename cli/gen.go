@@ -62,7 +62,7 @@ func newGenTextCmd(stdout, _ io.Writer) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().Var(newCount(&size, 1<<20), "size", "bytes to write, e.g. 1e9")
+	cmd.Flags().Var(positive(&size, 1<<20), "size", "bytes to write, e.g. 1e9")
 	cmd.Flags().Var(newCount(&seed, 1), "seed", "the same seed gives the same text")
 	cmd.Flags().StringVar(&output, "output", "", "URL of the object to write (file://, s3://, mem://)")
 	cmd.Flags().StringVar(&words, "words", textgen.DefaultWords, "word list, one word a line")

@@ -219,8 +219,11 @@ func invokeOnce(ctx context.Context, b *backend.Backend, req *worker.Request, ti
 	if err := takeResponse(res, act); err != nil {
 		return nil, err
 	}
-	if res.Error != nil && timeout > 0 && errors.Is(actx.Err(), context.DeadlineExceeded) {
-		// The task saw its deadline pass and answered before the driver did.
+	if res.Error != nil && timeout > 0 && (errors.Is(actx.Err(), context.DeadlineExceeded) ||
+		strings.Contains(res.Error.Message, context.DeadlineExceeded.Error())) {
+		// The task saw its deadline pass and answered before the driver
+		// did; a backend gives the task a deadline a little before the
+		// attempt's, so that its answer comes back in time.
 		res.Error.Message = fmt.Sprintf("timed out after %v (--timeout): %s", timeout, res.Error.Message)
 	}
 	res.Logs, res.LogsNote = attemptLogs(ctx, b, act.ID, start, act.Logs)

@@ -25,7 +25,7 @@ var wordcountWorkload = &workload{
 		fs.StringVar(&cfg.Input, "input", "", "URL of the text: an object, or a prefix ending in / (file://, s3://, mem://)")
 		fs.StringVar(&cfg.Output, "output", "", "URL of a prefix to write word\\tcount lines under, one object per reducer")
 		fs.Var(newCount(&cfg.Tasks, 0), "tasks", "number of map tasks (0 = one per --chunk-size bytes)")
-		fs.Var(newCount(&chunk, 64<<20), "chunk-size", "bytes per map task, e.g. 64e6")
+		fs.Var(positive(&chunk, 64<<20), "chunk-size", "bytes per map task, e.g. 64e6")
 		fs.Var(positive(&cfg.Reducers, 4), "reducers", "number of reduce tasks")
 		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
 			switch {
