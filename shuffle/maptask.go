@@ -78,12 +78,21 @@ func (b *buffer[K, V]) place(k K, v V) {
 // they were emitted among equal keys.
 func (b *buffer[K, V]) sorted() ([][]pair[K, V], error) {
 	if b.combine != nil {
+		for r := range b.parts {
+			b.parts[r] = make([]pair[K, V], 0, len(b.combined)/b.reducers+1)
+		}
 		for k, v := range b.combined {
 			b.place(k, v)
 		}
+		b.combined = nil
 	}
+	byKey := func(x, y pair[K, V]) int { return cmp.Compare(x.k, y.k) }
 	for _, p := range b.parts {
-		slices.SortStableFunc(p, func(x, y pair[K, V]) int { return cmp.Compare(x.k, y.k) })
+		if b.combine != nil {
+			slices.SortFunc(p, byKey) // one pair per key: no order to keep
+		} else {
+			slices.SortStableFunc(p, byKey)
+		}
 	}
 	return b.parts, b.err
 }
