@@ -44,7 +44,7 @@ func mapChunk(ctx context.Context, in overcast.Chunk, emit func(string, int64)) 
 		}
 		c.End()
 	}
-	for w, n := range c.Counts {
+	for w, n := range c.All() {
 		emit(w, n)
 	}
 	shuffle.Count(ctx, "words", c.Words)

@@ -74,8 +74,8 @@ func TestCounterSplitsAnywhere(t *testing.T) {
 		for _, n := range want {
 			total += n
 		}
-		if !maps.Equal(c.Counts, want) || c.Words != total {
-			t.Fatalf("%q: got %v (%d), want %v (%d)", data, c.Counts, c.Words, want, total)
+		if !maps.Equal(c.Map(), want) || c.Words != total {
+			t.Fatalf("%q: got %v (%d), want %v (%d)", data, c.Map(), c.Words, want, total)
 		}
 	}
 }

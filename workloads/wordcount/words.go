@@ -1,21 +1,43 @@
 package wordcount
 
+import (
+	"hash/maphash"
+	"iter"
+)
+
 // space marks the bytes that separate words: ASCII space, \t, \n, \v, \f
 // and \r, as for LC_ALL=C wc -w.
 var space = [256]bool{' ': true, '\t': true, '\n': true, '\v': true, '\f': true, '\r': true}
 
 // Counter counts words in the bytes written to it, which may cut words
 // anywhere: a word that spans two writes is counted once.
+//
+// Its table holds no pointers and stores the words in one byte arena in
+// the order first seen, so frequent words (seen early) sit together in
+// cache and the garbage collector has nothing to scan: a Go map of
+// strings spent most of its time in cache misses on its keys.
 type Counter struct {
-	// Counts maps each word to its count.
-	Counts map[string]int64
 	// Words is the number of words.
 	Words int64
 	part  []byte
+	seed  maphash.Seed
+	// slots holds the upper half of a word's hash and its entry's index
+	// plus one (0 for an empty slot), probed linearly.
+	slots   []uint64
+	entries []entry
+	arena   []byte
+}
+
+// entry is one distinct word: arena[off:off+n], seen count times.
+type entry struct {
+	off, n int
+	count  int64
 }
 
 // NewCounter returns an empty counter.
-func NewCounter() *Counter { return &Counter{Counts: make(map[string]int64)} }
+func NewCounter() *Counter {
+	return &Counter{seed: maphash.MakeSeed(), slots: make([]uint64, 1<<12)}
+}
 
 // Write counts the words of p; a word at p's end waits for the next
 // write or End. It never fails.
@@ -61,7 +83,72 @@ func (c *Counter) End() {
 	}
 }
 
+// Distinct returns the number of distinct words.
+func (c *Counter) Distinct() int { return len(c.entries) }
+
+// All yields each distinct word with its count, in the order first seen.
+// The words share one string: they allocate nothing each.
+func (c *Counter) All() iter.Seq2[string, int64] {
+	return func(yield func(string, int64) bool) {
+		words := string(c.arena)
+		for _, e := range c.entries {
+			if !yield(words[e.off:e.off+e.n], e.count) {
+				return
+			}
+		}
+	}
+}
+
+// Map returns the counts as a map.
+func (c *Counter) Map() map[string]int64 {
+	m := make(map[string]int64, len(c.entries))
+	for w, n := range c.All() {
+		m[w] = n
+	}
+	return m
+}
+
 func (c *Counter) add(w []byte) {
-	c.Counts[string(w)]++ // no allocation when the word is known
 	c.Words++
+	h := maphash.Bytes(c.seed, w)
+	tag := h >> 32 << 32
+	mask := uint64(len(c.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := c.slots[i]
+		if s == 0 {
+			c.insert(i, tag, w)
+			return
+		}
+		if s&^0xffffffff == tag {
+			e := &c.entries[uint32(s)-1]
+			if string(c.arena[e.off:e.off+e.n]) == string(w) {
+				e.count++
+				return
+			}
+		}
+	}
+}
+
+// insert puts the new word w in empty slot i, growing the table to keep
+// it at most half full.
+func (c *Counter) insert(i, tag uint64, w []byte) {
+	c.entries = append(c.entries, entry{off: len(c.arena), n: len(w), count: 1})
+	c.arena = append(c.arena, w...)
+	c.slots[i] = tag | uint64(len(c.entries))
+	if 2*len(c.entries) > len(c.slots) {
+		c.grow()
+	}
+}
+
+func (c *Counter) grow() {
+	c.slots = make([]uint64, 2*len(c.slots))
+	mask := uint64(len(c.slots) - 1)
+	for j, e := range c.entries {
+		h := maphash.Bytes(c.seed, c.arena[e.off:e.off+e.n])
+		i := h & mask
+		for c.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		c.slots[i] = h>>32<<32 | uint64(j+1)
+	}
 }
