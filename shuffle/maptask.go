@@ -41,26 +41,30 @@ type pair[K, V any] struct {
 	v V
 }
 
-// buffer collects a mapper's pairs, combined per key when the job has a
-// Combine, and hands them out by partition.
+// buffer collects a mapper's pairs by partition and, when the job has a
+// Combine, combines them per key by sorting: whenever it holds limit
+// pairs, and at the end. Sorting a partition's slice costs less than a
+// map of every key, and a mapper that emits each key once (as word
+// count's does) pays for one sort only.
 type buffer[K cmp.Ordered, V any] struct {
 	part     func(K) int
 	reducers int
 	combine  func(a, b V) V
 	parts    [][]pair[K, V]
-	combined map[K]V
-	err      error
+	// held is the number of pairs in parts, limit when to combine them.
+	held, limit int
+	err         error
 }
 
+// minCombineLimit is the fewest pairs a buffer holds before combining.
+const minCombineLimit = 1 << 18
+
 func (b *buffer[K, V]) emit(k K, v V) {
-	if b.combine != nil {
-		if old, ok := b.combined[k]; ok {
-			v = b.combine(old, v)
-		}
-		b.combined[k] = v
-		return
-	}
 	b.place(k, v)
+	if b.combine != nil && b.held >= b.limit {
+		b.combineAll()
+		b.limit = max(minCombineLimit, 2*b.held)
+	}
 }
 
 func (b *buffer[K, V]) place(k K, v V) {
@@ -72,27 +76,41 @@ func (b *buffer[K, V]) place(k K, v V) {
 		return
 	}
 	b.parts[r] = append(b.parts[r], pair[K, V]{k, v})
+	b.held++
 }
 
-// sorted returns the pairs of each partition sorted by key, in the order
-// they were emitted among equal keys.
+// combineAll sorts each partition and combines the values of equal keys.
+// Combine is associative and commutative, so the sort need not be stable.
+func (b *buffer[K, V]) combineAll() {
+	b.held = 0
+	for r, p := range b.parts {
+		slices.SortFunc(p, byKey)
+		out := p[:0]
+		for _, q := range p {
+			if n := len(out); n > 0 && out[n-1].k == q.k {
+				out[n-1].v = b.combine(out[n-1].v, q.v)
+				continue
+			}
+			out = append(out, q)
+		}
+		clear(p[len(out):]) // let the dropped keys go
+		b.parts[r] = out
+		b.held += len(out)
+	}
+}
+
+func byKey[K cmp.Ordered, V any](x, y pair[K, V]) int { return cmp.Compare(x.k, y.k) }
+
+// sorted returns the pairs of each partition sorted by key: combined per
+// key with a Combine, else in the order they were emitted among equal
+// keys.
 func (b *buffer[K, V]) sorted() ([][]pair[K, V], error) {
 	if b.combine != nil {
-		for r := range b.parts {
-			b.parts[r] = make([]pair[K, V], 0, len(b.combined)/b.reducers+1)
-		}
-		for k, v := range b.combined {
-			b.place(k, v)
-		}
-		b.combined = nil
+		b.combineAll()
+		return b.parts, b.err
 	}
-	byKey := func(x, y pair[K, V]) int { return cmp.Compare(x.k, y.k) }
 	for _, p := range b.parts {
-		if b.combine != nil {
-			slices.SortFunc(p, byKey) // one pair per key: no order to keep
-		} else {
-			slices.SortStableFunc(p, byKey)
-		}
+		slices.SortStableFunc(p, byKey)
 	}
 	return b.parts, b.err
 }
@@ -140,7 +158,7 @@ func (j *Job[K, V]) mapTask(ctx context.Context, in mapInput) (mapOutput, error)
 	}
 	ctx, counters := withCounters(ctx)
 	buf := &buffer[K, V]{part: part, reducers: in.Reducers, combine: j.Combine,
-		parts: make([][]pair[K, V], in.Reducers), combined: map[K]V{}}
+		parts: make([][]pair[K, V], in.Reducers), limit: minCombineLimit}
 	if err := j.Map(ctx, in.Chunk, buf.emit); err != nil {
 		return mapOutput{}, err
 	}
