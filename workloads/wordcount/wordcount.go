@@ -12,6 +12,7 @@ import (
 	"io"
 	"iter"
 	"strconv"
+	"sync"
 
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/shuffle"
@@ -26,12 +27,22 @@ var Job = shuffle.Define(shuffle.Job[string, int64]{
 	Reduce:  reduceWord,
 })
 
+// counters keeps the counters of finished map tasks for the next ones
+// in this process: a grown table and arena are costly to build again.
+var counters = sync.Pool{New: func() any {
+	c := NewCounter()
+	c.buf = make([]byte, 1<<20)
+	return c
+}}
+
 // mapChunk counts the words of a chunk, range by range, and emits each
 // distinct word once with its count. It counts the words it read as
 // "words", which the driver compares with the reducers' sum.
 func mapChunk(ctx context.Context, in overcast.Chunk, emit func(string, int64)) error {
-	c := NewCounter()
-	buf := make([]byte, 1<<20)
+	c := counters.Get().(*Counter)
+	defer counters.Put(c)
+	c.Reset()
+	buf := c.buf
 	for i := range in.Ranges {
 		r, err := in.Open(ctx, i)
 		if err != nil {

@@ -26,6 +26,8 @@ type Counter struct {
 	slots   []uint64
 	entries []entry
 	arena   []byte
+	// buf is a map task's read buffer, pooled with the counter.
+	buf []byte
 }
 
 // entry is one distinct word: arena[off:off+n], seen count times.
@@ -37,6 +39,15 @@ type entry struct {
 // NewCounter returns an empty counter.
 func NewCounter() *Counter {
 	return &Counter{seed: maphash.MakeSeed(), slots: make([]uint64, 1<<12)}
+}
+
+// Reset empties the counter, keeping its memory for the next count.
+func (c *Counter) Reset() {
+	c.Words = 0
+	c.part = c.part[:0]
+	clear(c.slots)
+	c.entries = c.entries[:0]
+	c.arena = c.arena[:0]
 }
 
 // Write counts the words of p; a word at p's end waits for the next
