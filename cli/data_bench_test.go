@@ -74,7 +74,7 @@ type simSortResult struct {
 func simSort(b *testing.B, env []string, bucket string, i int) simSortResult {
 	in, out := objectURL(bucket, "in/"), objectURL(bucket, "out-"+string(rune('a'+i))+"/")
 	stdout, stderr, code := runEnv(b, env, "run", "sort", "--backend", "openwhisk", "--input", in, "--output", out,
-		"--storage", bucket, "--tasks", "16", "--json")
+		"--storage", bucket, "--tasks", "64", "--action-timeout", "5m", "--json")
 	var r simSortResult
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil || code != 0 {
 		b.Fatalf("run sort: exit %d, %v: %s", code, err, stderr)
