@@ -69,11 +69,5 @@ func (r *Report) Wall() time.Duration { return r.End.Sub(r.Start) }
 
 // Succeeded counts the tasks that produced an output.
 func (r *Report) Succeeded() int {
-	n := 0
-	for i := range r.Records.Len() {
-		if r.Records.State(i) == Done {
-			n++
-		}
-	}
-	return n
+	return r.Records.Tally().Done
 }

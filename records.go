@@ -26,6 +26,9 @@ type recordStore struct {
 	// hasSpent has a bit per task with bills, so that reading the records
 	// of a job with a few bills takes no lock per task.
 	hasSpent []atomic.Uint32
+	// tally is kept as records are set (Tally).
+	tmu   sync.Mutex
+	tally Tally
 }
 
 // localRecord is what every task keeps.
@@ -102,6 +105,7 @@ func (r Records) Spent(i int) Bills {
 
 // Set stores task i's record.
 func (r Records) Set(i int, rec *TaskRecord) {
+	old := r.At(i)
 	f := uint8(rec.State) & flagStateMask
 	for _, b := range []struct {
 		on   bool
@@ -120,7 +124,30 @@ func (r Records) Set(i int, rec *TaskRecord) {
 	} else if x != (remoteRecord{}) {
 		(*r.s.remoteTable())[i] = x
 	}
-	r.SetSpent(i, rec.Spent)
+	r.setSpent(i, rec.Spent)
+	now := r.At(i)
+	r.s.tmu.Lock()
+	defer r.s.tmu.Unlock()
+	r.s.tally.add(&old, -1)
+	r.s.tally.add(&now, 1)
+}
+
+// Tally returns the records' counts and billed use, kept as they were set.
+func (r Records) Tally() Tally {
+	if r.s == nil {
+		return Tally{}
+	}
+	r.s.tmu.Lock()
+	defer r.s.tmu.Unlock()
+	return r.s.tally.clone()
+}
+
+// memoryMB returns the memory task i's platform reported, 0 for none.
+func (r Records) memoryMB(i int) int32 {
+	if p := r.s.remote.Load(); p != nil {
+		return (*p)[i].memoryMB
+	}
+	return 0
 }
 
 // remoteTable returns the platform fields, adding them on first use.
@@ -137,6 +164,20 @@ func (s *recordStore) remoteTable() *[]remoteRecord {
 
 // SetSpent replaces task i's bills.
 func (r Records) SetSpent(i int, bs Bills) {
+	if len(bs) == 0 && r.s.nSpent.Load() == 0 {
+		return
+	}
+	old := r.Spent(i)
+	r.setSpent(i, bs)
+	mem := r.memoryMB(i)
+	r.s.tmu.Lock()
+	defer r.s.tmu.Unlock()
+	r.s.tally.addBills(old, mem, -1)
+	r.s.tally.addBills(bs, mem, 1)
+}
+
+// setSpent replaces task i's bills, leaving the tally to its caller.
+func (r Records) setSpent(i int, bs Bills) {
 	if len(bs) == 0 && r.s.nSpent.Load() == 0 {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -87,7 +88,13 @@ func TestJobBillMatchesThePlatforms(t *testing.T) {
 	if !r.Records.At(3).Backup || r.Records.At(5).Attempts != 2 || r.Records.At(5).Throttled != 1 || r.Records.At(8).Attempts != 3 {
 		t.Fatalf("records 3, 5, 8: %+v\n%+v\n%+v", r.Records.At(3), r.Records.At(5), r.Records.At(8))
 	}
+	if got, walked := r.Records.Tally(), overcast.TallyRecords(r.Records); !reflect.DeepEqual(got, walked) {
+		t.Fatalf("tally kept as tasks resolved %+v\nover every record %+v", got, walked)
+	}
 	u := MeasureUsage(r, 1024)
+	if w := walkUsage(r, 1024); !near(u, w) || u.Measured != w.Measured {
+		t.Fatalf("usage = %+v\nwalked  %+v", u, w)
+	}
 	// Winners: 100+i ms for i in 0..9 but 8 = 937 ms, 9 invocations.
 	// Retries: task 5's crash (40 ms) and task 8's three (60 ms).
 	// Backups: task 3's straggler, 2,500 ms: 1 invocation.

@@ -61,10 +61,29 @@ type Usage struct {
 // the driver measured); memory it did not report is memoryMB. Tasks a
 // resumed job took from its journal were billed in an earlier run.
 func MeasureUsage(r *overcast.Report, memoryMB int) Usage {
-	u := Usage{MemoryMB: memoryMB, Measured: true}
-	for i := range r.Records.Len() {
-		rec := r.Records.At(i)
-		u.AddRecord(&rec, memoryMB)
+	return TallyUsage(r.Records.Tally(), memoryMB)
+}
+
+// TallyUsage is MeasureUsage of the records t counts.
+func TallyUsage(t overcast.Tally, memoryMB int) Usage {
+	u := Usage{MemoryMB: memoryMB, Measured: t.Unreported == 0}
+	for k, s := range t.Billed {
+		mem := float64(memoryMB)
+		if k.MemoryMB != 0 {
+			mem = float64(k.MemoryMB)
+		}
+		gbs := float64(s.MS) / 1000 * mem / 1024
+		u.Invocations += s.Invocations
+		u.GBSeconds += gbs
+		switch {
+		case k.Output:
+		case k.Kind == overcast.BillFailed:
+			u.RetryInvocations += s.Invocations
+			u.RetryGBSeconds += gbs
+		case k.Kind == overcast.BillOutrun:
+			u.BackupInvocations += s.Invocations
+			u.BackupGBSeconds += gbs
+		}
 	}
 	return u
 }

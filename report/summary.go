@@ -11,17 +11,6 @@ type Stats struct {
 
 // Summarize counts a report's records.
 func Summarize(r *overcast.Report) Stats {
-	var s Stats
-	for i := range r.Records.Len() {
-		switch r.Records.State(i) {
-		case overcast.Done:
-			s.Done++
-		case overcast.TaskFailedState:
-			s.Failed++
-		}
-		if r.Records.Cold(i) {
-			s.Cold++
-		}
-	}
-	return s
+	t := r.Records.Tally()
+	return Stats{Done: t.Done, Failed: t.Failed, Cold: t.Cold}
 }
