@@ -14,7 +14,7 @@ import (
 func TestRecordsTallyFollowsEveryChange(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	r := overcast.NewRecords(300)
-	states := []overcast.TaskState{overcast.Done, overcast.TaskFailedState, overcast.Done}
+	states := []overcast.TaskState{overcast.Done, overcast.TaskFailedState, overcast.Done, overcast.Pending}
 	for step := range 3000 {
 		i := rng.IntN(r.Len())
 		var bs overcast.Bills
