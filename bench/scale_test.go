@@ -35,8 +35,8 @@ func scaleTasks(b *testing.B) int {
 // per task (rusage), the journal's bytes per task and the wall time; and
 // once interrupted with SIGINT when half its tasks are done, reporting the
 // time from the signal to the driver's exit and how long jobs show and
-// jobs list then take. Run it with -benchtime 1x; -scale.tasks makes it
-// smaller.
+// jobs list then take. Run it with -benchtime 1x;
+// OVERCAST_SCALE_TASKS (say 2e6) makes it smaller.
 func BenchmarkTenMillionTasks(b *testing.B) {
 	bin := testbin.Overcast(b)
 	n := scaleTasks(b)
