@@ -119,6 +119,9 @@ func (j *Job[K, V]) runReduces(ctx context.Context, ex *overcast.Executor, parts
 		if derr := deletePrefix(context.WithoutCancel(ctx), out.bucket, out.prefix+"part-", keep); derr != nil && err == nil {
 			err = derr
 		}
+		if err == nil {
+			err = out.bucket.Put(ctx, out.prefix+ManifestName, []byte(strings.Join(res.Outputs, "\n")+"\n"))
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("reduce phase: %w", err)
@@ -137,6 +140,12 @@ type outputPrefix struct {
 	bucket *storage.Bucket
 	prefix string
 }
+
+// ManifestName is the object under the output prefix that names the
+// committed outputs, one key a line in partition order. Read the output
+// through it: a losing copy still running on the platform when the job
+// ended may write its own part object after the job removed the others.
+const ManifestName = "_manifest"
 
 // openOutputPrefix opens the output URL and checks that it holds no part
 // objects, whose mix with this run's would make the output wrong.

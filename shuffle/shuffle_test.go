@@ -211,8 +211,12 @@ func checkExact(t *testing.T, f *fixture, res *Result, reducers int) {
 	if res.ReduceCounters["keys"] != int64(len(f.counts)) {
 		t.Fatalf("reducers saw %d keys, want %d", res.ReduceCounters["keys"], len(f.counts))
 	}
-	if out := listAll(t, f.bucket, "out/"); len(out) != reducers {
+	if out := listAll(t, f.bucket, "out/part-"); len(out) != reducers {
 		t.Fatalf("output objects %v, want the %d outputs %v", out, reducers, res.Outputs)
+	}
+	if m, err := f.bucket.ReadAll(context.Background(), "out/"+ManifestName); err != nil ||
+		strings.Join(strings.Fields(string(m)), " ") != strings.Join(res.Outputs, " ") {
+		t.Fatalf("manifest %q, %v; want the outputs %v", m, err, res.Outputs)
 	}
 	if left := listAll(t, f.bucket, "overcast/"); len(left) != 0 {
 		t.Fatalf("intermediate objects left: %v", left)

@@ -3,8 +3,10 @@ package sortbench
 import (
 	"context"
 	"fmt"
+	"path"
 	"strings"
 
+	"github.com/overcast-sc/overcast/shuffle"
 	"github.com/overcast-sc/overcast/storage"
 )
 
@@ -55,15 +57,33 @@ func (ds *DataSet) stat(ctx context.Context, key string) error {
 	return ds.addObject(key, a.Size)
 }
 
+// list takes the objects under prefix: those its manifest names when a
+// sort wrote one (shuffle.ManifestName), else every object but those whose
+// name starts with "_".
 func (ds *DataSet) list(ctx context.Context, prefix string) error {
-	objs, err := ds.Bucket.List(ctx, prefix)
-	if err != nil {
-		return err
-	}
-	for _, o := range objs {
-		if err := ds.addObject(o.Key, o.Size); err != nil {
+	manifest, err := ds.Bucket.Get(ctx, prefix+shuffle.ManifestName)
+	switch {
+	case err == nil:
+		for _, key := range strings.Fields(string(manifest)) {
+			if err := ds.stat(ctx, key); err != nil {
+				return fmt.Errorf("%s names %w", prefix+shuffle.ManifestName, err)
+			}
+		}
+	case storage.IsNotFound(err):
+		objs, err := ds.Bucket.List(ctx, prefix)
+		if err != nil {
 			return err
 		}
+		for _, o := range objs {
+			if strings.HasPrefix(path.Base(o.Key), "_") {
+				continue
+			}
+			if err := ds.addObject(o.Key, o.Size); err != nil {
+				return err
+			}
+		}
+	default:
+		return err
 	}
 	if len(ds.Objects) == 0 {
 		return fmt.Errorf("no objects under %q", prefix)

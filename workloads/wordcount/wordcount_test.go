@@ -149,7 +149,7 @@ func readOutput(t *testing.T, dir string) map[string]int64 {
 	}
 	got := map[string]int64{}
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), ".") || strings.HasSuffix(e.Name(), ".attrs") {
+		if strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "_") || strings.HasSuffix(e.Name(), ".attrs") {
 			continue
 		}
 		data, _ := os.ReadFile(filepath.Join(dir, e.Name()))
