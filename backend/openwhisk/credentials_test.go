@@ -3,6 +3,8 @@ package openwhisk
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,5 +85,30 @@ func TestDeployStorageCredentials(t *testing.T) {
 	_, err := deployWith(t, f, with)
 	if err == nil || !strings.Contains(err.Error(), CredentialsFlag) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("Deploy with no credentials to give: %v; want one line naming %s", err, CredentialsFlag)
+	}
+}
+
+// TestDeployErrorsHideStorageCredentials has the platform refuse the
+// action with an answer that echoes its parameters: the error must not
+// carry the secret.
+func TestDeployErrorsHideStorageCredentials(t *testing.T) {
+	f := newFake(t)
+	f.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != "PUT" {
+			f.serve(w, r)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		_, params, _ := strings.Cut(string(b), `"parameters":`)
+		w.WriteHeader(http.StatusBadGateway)
+		io.WriteString(w, "refused: "+params)
+	})
+	setAWSEnv(t, "AKIDTESTCREDS", "secret-test-value-1")
+	_, err := deployWith(t, f, Options{StorageCredentials: true})
+	if err == nil || !strings.Contains(err.Error(), "AKIDTESTCREDS") {
+		t.Fatalf("Deploy = %v; want the refusal, echoing the parameters", err)
+	}
+	if strings.Contains(err.Error(), "secret-test-value-1") {
+		t.Errorf("the error shows the secret: %v", err)
 	}
 }

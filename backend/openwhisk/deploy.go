@@ -73,6 +73,11 @@ func (d *Driver) Deploy(ctx context.Context) (*driver.DeployInfo, error) {
 		if err != nil {
 			return nil, err
 		}
+		for _, p := range params {
+			if p.Key == "AWS_SECRET_ACCESS_KEY" || p.Key == "AWS_SESSION_TOKEN" {
+				d.c.hide(annotationText(p.Value))
+			}
+		}
 		h, _ := json.Marshal(hash)
 		want.Parameters = params
 		want.Annotations = append(want.Annotations, KeyValue{Key: CredentialsAnnotation, Value: h})
