@@ -28,11 +28,11 @@ type dataPlace struct {
 	flags  []string
 }
 
-// dataPlaces are the local backend with data in a directory and in a
-// real S3 server (versitygw), and the sim (workers as processes) with
-// data in a directory. The sim's actions see only __OW_ variables, as
-// OpenWhisk's do, so its workers have no S3 credentials until deploy
-// passes them.
+// dataPlaces are the local backend and the sim (workers as processes),
+// each with data in a directory and in a real S3 server (versitygw). The
+// sim's actions see only __OW_ variables and their init parameters, as
+// OpenWhisk's do, so its workers reach S3 with the credentials that
+// --storage-credentials deploys.
 func dataPlaces() []dataPlace {
 	file := func(t *testing.T) string { return "file://" + t.TempDir() }
 	s3 := func(t *testing.T) string { return s3test.Bucket(t) }
@@ -45,6 +45,7 @@ func dataPlaces() []dataPlace {
 		{"local-file", file, nil, nil},
 		{"local-s3", s3, nil, nil},
 		{"sim-file", file, onSim, ow},
+		{"sim-s3", s3, onSim, append(ow, "--storage-credentials")},
 	}
 }
 

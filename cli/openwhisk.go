@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
 	"github.com/overcast-sc/overcast/backend/openwhisk"
+	"github.com/overcast-sc/overcast/storage"
 	"github.com/overcast-sc/overcast/worker"
 )
 
@@ -27,6 +30,7 @@ func init() {
 			detect: func(args []string) bool { return worker.BlackboxDetect(args, os.Environ(), worker.FD3Writable()) },
 			serve: func(ctx context.Context) int {
 				selftest.WorkerProcess = true
+				storage.S3Credentials = actionS3Credentials
 				if err := worker.ServeBlackbox(ctx, os.Args[1:], os.Stdin, os.Stdout); err != nil {
 					fmt.Fprintf(os.Stderr, "overcast: %v\n", err)
 					return 1
@@ -36,7 +40,7 @@ func init() {
 		})
 	backendFlagSets["openwhisk"] = &backendFlags{title: "OpenWhisk", add: owFlags.add, url: owFlags.url, uses: map[string]flagUse{
 		"apihost": forUndeploy, "auth": forUndeploy, "namespace": forUndeploy, "insecure": forUndeploy, "action": forUndeploy,
-		"kind": forDeploy, "execenv": forDeploy, "memory": forDeploy, "action-timeout": forDeploy,
+		"kind": forDeploy, "execenv": forDeploy, "memory": forDeploy, "action-timeout": forDeploy, "storage-credentials": forDeploy,
 	}}
 }
 
@@ -44,6 +48,7 @@ func init() {
 // stdin, answers on file descriptor 3, logs on stderr.
 func serveActionLoop(ctx context.Context) int {
 	selftest.WorkerProcess = true
+	storage.S3Credentials = actionS3Credentials
 	fd3 := os.NewFile(3, "fd3")
 	if err := worker.ServeActionLoop(ctx, os.Stdin, fd3, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "overcast: %v\n", err)
@@ -52,10 +57,31 @@ func serveActionLoop(ctx context.Context) int {
 	return 0
 }
 
+// actionS3Credentials fails when the action's environment holds no AWS
+// credentials by any of the chain's means: an OpenWhisk action gets only
+// what its deploy gave it (--storage-credentials).
+func actionS3Credentials() error {
+	if os.Getenv("AWS_ACCESS_KEY_ID") != "" && os.Getenv("AWS_SECRET_ACCESS_KEY") != "" {
+		return nil
+	}
+	for _, k := range []string{"AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_SHARED_CREDENTIALS_FILE"} {
+		if os.Getenv(k) != "" {
+			return nil
+		}
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		if _, err := os.Stat(filepath.Join(home, ".aws", "credentials")); err == nil {
+			return nil
+		}
+	}
+	return errors.New("the OpenWhisk workers have no AWS credentials for S3 storage; deploy (or run) with " + openwhisk.CredentialsFlag)
+}
+
 // openwhiskFlags are the openwhisk backend's command-line settings.
 type openwhiskFlags struct {
 	apihost, auth, namespace string
-	insecure                 bool
+	insecure, storageCreds   bool
 	action, kind, collect    string
 	execEnv                  string
 	memory                   int
@@ -76,6 +102,7 @@ func (f *openwhiskFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification (self-signed deployments)")
 	fs.Var(positive(&f.memory, 0), "memory", "action memory in MB (default 256)")
 	fs.DurationVar(&f.timeout, "action-timeout", 0, "the action's time limit (default 60s)")
+	fs.BoolVar(&f.storageCreds, "storage-credentials", false, "give the action your AWS credentials (as init parameters, readable by anyone with the namespace's key) so its workers reach s3:// storage; prefer a key limited to the bucket")
 }
 
 // checkCollect checks --collect.
@@ -120,6 +147,9 @@ func (f *openwhiskFlags) url() (string, error) {
 	}
 	if f.timeout > 0 {
 		q.Set("timeout", f.timeout.String())
+	}
+	if f.storageCreds {
+		q.Set("storage_credentials", "true")
 	}
 	return "openwhisk://?" + q.Encode(), nil
 }

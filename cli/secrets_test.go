@@ -82,7 +82,14 @@ func (l *leakScanner) checkHome(env []string, home string) {
 // a function returning what it logged on stderr so far.
 func startSimProcess(t *testing.T, auth string) (string, func() string) {
 	t.Helper()
-	cmd := exec.Command(binary, "sim", "--addr", "127.0.0.1:0", "--auth", auth, "--mode", "inproc")
+	return startSimWith(t, auth, "--mode", "inproc")
+}
+
+// startSimWith runs overcast sim with auth and more flags, as
+// startSimProcess does.
+func startSimWith(t *testing.T, auth string, flags ...string) (string, func() string) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"sim", "--addr", "127.0.0.1:0", "--auth", auth}, flags...)...)
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()

@@ -105,7 +105,8 @@ func TestWordcountLocalAndSim(t *testing.T) {
 }
 
 // TestWordcountS3 counts text held by a real S3 server (versitygw) on the
-// local backend and on a sim whose tasks run in its process, the
+// local backend and on a sim whose tasks run in processes that get AWS
+// credentials only from the action's deploy (--storage-credentials), the
 // intermediate data and the outputs in the same bucket.
 func TestWordcountS3(t *testing.T) {
 	if testing.Short() {
@@ -133,10 +134,10 @@ func TestWordcountS3(t *testing.T) {
 	if onLocal.Answer.Total != want || !onLocal.Check.OK {
 		t.Fatalf("local: %+v, wc -w says %d", onLocal, want)
 	}
-	host, _ := startSimProcess(t, "user:pass")
+	host, _ := startSimWith(t, "user:pass", "--mode", "process")
 	props := filepath.Join(dir, "wskprops")
 	os.WriteFile(props, []byte("APIHOST="+host+"\nAUTH=user:pass\n"), 0o600)
-	onSim := runWordcount(t, append(env, "WSK_CONFIG_FILE="+props), append(args, "--output", at("sim/"), "--backend", "openwhisk")...)
+	onSim := runWordcount(t, append(env, "WSK_CONFIG_FILE="+props), append(args, "--output", at("sim/"), "--backend", "openwhisk", "--storage-credentials")...)
 	if onSim.Answer != onLocal.Answer || !onSim.Check.OK || onSim.Backend != "openwhisk" {
 		t.Fatalf("sim: %+v, local %+v", onSim, onLocal)
 	}

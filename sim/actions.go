@@ -62,6 +62,7 @@ type action struct {
 	annotations json.RawMessage
 	parameters  json.RawMessage
 	params      map[string]json.RawMessage // parameters by key; nil when none
+	initEnv     []string                   // the init parameters as KEY=value, in order
 	limits      actionLimits
 	updated     int64
 	exec        executor
@@ -134,12 +135,17 @@ func (a *action) setKeyValues(annotations, parameters json.RawMessage) error {
 		var kv []struct {
 			Key   string          `json:"key"`
 			Value json.RawMessage `json:"value"`
+			Init  bool            `json:"init"`
 		}
 		if err := json.Unmarshal(parameters, &kv); err != nil {
 			return fmt.Errorf("parameters malformed: %v", err)
 		}
-		a.parameters, a.params = parameters, nil
+		a.parameters, a.params, a.initEnv = parameters, nil, nil
 		for _, p := range kv {
+			if p.Init {
+				a.initEnv = append(a.initEnv, p.Key+"="+envText(p.Value))
+				continue
+			}
 			if a.params == nil {
 				a.params = map[string]json.RawMessage{}
 			}
@@ -147,6 +153,16 @@ func (a *action) setKeyValues(annotations, parameters json.RawMessage) error {
 		}
 	}
 	return nil
+}
+
+// envText is an init parameter's value as an environment variable holds
+// it: a JSON string's text, any other value's JSON.
+func envText(v json.RawMessage) string {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s
+	}
+	return string(v)
 }
 
 func setIf(dst *int, v *int) {

@@ -164,7 +164,9 @@ func (s *Server) execute(j *job, done chan<- *record) {
 }
 
 // bind checks an invoke's parameters (a JSON object; empty means {}) and
-// adds the action's bound parameters the invoke does not set.
+// adds the action's bound parameters the invoke does not set. Init
+// parameters are not among them: as a controller's, they reach the
+// container in /init's env only.
 func (a *action) bind(body []byte) ([]byte, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {

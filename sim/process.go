@@ -27,16 +27,18 @@ func newProcessPool(s *Server, a *action, dir string) *processPool {
 	return &processPool{s: s, a: a, dir: dir}
 }
 
-// env is a container's whole environment: __OW_ variables only.
+// env is a container's whole environment: __OW_ variables and the
+// action's init parameters, which a controller hands the container in
+// /init's env.
 func (p *processPool) env() []string {
 	ns := p.s.opts.Namespace
-	return []string{
+	return append([]string{
 		"__OW_API_HOST=" + p.s.APIHost(),
 		"__OW_NAMESPACE=" + ns,
 		"__OW_ACTION_NAME=/" + ns + "/" + p.a.name,
 		"__OW_ACTION_VERSION=" + p.a.version,
 		"__OW_WAIT_FOR_ACK=1",
-	}
+	}, p.a.initEnv...)
 }
 
 // acquire returns an idle container or starts one (cold).

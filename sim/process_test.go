@@ -19,6 +19,7 @@ type loopResult struct {
 	ActionName   string   `json:"action_name"`
 	Namespace    string   `json:"namespace"`
 	Deadline     string   `json:"deadline"`
+	Getenv       string   `json:"getenv"`
 }
 
 func processServer(t *testing.T, o *Options) *Server {

@@ -142,13 +142,19 @@ func (p *proxyPool) launch(timeout time.Duration) (*proxyContainer, error) {
 }
 
 // initEnv is the environment the invoker's /init gives the action: the
-// activation's __OW_ variables.
+// action's init parameters and the activation's __OW_ variables.
 func (p *proxyPool) initEnv(j *job, deadline time.Time) map[string]string {
 	s, a := p.base.s, p.base.a
 	ns := s.opts.Namespace
 	env := map[string]string{"__OW_NAMESPACE": ns, "__OW_ACTION_NAME": "/" + ns + "/" + a.name,
 		"__OW_ACTION_VERSION": a.version, "__OW_ACTIVATION_ID": j.id, "__OW_TRANSACTION_ID": newID(),
 		"__OW_DEADLINE": strconv.FormatInt(deadline.UnixMilli(), 10)}
+	for _, kv := range a.initEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, ok := env[k]; !ok {
+			env[k] = v
+		}
+	}
 	if string(a.annotation("provide-api-key")) == "true" {
 		env["__OW_API_KEY"] = s.opts.Auth
 	}

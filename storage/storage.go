@@ -54,6 +54,12 @@ var mux = func() *blob.URLMux {
 	return m
 }()
 
+// S3Credentials, when set, is asked before an s3:// bucket opens, and
+// its error fails the open. A worker whose platform hands it no AWS
+// credentials sets it to say so at once, rather than let the SDK search
+// the credential chain and fail each request with a long message.
+var S3Credentials func() error
+
 var (
 	memMu      sync.Mutex
 	memBuckets = map[string]*blob.Bucket{}
@@ -71,6 +77,11 @@ func Open(ctx context.Context, bucketURL string) (*Bucket, error) {
 	}
 	if u.Scheme == "mem" {
 		return openMem(u), nil
+	}
+	if u.Scheme == "s3" && S3Credentials != nil {
+		if err := S3Credentials(); err != nil {
+			return nil, fmt.Errorf("open storage %s: %w", Redact(bucketURL), err)
+		}
 	}
 	if u.Scheme == "file" {
 		if err := os.MkdirAll(u.Path, 0o755); err != nil {

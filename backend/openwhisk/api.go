@@ -31,10 +31,13 @@ type Exec struct {
 	Binary bool   `json:"binary,omitempty"`
 }
 
-// KeyValue is an annotation or parameter.
+// KeyValue is an annotation or parameter. A parameter with Init set
+// reaches the action's container in /init's env, so its process sees it
+// as an environment variable, and not its runs' parameters.
 type KeyValue struct {
 	Key   string          `json:"key"`
 	Value json.RawMessage `json:"value"`
+	Init  bool            `json:"init,omitempty"`
 }
 
 // ActionLimits are an action's limits: timeout in ms, memory and logs in MB.

@@ -42,6 +42,20 @@ type Client struct {
 	// invokeURLs caches the URL of each action's invoke, by name and
 	// blocking flag: thousands of invokes build the same one.
 	invokeURLs *sync.Map // invokeKey -> string
+	// hidden are more secrets to scrub: the storage credentials deployed.
+	hidden *sync.Map // string -> struct{}
+}
+
+// hide adds secrets that scrub removes from messages from now on.
+func (c *Client) hide(secrets ...string) {
+	if c.hidden == nil {
+		return
+	}
+	for _, s := range secrets {
+		if s != "" {
+			c.hidden.Store(s, struct{}{})
+		}
+	}
 }
 
 // NewClient returns a client for cfg.
@@ -73,7 +87,7 @@ func NewClient(cfg *Config) (*Client, error) {
 	}
 	authz := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
 	return &Client{base: base, ns: url.PathEscape(cfg.namespace()), user: user, pass: pass, authz: []string{authz},
-		hc: &http.Client{Transport: tr}, clock: &clockSkew{}, invokeURLs: &sync.Map{}}, nil
+		hc: &http.Client{Transport: tr}, clock: &clockSkew{}, invokeURLs: &sync.Map{}, hidden: &sync.Map{}}, nil
 }
 
 // Close releases idle connections.
@@ -227,6 +241,12 @@ func (c *Client) scrub(s string) string {
 		if secret != "" && secret != ":" {
 			s = strings.ReplaceAll(s, secret, "[redacted]")
 		}
+	}
+	if c.hidden != nil {
+		c.hidden.Range(func(k, _ any) bool {
+			s = strings.ReplaceAll(s, k.(string), "[redacted]")
+			return true
+		})
 	}
 	return s
 }

@@ -68,6 +68,20 @@ func (d *Driver) Deploy(ctx context.Context) (*driver.DeployInfo, error) {
 		return nil, err
 	}
 	want := d.action(k, zip)
+	if d.opts.StorageCredentials {
+		params, hash, err := storageParameters(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range params {
+			if p.Key == "AWS_SECRET_ACCESS_KEY" || p.Key == "AWS_SESSION_TOKEN" {
+				d.c.hide(annotationText(p.Value))
+			}
+		}
+		h, _ := json.Marshal(hash)
+		want.Parameters = params
+		want.Annotations = append(want.Annotations, KeyValue{Key: CredentialsAnnotation, Value: h})
+	}
 	info := &driver.DeployInfo{Name: d.opts.Action, CodeHash: deploy.CodeHash(zip), Bytes: len(zip), Note: joinNotes(k.why, note)}
 	cur, err := d.c.GetAction(ctx, d.opts.Action)
 	switch {
@@ -119,9 +133,11 @@ func (d *Driver) action(k *kind, zip []byte) *Action {
 	}
 }
 
-// same reports whether the deployed action already is want.
+// same reports whether the deployed action already is want: the same
+// code, kind, limits and storage credentials (compared by their hash).
 func same(cur, want *Action) bool {
 	if annotation(cur.Annotations, CodeHashAnnotation) != annotation(want.Annotations, CodeHashAnnotation) ||
+		annotation(cur.Annotations, CredentialsAnnotation) != annotation(want.Annotations, CredentialsAnnotation) ||
 		cur.Exec.Kind != want.Exec.Kind || cur.Exec.Image != want.Exec.Image {
 		return false
 	}

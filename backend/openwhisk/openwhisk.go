@@ -94,6 +94,11 @@ type Options struct {
 	// MaxPayload is the invoke payload limit; default the namespace's
 	// maxParameterSize where the limits report it, else 1 MB.
 	MaxPayload int
+	// StorageCredentials deploys the action with the driver's AWS
+	// credentials (the usual chain) as init parameters, so that its
+	// workers reach S3 storage. Anyone holding the namespace's key can
+	// read them back.
+	StorageCredentials bool
 }
 
 // DefaultCollect is the collection mode unless told otherwise: listing
@@ -136,10 +141,12 @@ func ParseURL(u *url.URL) (*Options, error) {
 			o.Deploy, err = strconv.ParseBool(v)
 		case "arch":
 			o.GOARCH = v
+		case "storage_credentials":
+			o.StorageCredentials, err = strconv.ParseBool(v)
 		case "auth", "key", "apikey":
 			return nil, fmt.Errorf("credentials must not travel in the URL (%s); use AUTH in ~/.wskprops, WHISK_AUTH or --auth", k)
 		default:
-			return nil, fmt.Errorf("unknown setting %q (known: apihost, namespace, insecure, action, kind, execenv, image, memory, timeout, collect, deploy, arch)", k)
+			return nil, fmt.Errorf("unknown setting %q (known: apihost, namespace, insecure, action, kind, execenv, image, memory, timeout, collect, deploy, arch, storage_credentials)", k)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("bad %s %q", k, v)

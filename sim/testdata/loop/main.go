@@ -20,6 +20,7 @@ type body struct {
 		Log     string `json:"log"`
 		Bad     bool   `json:"bad"`
 		Big     int    `json:"big"`
+		Getenv  string `json:"getenv"`
 	} `json:"value"`
 	Namespace    string `json:"namespace"`
 	ActionName   string `json:"action_name"`
@@ -63,7 +64,7 @@ func main() {
 			env = append(env, strings.SplitN(kv, "=", 2)[0])
 		}
 		json.NewEncoder(fd3).Encode(map[string]any{
-			"echo": v.Echo, "pid": os.Getpid(), "count": count, "env": env,
+			"echo": v.Echo, "pid": os.Getpid(), "count": count, "env": env, "getenv": os.Getenv(v.Getenv),
 			"activation_id": b.ActivationID, "action_name": b.ActionName,
 			"namespace": b.Namespace, "deadline": b.Deadline, "pad": strings.Repeat("x", v.Big),
 		})
