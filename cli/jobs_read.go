@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"time"
 
@@ -86,35 +85,7 @@ func readSettled[T any](st *journal.Store, id string, read func() (T, error)) (T
 // readableJobs returns the summaries of the jobs that can be read, oldest
 // first, and one error for each job that cannot.
 func readableJobs(st *journal.Store) ([]*journal.Summary, []error) {
-	ents, err := os.ReadDir(st.Root())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, []error{fmt.Errorf("list jobs: %w", err)}
-	}
-	var sums []*journal.Summary
-	var errs []error
-	for _, e := range ents {
-		if !e.IsDir() || journal.ValidID(e.Name()) != nil {
-			continue
-		}
-		sum, err := readSummary(st, e.Name())
-		switch {
-		case errors.Is(err, journal.ErrNotFound):
-		case err != nil:
-			errs = append(errs, err)
-		default:
-			sums = append(sums, sum)
-		}
-	}
-	sort.SliceStable(sums, func(a, b int) bool {
-		if !sums[a].Started.Equal(sums[b].Started) {
-			return sums[a].Started.Before(sums[b].Started)
-		}
-		return sums[a].ID < sums[b].ID
-	})
-	return sums, errs
+	return st.ListWith(func(id string) (*journal.Summary, error) { return readSummary(st, id) })
 }
 
 // readJob reads job id's journal: every task's record when tasks is set

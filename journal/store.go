@@ -151,12 +151,20 @@ func (s *Store) liveSummary(id string) (*Summary, error) {
 // journal cannot be read are left out and reported in the error, which is
 // nil when every job was read.
 func (s *Store) List() ([]*Summary, error) {
+	sums, errs := s.ListWith(s.Summary)
+	return sums, errors.Join(errs...)
+}
+
+// ListWith returns the summaries read reads of every job, oldest first,
+// and one error for each job it could not read; jobs it finds gone
+// (ErrNotFound) are left out.
+func (s *Store) ListWith(read func(id string) (*Summary, error)) ([]*Summary, []error) {
 	ents, err := os.ReadDir(s.root)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, []error{fmt.Errorf("list jobs: %w", err)}
 	}
 	var sums []*Summary
 	var errs []error
@@ -164,7 +172,7 @@ func (s *Store) List() ([]*Summary, error) {
 		if !e.IsDir() || ValidID(e.Name()) != nil {
 			continue
 		}
-		sum, err := s.Summary(e.Name())
+		sum, err := read(e.Name())
 		switch {
 		case errors.Is(err, ErrNotFound):
 		case err != nil:
@@ -179,7 +187,7 @@ func (s *Store) List() ([]*Summary, error) {
 		}
 		return sums[a].ID < sums[b].ID
 	})
-	return sums, errors.Join(errs...)
+	return sums, errs
 }
 
 // Remove deletes a job's journal. It fails with ErrBusy when a live driver
