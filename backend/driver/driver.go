@@ -85,6 +85,17 @@ type LogLocator interface {
 	LogLocation(id string) string
 }
 
+// ThrottleError is implemented by errors of code ResourceExhausted whose
+// platform said more than "slow down": RetryAfter is how long it asked the
+// caller to wait (a Retry-After header; zero when it did not say), Limit
+// the number of invocations in flight it allows (zero when unknown). The
+// shared concurrency window uses both; drivers only report them.
+type ThrottleError interface {
+	error
+	RetryAfter() time.Duration
+	Limit() int
+}
+
 // BilledError is implemented by errors of attempts that the platform ran
 // before they failed (a crash, a time-out), when it reported the billed
 // duration; the scheduler counts it in the job's cost.
