@@ -146,39 +146,40 @@ func (p *serveProc) wait(t *testing.T) int {
 }
 
 // post sends an envelope for selftest/echo with in to /invoke with the
-// given headers and returns the status and body.
+// given headers (name, value, ...) and returns the status and body.
 func (p *serveProc) post(t *testing.T, in selftest.Input, header ...string) (int, []byte) {
 	t.Helper()
+	code, body, err := p.send(in, header...)
+	if err != nil {
+		t.Fatalf("%v; stderr:\n%s", err, p.stderr())
+	}
+	return code, body
+}
+
+// send is post for goroutines other than the test's.
+func (p *serveProc) send(in selftest.Input, header ...string) (int, []byte, error) {
 	raw, err := json.Marshal(in)
 	if err != nil {
-		t.Fatal(err)
+		return 0, nil, err
 	}
 	env, err := worker.EncodeRequest(&worker.Request{Task: selftest.Echo, Index: 1, Attempt: 1, Input: raw})
 	if err != nil {
-		t.Fatal(err)
+		return 0, nil, err
 	}
-	return p.postBody(t, env, header...)
-}
-
-func (p *serveProc) postBody(t *testing.T, body []byte, header ...string) (int, []byte) {
-	t.Helper()
-	req, err := http.NewRequest("POST", "http://"+p.addr+"/invoke", bytes.NewReader(body))
+	req, err := http.NewRequest("POST", "http://"+p.addr+"/invoke", bytes.NewReader(env))
 	if err != nil {
-		t.Fatal(err)
+		return 0, nil, err
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("POST /invoke: %v; stderr:\n%s", err, p.stderr())
+		return 0, nil, fmt.Errorf("POST /invoke: %w", err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, b
+	return resp.StatusCode, b, err
 }
 
 // echoed decodes an answer of selftest/echo and returns its N.
@@ -254,5 +255,125 @@ func TestWorkerServeNeedsToken(t *testing.T) {
 	_, stderr, code = execBin(t, nil, "worker", "serve", "--addr", "127.0.0.1:0", "--token-file", empty)
 	if code != 2 || !strings.Contains(stderr, "is empty") {
 		t.Fatalf("empty token file: exit %d, stderr %q; want 2", code, stderr)
+	}
+}
+
+// TestWorkerServeLimits checks the concurrency limit (429 with
+// Retry-After, and the slot is free again after) and the body bound (413).
+func TestWorkerServeLimits(t *testing.T) {
+	token := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(token, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startServe(t, nil, "worker", "serve", "--addr", "127.0.0.1:0", "--token-file", token,
+		"--concurrency", "1", "--max-body", "1000")
+	done := make(chan error, 1)
+	go func() {
+		code, body, err := p.send(selftest.Input{N: 1, SleepMS: 2000, Log: "slow-task-running"}, bearerT...)
+		if err == nil && code != http.StatusOK {
+			err = fmt.Errorf("status %d (%s)", code, body)
+		}
+		done <- err
+	}()
+	p.waitLine(t, "slow-task-running")
+	req, err := http.NewRequest("POST", "http://"+p.addr+"/invoke", strings.NewReader(`{"task":"selftest/echo","index":2,"input":{"n":2,"log":"ran-over-limit"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(bearerT[0], bearerT[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("second task over --concurrency 1: status %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("slow task: %v", err)
+	}
+	if code, body := p.post(t, selftest.Input{N: 3}, bearerT...); code != http.StatusOK || echoed(t, body) != 3 {
+		t.Fatalf("task after the slot was freed: %d %s", code, body)
+	}
+	if _, ok := p.find("ran-over-limit"); ok {
+		t.Fatal("the task refused with 429 ran")
+	}
+	code, body := p.post(t, selftest.Input{N: 4, Pad: strings.Repeat("x", 1000), Log: "ran-too-big"}, bearerT...)
+	if code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("body over --max-body: status %d (%s), want 413", code, body)
+	}
+	if _, ok := p.find("ran-too-big"); ok {
+		t.Fatal("the task refused with 413 ran")
+	}
+}
+
+// TestWorkerServeDrainsOnSIGTERM sends SIGTERM while two tasks run: both
+// answer, a new task is refused with 503, and the process exits 0.
+func TestWorkerServeDrainsOnSIGTERM(t *testing.T) {
+	p := startServe(t, []string{"OVERCAST_TOKEN=s3cret"}, "worker", "serve", "--addr", "127.0.0.1:0", "--concurrency", "4", "--grace", "1m")
+	type answer struct {
+		code int
+		body []byte
+		err  error
+	}
+	answers := make(chan answer, 2)
+	for i := range 2 {
+		go func() {
+			code, body, err := p.send(selftest.Input{N: 10 + i, SleepMS: 3000, Log: fmt.Sprintf("in-flight-%d", i)}, bearerT...)
+			answers <- answer{code, body, err}
+		}()
+	}
+	p.waitLine(t, "in-flight-0")
+	p.waitLine(t, "in-flight-1")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLine(t, "overcast worker: draining: 2 tasks in flight")
+	code, body := p.post(t, selftest.Input{N: 99, Log: "ran-while-draining"}, bearerT...)
+	if code != http.StatusServiceUnavailable {
+		t.Fatalf("task sent while draining: status %d (%s), want 503", code, body)
+	}
+	sum := 0
+	for range 2 {
+		a := <-answers
+		if a.err != nil || a.code != http.StatusOK {
+			t.Fatalf("in-flight task: status %d (%s), %v", a.code, a.body, a.err)
+		}
+		sum += echoed(t, a.body)
+	}
+	if sum != 10+11 {
+		t.Fatalf("in-flight tasks answered n summing to %d, want 21", sum)
+	}
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit %d after draining, want 0; stderr:\n%s", code, p.stderr())
+	}
+	if _, ok := p.find("ran-while-draining"); ok {
+		t.Fatal("the task refused while draining ran")
+	}
+}
+
+// TestWorkerServeUnderPlatformPort starts the binary with no arguments and
+// PORT set, as Knative and Cloud Run do: it serves on that port.
+func TestWorkerServeUnderPlatformPort(t *testing.T) {
+	for _, v := range []string{"PORT", "FUNCTIONS_CUSTOMHANDLER_PORT"} {
+		t.Run(v, func(t *testing.T) {
+			addr := freeLoopback(t)
+			_, port, _ := strings.Cut(addr, ":")
+			p := startServe(t, []string{v + "=" + port, "OVERCAST_TOKEN=s3cret"})
+			if !strings.HasSuffix(p.addr, ":"+port) {
+				t.Fatalf("listening on %s, want port %s", p.addr, port)
+			}
+			p.addr = addr // talk to it over loopback
+			if code, body := p.post(t, selftest.Input{N: 5}, bearerT...); code != http.StatusOK || echoed(t, body) != 5 {
+				t.Fatalf("status %d, answer %s", code, body)
+			}
+			if code, _ := p.post(t, selftest.Input{N: 6}); code != http.StatusUnauthorized {
+				t.Fatalf("no token: status %d, want 401", code)
+			}
+			_, stderr, code := execBin(t, []string{v + "=" + port, "OVERCAST_TOKEN="})
+			if code != 2 || !strings.Contains(stderr, "no token") {
+				t.Fatalf("no arguments, %s set, no token: exit %d, stderr %q; want 2 and the reason", v, code, stderr)
+			}
+		})
 	}
 }
