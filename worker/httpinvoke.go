@@ -16,6 +16,7 @@ import (
 // invoke runs the task of one POST /invoke.
 func (s *HTTPServer) invoke(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(r) {
+		s.logRefusal(r)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="overcast"`)
 		http.Error(w, "unauthorized: missing or wrong token", http.StatusUnauthorized)
 		return
@@ -49,8 +50,7 @@ func (s *HTTPServer) invoke(w http.ResponseWriter, r *http.Request) {
 }
 
 // readBody reads the request's body within bodyTimeout and MaxBody, and
-// then lifts the read deadline: a deadline left behind would cancel the
-// request's context, and so the task, when it expired.
+// then lifts the read deadline, which is the body's alone.
 func (s *HTTPServer) readBody(w http.ResponseWriter, rc *http.ResponseController, r *http.Request) ([]byte, int, error) {
 	if r.ContentLength > s.maxBody {
 		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request body of %d bytes is over the worker's bound of %d", r.ContentLength, s.maxBody)
@@ -98,6 +98,19 @@ func bearer(v string) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(token), true
+}
+
+// logRefusal logs the 1st, 10th, 100th... request refused for its
+// credential: enough to tell a wrong token from a silent client, without
+// letting anyone who can reach the port fill the logs.
+func (s *HTTPServer) logRefusal(r *http.Request) {
+	n := s.refused.Add(1)
+	for p := int64(1); p <= n; p *= 10 {
+		if p == n {
+			fmt.Fprintf(s.logs, "overcast worker: refused a task request for a missing or wrong token (%d so far, the last from %s)\n", n, r.RemoteAddr)
+			return
+		}
+	}
 }
 
 // healthz answers 200 while the server takes tasks and 503 once it drains,

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -83,10 +84,12 @@ type HTTPOptions struct {
 // Timeouts: the headers must arrive within 10 s and the body within 2 min
 // of them; the task then runs under TaskTimeout (and the envelope's own
 // deadline), and the answer must be written within a minute of the task's
-// end. http.Server's ReadTimeout and WriteTimeout are not used: they run
-// from the start of the request, so a write timeout would cut every task
-// longer than it, and an expired read deadline cancels the context of a
-// task still running.
+// end. These deadlines are set per request (http.ResponseController),
+// not as http.Server's ReadTimeout and WriteTimeout: a WriteTimeout runs
+// from the end of the request's headers, so it would cut the answer of
+// every task longer than it (the client sees the connection close), and
+// per-request deadlines also hold under a server that is not Serve's,
+// such as the Functions Framework's, which sets none.
 type HTTPServer struct {
 	tokenHash   [sha256.Size]byte
 	insecure    bool
@@ -95,6 +98,8 @@ type HTTPServer struct {
 	grace       time.Duration
 	logs        io.Writer
 	mux         *http.ServeMux
+
+	refused atomic.Int64 // requests refused for their credential
 
 	mu       sync.Mutex
 	limit    int
@@ -152,8 +157,15 @@ func (s *HTTPServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 	taskCtx, cancelTasks := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelTasks()
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	// HTTP/2 without TLS (h2c), for platforms that speak it to the
+	// container: Cloud Run's end-to-end HTTP/2 lifts its 32 MiB bound on
+	// requests, Knative's by naming the port h2c.
+	protocols.SetUnencryptedHTTP2(true)
 	srv := &http.Server{
 		Handler:           s,
+		Protocols:         protocols,
 		ReadHeaderTimeout: headerTimeout,
 		IdleTimeout:       idleTimeout,
 		BaseContext:       func(net.Listener) context.Context { return taskCtx },

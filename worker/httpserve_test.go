@@ -1,12 +1,14 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -65,6 +67,24 @@ func startHTTP(t *testing.T, opts HTTPOptions) *httpWorker {
 	return w
 }
 
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
 type answer struct {
 	code   int
 	header http.Header
@@ -120,6 +140,24 @@ func TestHTTPServeRunsTasks(t *testing.T) {
 	if resp, err := DecodeResponse([]byte(a.body)); a.code != 200 || err != nil || resp.Error == nil || resp.Error.Kind != "input" {
 		t.Fatalf("bad envelope: %+v", a)
 	}
+	h2c := new(http.Protocols)
+	h2c.SetUnencryptedHTTP2(true)
+	client := &http.Client{Transport: &http.Transport{Protocols: h2c}}
+	defer client.CloseIdleConnections()
+	req, err := http.NewRequest("POST", w.url+"/invoke", strings.NewReader(`{"task":"wtest/echo","index":0,"input":5}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(auth[0], auth[1])
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("HTTP/2 without TLS: %v", err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if r, derr := DecodeResponse(b); err != nil || derr != nil || resp.ProtoMajor != 2 || string(r.Output) != "5" {
+		t.Fatalf("HTTP/2 without TLS: %s %s, %v %v", resp.Proto, b, err, derr)
+	}
 	if a := w.do("GET", "/healthz", ""); a.err != nil || a.code != 200 {
 		t.Fatalf("GET /healthz: %+v", a)
 	}
@@ -129,7 +167,8 @@ func TestHTTPServeRunsTasks(t *testing.T) {
 }
 
 func TestHTTPServeRefusesWithoutToken(t *testing.T) {
-	w := startHTTP(t, HTTPOptions{Token: "tok"})
+	var logs syncBuffer
+	w := startHTTP(t, HTTPOptions{Token: "tok", Logs: &logs})
 	before := blockTask.runs.Load()
 	for _, h := range [][]string{
 		nil, {"Authorization", "Bearer"}, {"Authorization", "Bearer "}, {"Authorization", "Bearer to"},
@@ -141,6 +180,9 @@ func TestHTTPServeRefusesWithoutToken(t *testing.T) {
 	}
 	if n := blockTask.runs.Load() - before; n != 0 {
 		t.Fatalf("%d refused requests ran their task", n)
+	}
+	if got := logs.String(); strings.Count(got, "refused a task request") != 1 || !strings.Contains(got, "(1 so far, the last from 127.0.0.1:") {
+		t.Fatalf("logs %q, want the first refusal only", got)
 	}
 	for _, h := range [][]string{auth, {"Authorization", "BEARER tok"}, {"X-Overcast-Token", "tok"}} {
 		if a := w.invoke(t, `{"task":"wtest/count","index":0,"input":1}`, h...); a.code != 200 {
