@@ -205,6 +205,7 @@ var bearerT = []string{"Authorization", "Bearer s3cret"}
 // without it, or with a wrong one, are refused before anything runs: the
 // task's log line, its side effect, never shows.
 func TestWorkerServeAuth(t *testing.T) {
+	t.Parallel()
 	p := startServe(t, []string{"OVERCAST_TOKEN=s3cret"}, "worker", "serve", "--addr", "127.0.0.1:0")
 	refused := [][]string{
 		nil,
@@ -258,23 +259,25 @@ func TestWorkerServeNeedsToken(t *testing.T) {
 	}
 }
 
-// TestWorkerServeLimits checks the concurrency limit (429 with
-// Retry-After, and the slot is free again after) and the body bound (413).
+// TestWorkerServeLimits checks the body bound (413) and the concurrency
+// limit (429 with Retry-After); neither refused task runs.
 func TestWorkerServeLimits(t *testing.T) {
+	t.Parallel()
 	token := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(token, []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	p := startServe(t, nil, "worker", "serve", "--addr", "127.0.0.1:0", "--token-file", token,
 		"--concurrency", "1", "--max-body", "1000")
-	done := make(chan error, 1)
-	go func() {
-		code, body, err := p.send(selftest.Input{N: 1, SleepMS: 2000, Log: "slow-task-running"}, bearerT...)
-		if err == nil && code != http.StatusOK {
-			err = fmt.Errorf("status %d (%s)", code, body)
-		}
-		done <- err
-	}()
+	code, body := p.post(t, selftest.Input{N: 4, Pad: strings.Repeat("x", 1000), Log: "ran-too-big"}, bearerT...)
+	if code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("body over --max-body: status %d (%s), want 413", code, body)
+	}
+	if code, body := p.post(t, selftest.Input{N: 3, Pad: strings.Repeat("x", 900)}, bearerT...); code != http.StatusOK || echoed(t, body) != 3 {
+		t.Fatalf("body under --max-body: %d %s", code, body)
+	}
+	// The slow task holds the only slot until the process is killed.
+	go p.send(selftest.Input{N: 1, SleepMS: 600_000, Log: "slow-task-running"}, bearerT...)
 	p.waitLine(t, "slow-task-running")
 	req, err := http.NewRequest("POST", "http://"+p.addr+"/invoke", strings.NewReader(`{"task":"selftest/echo","index":2,"input":{"n":2,"log":"ran-over-limit"}}`))
 	if err != nil {
@@ -289,27 +292,17 @@ func TestWorkerServeLimits(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("second task over --concurrency 1: status %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
-	if err := <-done; err != nil {
-		t.Fatalf("slow task: %v", err)
-	}
-	if code, body := p.post(t, selftest.Input{N: 3}, bearerT...); code != http.StatusOK || echoed(t, body) != 3 {
-		t.Fatalf("task after the slot was freed: %d %s", code, body)
-	}
-	if _, ok := p.find("ran-over-limit"); ok {
-		t.Fatal("the task refused with 429 ran")
-	}
-	code, body := p.post(t, selftest.Input{N: 4, Pad: strings.Repeat("x", 1000), Log: "ran-too-big"}, bearerT...)
-	if code != http.StatusRequestEntityTooLarge {
-		t.Fatalf("body over --max-body: status %d (%s), want 413", code, body)
-	}
-	if _, ok := p.find("ran-too-big"); ok {
-		t.Fatal("the task refused with 413 ran")
+	for _, line := range []string{"ran-over-limit", "ran-too-big"} {
+		if _, ok := p.find(line); ok {
+			t.Fatalf("a refused task ran (%s)", line)
+		}
 	}
 }
 
 // TestWorkerServeDrainsOnSIGTERM sends SIGTERM while two tasks run: both
 // answer, a new task is refused with 503, and the process exits 0.
 func TestWorkerServeDrainsOnSIGTERM(t *testing.T) {
+	t.Parallel()
 	p := startServe(t, []string{"OVERCAST_TOKEN=s3cret"}, "worker", "serve", "--addr", "127.0.0.1:0", "--concurrency", "4", "--grace", "1m")
 	type answer struct {
 		code int
@@ -319,7 +312,7 @@ func TestWorkerServeDrainsOnSIGTERM(t *testing.T) {
 	answers := make(chan answer, 2)
 	for i := range 2 {
 		go func() {
-			code, body, err := p.send(selftest.Input{N: 10 + i, SleepMS: 3000, Log: fmt.Sprintf("in-flight-%d", i)}, bearerT...)
+			code, body, err := p.send(selftest.Input{N: 10 + i, SleepMS: 4000, Log: fmt.Sprintf("in-flight-%d", i)}, bearerT...)
 			answers <- answer{code, body, err}
 		}()
 	}
@@ -376,4 +369,35 @@ func TestWorkerServeUnderPlatformPort(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWorkerServeGraceRunsOut sends SIGTERM while a task runs longer than
+// the grace period: the task is cancelled and still answers, and the
+// process exits 1 saying so.
+func TestWorkerServeGraceRunsOut(t *testing.T) {
+	t.Parallel()
+	p := startServe(t, []string{"OVERCAST_TOKEN=s3cret"}, "worker", "serve", "--addr", "127.0.0.1:0", "--grace", "100ms")
+	type answer struct {
+		code int
+		body []byte
+		err  error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		code, body, err := p.send(selftest.Input{N: 1, SleepMS: 600_000, Log: "long-task-running"}, bearerT...)
+		answered <- answer{code, body, err}
+	}()
+	p.waitLine(t, "long-task-running")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	a := <-answered
+	resp, err := worker.DecodeResponse(a.body)
+	if a.err != nil || a.code != http.StatusOK || err != nil || resp.Error == nil {
+		t.Fatalf("task cut short: status %d, %s, %v %v; want 200 and the task's error", a.code, a.body, a.err, err)
+	}
+	if code := p.wait(t); code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, p.stderr())
+	}
+	p.waitLine(t, "overcast: worker serve: grace period of 100ms over: 1 tasks cut short")
 }
