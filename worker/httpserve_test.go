@@ -46,7 +46,7 @@ type httpWorker struct {
 	served chan error
 }
 
-func startHTTP(t *testing.T, opts HTTPOptions) *httpWorker {
+func startHTTP(t testing.TB, opts HTTPOptions) *httpWorker {
 	t.Helper()
 	s, err := NewHTTPServer(opts)
 	if err != nil {
@@ -346,4 +346,40 @@ func TestHTTPDetect(t *testing.T) {
 			t.Errorf("HTTPPort(%q) = %q, want %q", c.env, got, c.port)
 		}
 	}
+}
+
+// BenchmarkHTTPServe measures what serving a task over HTTP costs: the
+// echo task through Handle alone, then through POST /invoke on loopback
+// with keep-alive, from GOMAXPROCS clients at once.
+func BenchmarkHTTPServe(b *testing.B) {
+	env := []byte(`{"task":"wtest/echo","index":0,"input":{"n":12345,"pad":"` + strings.Repeat("x", 200) + `"}}`)
+	b.Run("handle", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				Handle(context.Background(), env)
+			}
+		})
+	})
+	b.Run("http", func(b *testing.B) {
+		w := startHTTP(b, HTTPOptions{Token: "tok", Concurrency: 1 << 20})
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+		defer client.CloseIdleConnections()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				req, _ := http.NewRequest("POST", w.url+"/invoke", bytes.NewReader(env))
+				req.Header.Set(auth[0], auth[1])
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+		})
+	})
 }
