@@ -3,10 +3,12 @@ package gcf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,33 +37,46 @@ func TestFunctionsFramework(t *testing.T) {
 	if err := Register(worker.HTTPOptions{}); !errors.Is(err, worker.ErrNoToken) {
 		t.Fatalf("Register without a token: %v, want ErrNoToken", err)
 	}
-	t.Setenv("OVERCAST_TOKEN", "tok")
-	t.Setenv("FUNCTION_TARGET", FunctionName)
-	if err := Register(worker.HTTPOptions{}); err != nil {
-		t.Fatal(err)
+	// The framework's registry and server live as long as the process, so
+	// they are set up once however often the test runs (-count).
+	framework.Do(func() {
+		t.Setenv("OVERCAST_TOKEN", "tok")
+		t.Setenv("FUNCTION_TARGET", FunctionName)
+		if framework.err = Register(worker.HTTPOptions{}); framework.err == nil {
+			framework.url, framework.err = startFramework()
+		}
+	})
+	if framework.err != nil {
+		t.Fatal(framework.err)
 	}
-	url := startFramework(t)
+	url := framework.url
+	before := runs.Load()
 	body := `{"task":"gcftest/echo","index":0,"input":{"v":42}}`
 	if code, answer := post(t, url+"/invoke", body, "Bearer wrong"); code != http.StatusUnauthorized {
 		t.Fatalf("wrong token: %d %s, want 401", code, answer)
 	}
-	if n := runs.Load(); n != 0 {
+	if n := runs.Load() - before; n != 0 {
 		t.Fatalf("a refused request ran its task (%d runs)", n)
 	}
 	code, answer := post(t, url+"/invoke", body, "Bearer tok")
 	resp, err := worker.DecodeResponse([]byte(answer))
-	if code != http.StatusOK || err != nil || string(resp.Output) != `{"v":42}` || runs.Load() != 1 {
+	if code != http.StatusOK || err != nil || string(resp.Output) != `{"v":42}` || runs.Load()-before != 1 {
 		t.Fatalf("task through the framework: %d %s (%v)", code, answer, err)
 	}
 }
 
+var framework struct {
+	sync.Once
+	url string
+	err error
+}
+
 // startFramework starts funcframework's server on a free loopback port and
 // waits for the worker's /healthz to answer through it.
-func startFramework(t *testing.T) string {
-	t.Helper()
+func startFramework() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	l.Close()
@@ -71,20 +86,19 @@ func startFramework(t *testing.T) string {
 	for range 500 { // up to 10 s
 		select {
 		case err := <-failed:
-			t.Fatalf("functions framework: %v", err)
+			return "", fmt.Errorf("functions framework: %w", err)
 		default:
 		}
 		if resp, err := http.Get(url + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("GET /healthz through the framework: %d", resp.StatusCode)
+				return "", fmt.Errorf("GET /healthz through the framework: %d", resp.StatusCode)
 			}
-			return url
+			return url, nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatal("the functions framework did not answer within 10 s")
-	return ""
+	return "", errors.New("the functions framework did not answer within 10 s")
 }
 
 func post(t *testing.T, url, body, authorization string) (int, string) {
