@@ -107,26 +107,37 @@ func (j *Job[K, V]) runReduces(ctx context.Context, ex *overcast.Executor, parts
 	<-f.Done()
 	res.Reduce = f.Report()
 	res.ReduceCounters = map[string]int64{}
-	keep := map[string]bool{}
 	for _, o := range outs {
 		if o.Output != "" {
-			keep[o.Output] = true
 			res.Outputs = append(res.Outputs, o.Output)
 		}
 		addCounters(res.ReduceCounters, o.Counters)
 	}
-	if out != nil {
-		if derr := deletePrefix(context.WithoutCancel(ctx), out.bucket, out.prefix+"part-", keep); derr != nil && err == nil {
-			err = derr
-		}
-		if err == nil {
-			err = out.bucket.Put(ctx, out.prefix+ManifestName, []byte(strings.Join(res.Outputs, "\n")+"\n"))
-		}
-	}
-	if err != nil {
+	if err = out.commit(ctx, res.Outputs, err); err != nil {
 		return fmt.Errorf("reduce phase: %w", err)
 	}
 	return nil
+}
+
+// commit deletes the part objects under the prefix that outputs, the
+// winning attempts' outputs, do not name and, when the reduce phase
+// succeeded (err is nil), writes the manifest naming outputs. It returns
+// err, or else its own failure. A nil prefix has nothing to commit.
+func (o *outputPrefix) commit(ctx context.Context, outputs []string, err error) error {
+	if o == nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, k := range outputs {
+		keep[k] = true
+	}
+	if derr := deletePrefix(context.WithoutCancel(ctx), o.bucket, o.prefix+"part-", keep); derr != nil && err == nil {
+		err = derr
+	}
+	if err == nil {
+		err = o.bucket.Put(ctx, o.prefix+ManifestName, []byte(strings.Join(outputs, "\n")+"\n"))
+	}
+	return err
 }
 
 func addCounters(dst, src map[string]int64) {
