@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 
+	"gocloud.dev/blob"
+
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/storage"
 )
@@ -41,7 +43,7 @@ func (j *RecordJob) mapTask(ctx context.Context, in recordMapInput) (recordMapOu
 		return recordMapOutput{}, err
 	}
 	out.Key = recordMapKey(in.Job, in.Index, attemptID(ctx))
-	if err := b.Put(ctx, out.Key, grouped); err != nil {
+	if err := writeObject(ctx, b, out.Key, grouped); err != nil {
 		return recordMapOutput{}, err
 	}
 	counters["shuffle_bytes"] += int64(len(grouped))
@@ -52,6 +54,28 @@ func (j *RecordJob) mapTask(ctx context.Context, in recordMapInput) (recordMapOu
 		}
 	}
 	return out, nil
+}
+
+// writeObject writes data as one object with a single write, as Job's
+// writeRun does, and not with Bucket.Put, whose WriteAll hashes the data
+// twice with MD5 (a task's retry covers a failed write). A failed write
+// leaves no object.
+func writeObject(ctx context.Context, b *storage.Bucket, key string, data []byte) error {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := b.NewWriter(wctx, key, &blob.WriterOptions{ContentType: "application/octet-stream"})
+	if err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	if _, err := w.Write(data); err != nil {
+		cancel() // abandon the object
+		w.Close()
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	return nil
 }
 
 // readChunk reads the chunk's ranges into one buffer.
