@@ -211,6 +211,9 @@ func TestFileBucketKeepsObjectsAsFiles(t *testing.T) {
 	if got, err := os.ReadFile(filepath.Join(dir, "a", "b.txt")); err != nil || string(got) != "hi" {
 		t.Errorf("file holds %q, %v", got, err)
 	}
+	if names, _ := filepath.Glob(filepath.Join(dir, "a", "*")); len(names) != 1 {
+		t.Errorf("the directory holds %v, want the object's file alone (no .attrs sidecar)", names)
+	}
 }
 
 // pattern returns n bytes that differ from any shifted copy of themselves.

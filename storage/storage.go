@@ -4,7 +4,7 @@
 //
 // Buckets are named by URL and opened with gocloud.dev/blob:
 //
-//	file:///path/to/dir                      a local directory
+//	file:///path/to/dir                      a local directory, objects as plain files
 //	mem://name                               memory of this process, shared by name (tests)
 //	s3://bucket?endpoint=URL&region=R&use_path_style=true
 //	                                         AWS S3 or any S3-compatible server
@@ -88,11 +88,30 @@ func Open(ctx context.Context, bucketURL string) (*Bucket, error) {
 			return nil, fmt.Errorf("open storage %s: %w", Redact(bucketURL), err)
 		}
 	}
-	b, err := mux.OpenBucket(ctx, bucketURL)
+	openURL := bucketURL
+	if u.Scheme == "file" {
+		openURL = plainFiles(u)
+	}
+	b, err := mux.OpenBucket(ctx, openURL)
 	if err != nil {
 		return nil, fmt.Errorf("open storage %s: %w", Redact(bucketURL), err)
 	}
 	return &Bucket{Bucket: b, URL: bucketURL}, nil
+}
+
+// plainFiles returns a file bucket's URL set to write objects as plain
+// files, unless it sets gocloud's metadata parameter itself: no sidecar
+// .attrs file of metadata next to each, and so no MD5 of every byte
+// written, which cost as much CPU as a sort's own work.
+func plainFiles(u *url.URL) string {
+	q := u.Query()
+	if q.Has("metadata") {
+		return u.String()
+	}
+	q.Set("metadata", "skip")
+	v := *u
+	v.RawQuery = q.Encode()
+	return v.String()
 }
 
 func parse(raw string) (*url.URL, error) {
