@@ -49,22 +49,29 @@ func cleanIntermediate(ctx context.Context, storageURL, jobID string) (intermedi
 	return intermediate{int64(n)}, err
 }
 
-// sortIO adds up the requests: the input's listing, the samples, one
-// ranged read per chunk range, one write and one read of each
-// intermediate object, one write per output, the shuffle's check that the
-// output prefix is empty and its cleaning of losers' outputs, and the
-// listing and deletes of the intermediate objects.
+// sortIO adds up the requests: the input's listing (a probe for its
+// manifest and a list) or stat, the samples, one stat per input object
+// (overcast.Partition), one ranged read per chunk range, one write per
+// map task's intermediate object and one ranged read per region of it a
+// reducer reads, one write per output, the shuffle's check that the
+// output prefix is empty, its listing of the outputs to clean the losers'
+// and its manifest, and the listing and deletes of the intermediate
+// objects. Heads count as gets.
 func sortIO(in *DataSet, chunks []overcast.Chunk, sampled IO, inter intermediate, sr *shuffle.Result) IO {
 	c := sampled
-	c.Lists += 1 + 1 + 2 + 1
+	c.Lists += 1 + 1 + 1 // output check, output cleaning, intermediate listing
+	c.Gets += 1 + int64(len(in.Objects))
+	if in.listed {
+		c.Lists++
+	}
 	for _, ch := range chunks {
 		c.Gets += int64(len(ch.Ranges))
 	}
 	c.Read += in.Size
-	c.Puts += inter.objects + int64(len(sr.Outputs))
-	c.Gets += inter.objects
+	c.Puts += sr.MapCounters["shuffle_objects"] + int64(len(sr.Outputs)) + 1
+	c.Gets += sr.ReduceCounters["shuffle_reads"]
 	c.Deletes += inter.objects
 	c.Written += sr.MapCounters["shuffle_bytes"] + sr.ReduceCounters["output_bytes"]
-	c.Read += sr.MapCounters["shuffle_bytes"]
+	c.Read += sr.ReduceCounters["shuffle_bytes"]
 	return c
 }

@@ -22,6 +22,8 @@ type DataSet struct {
 	Objects []Object
 	// Size is the total of the objects' sizes.
 	Size int64
+	// listed tells a prefix, listed, from an object.
+	listed bool
 }
 
 // OpenDataSet opens the object or prefix a URL names (see
@@ -61,6 +63,7 @@ func (ds *DataSet) stat(ctx context.Context, key string) error {
 // sort wrote one (shuffle.ManifestName), else every object but those whose
 // name starts with "_".
 func (ds *DataSet) list(ctx context.Context, prefix string) error {
+	ds.listed = true
 	manifest, err := ds.Bucket.Get(ctx, prefix+shuffle.ManifestName)
 	switch {
 	case err == nil:

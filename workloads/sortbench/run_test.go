@@ -102,8 +102,8 @@ func TestRunSorts(t *testing.T) {
 }
 
 // TestRunSurvivesReducersThatFailAfterWriting fails every reducer's first
-// attempt after it has written half its records: the retries' outputs
-// must hold each record once.
+// attempt after it has written its first block of records, of two or
+// three: the retries' outputs must hold each record once.
 func TestRunSurvivesReducersThatFailAfterWriting(t *testing.T) {
 	var mu sync.Mutex
 	written := map[int]int{}
@@ -114,16 +114,17 @@ func TestRunSurvivesReducersThatFailAfterWriting(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		written[req.Index]++
-		if written[req.Index] == 500 {
-			return errors.New("injected failure after 500 records")
+		if written[req.Index] == 1 {
+			return errors.New("injected failure after the first block")
 		}
 		return nil
 	}
 	defer func() { reduceHook = nil }()
 	ex := localExecutor(t, &overcast.Options{RetryTaskErrors: true, MaxAttempts: 3})
-	res, rep := runSort(t, ex, genInput(t, 4000), Config{Mappers: 4, Reducers: 3})
-	if res.Records != 4000 || rep.Retries != 3 {
-		t.Fatalf("sorted %d records with %d retries, want 4000 records and each reducer's first attempt failed", res.Records, rep.Retries)
+	const n = 70000 // 7 MB: about 2.2 blocks of 1 MiB per reducer
+	res, rep := runSort(t, ex, genInput(t, n), Config{Mappers: 4, Reducers: 3})
+	if res.Records != n || rep.Retries != 3 {
+		t.Fatalf("sorted %d records with %d retries, want %d records and each reducer's first attempt failed", res.Records, rep.Retries, n)
 	}
 }
 
