@@ -30,12 +30,13 @@ type RecordJob struct {
 	// the length of the key that starts it.
 	RecordSize, KeySize int
 	// Map, when set, sees each mapper's records, in input order, once
-	// before they are partitioned: it may check them and Count.
+	// before they are partitioned: it may check them and Count. The
+	// buffer is the shuffle's again once Map returns.
 	Map func(ctx context.Context, recs []byte) error
 	// Reduce, when set, gets the reducer's sorted records in consecutive
 	// blocks of whole records, in order, and writes them to out (io.Discard
 	// when the run has no Output); it may Count. Nil writes each block as
-	// it is.
+	// it is. The block is the shuffle's again once Reduce returns.
 	Reduce func(ctx context.Context, sorted []byte, out io.Writer) error
 }
 

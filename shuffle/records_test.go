@@ -314,6 +314,10 @@ func TestSortRecords(t *testing.T) {
 		{5000, 40, 20, func(k []byte) { fillRandom(r, k); k[3] = 0 }},
 		{3000, 16, 16, func(k []byte) { copy(k, "all the same key") }},
 		{4000, 30, 14, func(k []byte) { clear(k); k[0] = byte(r.IntN(3)); k[13] = byte(r.IntN(4)) }},
+		{5000, 20, 10, func(k []byte) { // small buckets of tied keys
+			binary.BigEndian.PutUint64(k, uint64(r.IntN(2000))<<40)
+			k[8], k[9] = 0, byte(r.IntN(2))
+		}},
 		{40, 12, 10, func(k []byte) { fillRandom(r, k) }},
 		{0, 12, 10, nil},
 	} {

@@ -73,7 +73,7 @@ func groupRecords(recs []byte, size int, kp *keyParts) ([]byte, []int64) {
 		off += l
 		ends[r] = off
 	}
-	grouped := make([]byte, len(recs))
+	grouped := getBuf(len(recs))
 	for i, p := range parts {
 		copy(grouped[next[p]:next[p]+int64(size)], recs[i*size:])
 		next[p] += int64(size)
@@ -131,11 +131,38 @@ func sortRecords(recs []byte, size, keySize int) []sortEntry {
 		next[b]++
 	}
 	for b := range len(starts) - 1 {
-		if bucket := sorted[starts[b]:starts[b+1]]; len(bucket) > 1 {
+		switch bucket := sorted[starts[b]:starts[b+1]]; {
+		case len(bucket) < 2:
+		case len(bucket) <= 32 && keySize <= 12:
+			insertionSort(bucket)
+		default:
 			slices.SortFunc(bucket, byKey)
 		}
 	}
 	return sorted
+}
+
+// insertionSort sorts a few entries of keys of 12 bytes or less, by key,
+// then by index, with the comparison inlined.
+func insertionSort(es []sortEntry) {
+	for i := 1; i < len(es); i++ {
+		e, j := es[i], i
+		for ; j > 0 && e.before(es[j-1]); j-- {
+			es[j] = es[j-1]
+		}
+		es[j] = e
+	}
+}
+
+// before orders entries by their first 12 bytes of key, then by index.
+func (a sortEntry) before(b sortEntry) bool {
+	switch {
+	case a.hi != b.hi:
+		return a.hi < b.hi
+	case a.lo != b.lo:
+		return a.lo < b.lo
+	}
+	return a.idx < b.idx
 }
 
 // entryCompare orders entries by key, then by index: the key's first 12

@@ -34,6 +34,8 @@ func (j *RecordJob) mapTask(ctx context.Context, in recordMapInput) (recordMapOu
 	}
 	kp := newKeyParts(j.KeySize, in.Reducers, in.Splitters)
 	grouped, ends := groupRecords(recs, j.RecordSize, kp)
+	putBuf(recs)
+	defer putBuf(grouped)
 	out := recordMapOutput{Ends: ends, Counters: counters}
 	if len(grouped) == 0 {
 		return out, nil
@@ -101,10 +103,11 @@ func readRanges(ctx context.Context, b *storage.Bucket, ranges []overcast.Range)
 	for _, r := range ranges {
 		n += r.Length
 	}
-	buf := make([]byte, n)
+	buf := getBuf(int(n))
 	var off int64
 	for _, r := range ranges {
 		if err := b.ReadRange(ctx, r.Key, r.Offset, buf[off:off+r.Length]); err != nil {
+			putBuf(buf)
 			return nil, err
 		}
 		off += r.Length
@@ -134,6 +137,7 @@ func (j *RecordJob) reduceTask(ctx context.Context, in recordReduceInput) (reduc
 		if recs, err = readRanges(ctx, b, in.Inputs); err != nil {
 			return reduceOutput{}, err
 		}
+		defer putBuf(recs)
 	}
 	if len(recs)%j.RecordSize != 0 || len(recs)/j.RecordSize > math.MaxUint32 {
 		return reduceOutput{}, fmt.Errorf("reduce: %d bytes are not whole %d-byte records, or more than 2³² of them", len(recs), j.RecordSize)
