@@ -43,6 +43,13 @@
 // sort needs; see Splitters to pick them from a sample). Each reducer
 // sees its keys in increasing order, each key once with all its values.
 //
+// A sort of fixed-size records by a key that starts them needs none of
+// the above per record: DefineRecords defines a RecordJob, whose mappers
+// read their chunk into one buffer, group it by partition and write it as
+// one object, and whose reducers read their partition's region of each
+// such object into one buffer, sort it with a bucket sort on the key and
+// write it in large blocks.
+//
 // Intermediate objects are named overcast/<job-id>/shuffle/<hash>/..., the
 // hash spreading them over many prefixes. Every attempt of a task writes
 // under names of its own; the driver takes the names the winning attempt
