@@ -399,3 +399,43 @@ func TestDeployHTTPImage(t *testing.T) {
 		t.Errorf("the image's user: %+v (%v), want 65532:65532", inspect, err)
 	}
 }
+
+// TestDeployHTTPReadme checks that the README's deploy examples are what
+// deploy prints: every step for Knative, and Azure's publish and run.
+func TestDeployHTTPReadme(t *testing.T) {
+	if testing.Short() {
+		t.Skip("copies the binary")
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]bool{}
+	for _, l := range strings.Split(string(readme), "\n") {
+		lines[strings.TrimSpace(l)] = true
+	}
+	env := []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+	for _, tc := range []struct {
+		args []string
+		want func(step string) bool
+	}{
+		{[]string{"--target", "knative", "--output", "deploy/knative", "--image", "ghcr.io/you/overcast-worker:1"}, func(string) bool { return true }},
+		{[]string{"--target", "azure", "--output", "deploy/azure", "--service", "my-overcast"}, func(s string) bool {
+			return strings.Contains(s, "publish") || strings.HasPrefix(s, "overcast run")
+		}},
+	} {
+		cmdline := "overcast " + strings.Join(append([]string{"deploy", "--backend", "http"}, tc.args...), " ")
+		if !lines[cmdline] {
+			t.Errorf("the README lacks the line %q", cmdline)
+		}
+		stdout, stderr, code := runIn(t, binary, t.TempDir(), env, append([]string{"deploy", "--backend", "http"}, tc.args...)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", cmdline, code, stderr)
+		}
+		for _, l := range strings.Split(stdout, "\n") {
+			if step, ok := strings.CutPrefix(l, "  "); ok && tc.want(step) && !lines[step] {
+				t.Errorf("%s prints the step %q, which the README lacks", cmdline, step)
+			}
+		}
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -427,6 +429,27 @@ func TestShellQuote(t *testing.T) {
 	for in, want := range map[string]string{"/tmp/out": "/tmp/out", "my dir": "'my dir'", "it's": `'it'\''s'`, "$HOME": "'$HOME'"} {
 		if got := shellQuote(in); got != want {
 			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestCommandLeavesOutKubernetes checks that the overcast command links
+// none of the Kubernetes and Knative modules these tests decode with:
+// writing the files needs none of them.
+func TestCommandLeavesOutKubernetes(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "github.com/overcast-sc/overcast/cmd/overcast").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v: %s", err, out)
+	}
+	pkgs := strings.Fields(string(out))
+	if !slices.Contains(pkgs, "github.com/overcast-sc/overcast/deploy/httpdeploy") {
+		t.Fatal("the command does not link deploy/httpdeploy: the check below proves nothing")
+	}
+	for _, p := range pkgs {
+		for _, m := range []string{"knative.dev/", "k8s.io/", "sigs.k8s.io/"} {
+			if strings.HasPrefix(p, m) {
+				t.Errorf("the overcast command links %s", p)
+			}
 		}
 	}
 }
