@@ -35,7 +35,7 @@ func (f *httpDeployFlags) add(fs *pflag.FlagSet) {
 	for i, t := range httpdeploy.Targets {
 		targets[i] = string(t)
 	}
-	own.StringVar(&f.target, "target", "", "the platform to write files for: "+strings.Join(targets, ", "))
+	own.StringVar(&f.target, "target", "", "the platform to write files for: "+strings.Join(targets, ", ")+" (the worker is linux/amd64 unless --arch arm64)")
 	own.StringVar(&f.output, "output", "", "the directory to write the files and the worker binary into (created)")
 	own.StringVar(&f.image, "image", "", "the image to build, push and run, e.g. ghcr.io/you/overcast-worker:1 (all targets but azure)")
 	own.StringVar(&f.service, "service", "", `the service, function or function app name (default "overcast")`)

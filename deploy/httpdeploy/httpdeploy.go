@@ -195,7 +195,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("architecture %q: amd64 or arm64", o.GOARCH)
 	}
 	if o.Target == Azure && o.GOARCH != "amd64" {
-		return o, errors.New("Azure Functions runs custom handlers on linux/amd64 only")
+		return o, errors.New("custom handlers run on linux/amd64 only on Azure Functions")
 	}
 	if o.CPU == 0 {
 		o.CPU = 1
@@ -225,7 +225,7 @@ func (o *Options) checkImages() error {
 	}
 	if o.Target == Azure {
 		if o.Image != "" {
-			return errors.New("Azure runs the binary as a custom handler, not an image: drop the image")
+			return errors.New("no image on azure: the function app runs the binary as a custom handler")
 		}
 		return nil
 	}

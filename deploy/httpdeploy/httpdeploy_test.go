@@ -374,7 +374,7 @@ func TestBadOptions(t *testing.T) {
 		{Options{Target: Knative}, "name the one to push"},
 		{Options{Target: Knative, Image: "Upper/Case"}, "not an image reference"},
 		{Options{Target: Knative, Image: "x:1; rm -rf /"}, "not an image reference"},
-		{Options{Target: Azure, Image: "x:1"}, "not an image"},
+		{Options{Target: Azure, Image: "x:1"}, "no image on azure"},
 		{Options{Target: Azure, GOARCH: "arm64"}, "linux/amd64 only"},
 		{Options{Target: Knative, Image: "x:1", GOARCH: "386"}, `architecture "386"`},
 		{Options{Target: OpenFaaS, Image: "x:1", Base: "scratch"}, "/tmp"},
