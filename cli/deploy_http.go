@@ -57,17 +57,25 @@ func withHTTPDeploy(cmd *cobra.Command, stdout, stderr io.Writer) *cobra.Command
 	f.add(cmd.Flags())
 	run := cmd.RunE
 	cmd.RunE = func(c *cobra.Command, args []string) error {
-		if name, _ := c.Flags().GetString("backend"); name == "http" {
-			return f.deploy(c.Context(), c.Flags(), stdout, stderr)
-		}
-		var set []string
+		name, _ := c.Flags().GetString("backend")
+		http := name == "http"
+		var mine, others []string
 		c.Flags().Visit(func(fl *pflag.Flag) {
-			if g := fl.Annotations[groupAnnotation]; len(g) == 1 && g[0] == httpDeployTitle {
-				set = append(set, "--"+fl.Name)
+			g := fl.Annotations[groupAnnotation]
+			switch {
+			case len(g) == 1 && g[0] == httpDeployTitle:
+				mine = append(mine, "--"+fl.Name)
+			case len(g) == 1 && fl.Name != "arch":
+				others = append(others, "--"+fl.Name)
 			}
 		})
-		if len(set) > 0 {
-			return usagef("%s: only for deploy --backend http", strings.Join(set, ", "))
+		switch {
+		case http && len(others) > 0:
+			return usagef("%s: not used by deploy --backend http, which writes files (see the %s flags)", strings.Join(others, ", "), httpDeployTitle)
+		case http:
+			return f.deploy(c.Context(), c.Flags(), stdout, stderr)
+		case len(mine) > 0:
+			return usagef("%s: only for deploy --backend http", strings.Join(mine, ", "))
 		}
 		return run(c, args)
 	}

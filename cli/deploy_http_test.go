@@ -122,6 +122,7 @@ func TestDeployHTTPErrors(t *testing.T) {
 		{[]string{"--backend", "http", "--target", "knative", "--output", "OUT", "--image", "x:1", "--arch", "mips"}, `--arch must be amd64`},
 		{[]string{"--backend", "http", "--target", "knative", "--output", "OUT", "--image", "x:1", "--instance-concurrency", "0"}, "instance-concurrency"},
 		{[]string{"--backend", "lambda", "--target", "knative", "--output", "OUT"}, "only for deploy --backend http"},
+		{[]string{"--backend", "http", "--target", "azure", "--output", "OUT", "--region", "eu-west-1"}, "--region: not used by deploy --backend http"},
 	} {
 		out := filepath.Join(t.TempDir(), "out")
 		args := append([]string{"deploy"}, tc.args...)
