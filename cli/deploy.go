@@ -79,7 +79,7 @@ func backendCmd(use, short string, fu flagUse, stdout, stderr io.Writer, do func
 }
 
 func newDeployCmd(stdout, stderr io.Writer) *cobra.Command {
-	return backendCmd("deploy", "Install or update the worker on a platform (skipped when unchanged)", forDeploy, stdout, stderr,
+	cmd := backendCmd("deploy", "Install or update the worker on a platform (skipped when unchanged); with --backend http, write the files to apply", forDeploy, stdout, stderr,
 		func(ctx context.Context, b *backend.Backend, d driver.Deployer) error {
 			info, err := d.Deploy(ctx)
 			if err != nil {
@@ -97,6 +97,7 @@ func newDeployCmd(stdout, stderr io.Writer) *cobra.Command {
 			fmt.Fprintf(stdout, "%s on %s: %s (sha256 %s)\n", info.Name, b.Name(), state, info.CodeHash)
 			return nil
 		})
+	return withHTTPDeploy(cmd, stdout, stderr)
 }
 
 func newUndeployCmd(stdout, stderr io.Writer) *cobra.Command {

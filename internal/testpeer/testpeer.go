@@ -10,6 +10,7 @@ package testpeer
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -29,4 +30,30 @@ func Skip(t testing.TB, format string, args ...any) {
 		return
 	}
 	t.Skipf(format, args...)
+}
+
+// ExemptEnv names the environment variable that lists, comma-separated,
+// the peers that CI cannot provide: under REQUIRE_PEERS=1 a test missing
+// one of these still skips. .ci/run sets it and says why for each.
+const ExemptEnv = "REQUIRE_PEERS_EXEMPT"
+
+// Exempt reports whether peer is in the list of ExemptEnv.
+func Exempt(peer string) bool {
+	for _, p := range strings.Split(os.Getenv(ExemptEnv), ",") {
+		if strings.TrimSpace(p) == peer {
+			return true
+		}
+	}
+	return false
+}
+
+// SkipPeer is Skip for a named peer: when peer is Exempt, the test skips
+// even under REQUIRE_PEERS=1, and its message says so.
+func SkipPeer(t testing.TB, peer, format string, args ...any) {
+	t.Helper()
+	if Required() && Exempt(peer) {
+		t.Skipf(format+" (exempt from REQUIRE_PEERS by "+ExemptEnv+")", args...)
+		return
+	}
+	Skip(t, format, args...)
 }

@@ -47,3 +47,27 @@ func TestSkip(t *testing.T) {
 		}
 	}
 }
+
+func TestSkipPeer(t *testing.T) {
+	for _, tc := range []struct {
+		required, exempt string
+		skip, failed     bool
+	}{
+		{"", "", true, false},
+		{"1", "", false, true},
+		{"1", "node", false, true},
+		{"1", "node, docker", true, false},
+		{"", "docker", true, false},
+	} {
+		t.Setenv("REQUIRE_PEERS", tc.required)
+		t.Setenv(ExemptEnv, tc.exempt)
+		r := &recorder{TB: t}
+		SkipPeer(r, "docker", "no container engine")
+		if r.skipped != tc.skip || r.failed != tc.failed {
+			t.Errorf("REQUIRE_PEERS=%q %s=%q: skipped %v failed %v, want %v %v", tc.required, ExemptEnv, tc.exempt, r.skipped, r.failed, tc.skip, tc.failed)
+		}
+		if !strings.Contains(r.msg, "no container engine") {
+			t.Errorf("message %q lacks the reason", r.msg)
+		}
+	}
+}
