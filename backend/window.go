@@ -1,4 +1,4 @@
-package openwhisk
+package backend
 
 import (
 	"context"
@@ -7,10 +7,11 @@ import (
 	"time"
 )
 
-// window bounds the driver's activations in flight with additive increase,
-// multiplicative decrease: it halves on a concurrency 429 and grows by one
-// per success, between 1 and its maximum (the namespace's limit). Waiters
-// are served in order.
+// window bounds a backend's invocations in flight with additive increase,
+// multiplicative decrease: it halves on a throttle and grows by one per
+// success, between 1 and its maximum (the driver's capacity, lowered to
+// the platform's limit when a throttle names it). Waiters are served in
+// order.
 type window struct {
 	mu       sync.Mutex
 	limit    int
@@ -99,9 +100,9 @@ func (w *window) shrink(allowed int) {
 	w.shrunk, w.grew = time.Now(), false
 }
 
-// size returns the current limit.
-func (w *window) size() int {
+// sizes returns the current limit and the maximum.
+func (w *window) sizes() (limit, max int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.limit
+	return w.limit, w.max
 }
