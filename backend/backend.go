@@ -167,7 +167,7 @@ func (b *Backend) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.A
 	act, err := b.d.Invoke(ctx, inv)
 	if err != nil {
 		err = b.wrap(ctx, err)
-		b.flow.failed(Code(err), err)
+		b.flow.failed(slot, Code(err), err)
 		return nil, err
 	}
 	if act == nil || (act.Payload == nil && act.Value == nil) {

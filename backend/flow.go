@@ -108,11 +108,12 @@ func (f *flow) retryAfter(d time.Duration) {
 	f.mu.Unlock()
 }
 
-// failed learns from a failed invocation of the given code: a throttle
+// failed learns from a failed invocation of the given code, sent in
+// slot: a throttle
 // (see throttled), or another failure that carries a Retry-After.
-func (f *flow) failed(code driver.ErrorCode, err error) {
+func (f *flow) failed(slot *heldSlot, code driver.ErrorCode, err error) {
 	if code == driver.ResourceExhausted {
-		f.throttled(err)
+		f.throttled(slot.epoch, err)
 		return
 	}
 	var te driver.ThrottleError
@@ -125,10 +126,10 @@ func (f *flow) failed(code driver.ErrorCode, err error) {
 // a per-minute throttle sets the pace (halves it when the platform did not
 // say its limit); any other throttle halves the window, which the
 // platform's limit, when named, caps.
-func (f *flow) throttled(err error) {
+func (f *flow) throttled(epoch uint64, err error) {
 	var te driver.ThrottleError
 	if !errors.As(err, &te) {
-		f.win.shrink(0)
+		f.win.shrink(epoch, 0)
 		return
 	}
 	if d := te.RetryAfter(); d > 0 {
@@ -136,7 +137,7 @@ func (f *flow) throttled(err error) {
 	}
 	var pm driver.PerMinuteError
 	if !errors.As(err, &pm) || !pm.PerMinute() {
-		f.win.shrink(te.Limit())
+		f.win.shrink(epoch, te.Limit())
 		return
 	}
 	switch {
@@ -145,7 +146,7 @@ func (f *flow) throttled(err error) {
 	case f.limiter.Limit() != rate.Inf:
 		f.limiter.SetLimit(f.limiter.Limit() / 2)
 	default:
-		f.win.shrink(0) // no pace to halve: fewer in flight send fewer a minute
+		f.win.shrink(epoch, 0) // no pace to halve: fewer in flight send fewer a minute
 	}
 }
 
@@ -164,15 +165,17 @@ func (f *flow) succeeded(took time.Duration) {
 // overshoot. The returned hold's release frees the slot if the timer has
 // not.
 func (f *flow) holdSlot() *heldSlot {
-	h := &heldSlot{win: f.win}
+	h := &heldSlot{win: f.win, epoch: f.win.now()}
 	h.t = time.AfterFunc(f.slotHold(), h.free)
 	return h
 }
 
 // heldSlot is one invocation's window slot, freed once: by its timer or
-// by release, whichever comes first.
+// by release, whichever comes first. epoch is the window's when the
+// invocation was sent.
 type heldSlot struct {
 	win   *window
+	epoch uint64
 	t     *time.Timer
 	freed atomic.Bool
 }

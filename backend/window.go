@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"sync"
-	"time"
 )
 
 // window bounds a backend's invocations in flight with additive increase,
@@ -12,17 +11,28 @@ import (
 // success, between 1 and its maximum (the driver's capacity, lowered to
 // the platform's limit when a throttle names it). Waiters are served in
 // order.
+//
+// A throttle that names no limit leaves the window to find it: past the
+// size it halved to (cautious), it grows by one per window's worth of
+// successes rather than per success, as TCP's congestion avoidance does.
+// Growing by one per success doubles the window every round of
+// invocations, so that it would overshoot an unnamed limit again at once,
+// and a job would see about as many throttles as tasks.
 type window struct {
 	mu       sync.Mutex
 	limit    int
 	max      int
 	inflight int
 	waiters  []chan struct{}
-	// shrunk is when the window last halved; grew whether it grew since.
-	// A burst of throttles answering one round of invocations halves the
-	// window once, not once per throttle.
-	shrunk time.Time
-	grew   bool
+	// epoch counts the halvings. A throttle halves the window only when
+	// its invocation was sent in the current epoch: a burst of throttles
+	// answering one round of invocations halves it once, not once per
+	// throttle, and a throttle of an invocation sent since does again.
+	epoch uint64
+	// cautious is the size past which the window grows slowly, zero when
+	// the last throttle named the limit (or none came); credit counts the
+	// successes toward the next slow step.
+	cautious, credit int
 }
 
 func newWindow(max int) *window {
@@ -73,31 +83,52 @@ func (w *window) grant() {
 	}
 }
 
-// grow widens the window by one after a success.
-func (w *window) grow() {
+// now returns the current epoch, to be given to shrink with a throttle of
+// an invocation sent now.
+func (w *window) now() uint64 {
 	w.mu.Lock()
-	w.grew = true
-	if w.limit < w.max {
-		w.limit++
-		w.grant()
-	}
-	w.mu.Unlock()
+	defer w.mu.Unlock()
+	return w.epoch
 }
 
-// shrink halves the window after a throttle; allowed, when known, is the
-// platform's limit and becomes the maximum.
-func (w *window) shrink(allowed int) {
+// grow widens the window after a success: by one, or by one per window's
+// worth of successes past the cautious size.
+func (w *window) grow() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.limit >= w.max {
+		return
+	}
+	if w.cautious > 0 && w.limit >= w.cautious {
+		if w.credit++; w.credit < w.limit {
+			return
+		}
+		w.credit = 0
+	}
+	w.limit++
+	w.grant()
+}
+
+// shrink halves the window after a throttle of an invocation sent in the
+// given epoch; allowed, when known, is the platform's limit and becomes
+// the maximum. A throttle without it makes the halved size the cautious
+// one.
+func (w *window) shrink(epoch uint64, allowed int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if allowed > 0 && allowed < w.max {
 		w.max = allowed
 	}
-	if !w.grew && time.Since(w.shrunk) < time.Second {
+	if epoch != w.epoch {
 		w.limit = min(w.limit, w.max)
 		return
 	}
 	w.limit = max(1, min(w.limit, w.max)/2)
-	w.shrunk, w.grew = time.Now(), false
+	w.epoch++
+	w.cautious, w.credit = 0, 0
+	if allowed <= 0 {
+		w.cautious = w.limit
+	}
 }
 
 // sizes returns the current limit and the maximum.
