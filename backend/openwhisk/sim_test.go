@@ -163,6 +163,30 @@ func TestThrottleLearnedOnSim(t *testing.T) {
 	}
 }
 
+// TestThrottleConformanceOnSim runs the shared throttle suite against the
+// sim's concurrency limit, which its 429s name, with a driver that
+// believes the namespace allows four times more; in every collection mode.
+func TestThrottleConformanceOnSim(t *testing.T) {
+	for _, mode := range []string{CollectList, CollectPoll, CollectBlocking} {
+		t.Run(mode, func(t *testing.T) {
+			s, o := startSim(t, &sim.Options{Concurrency: 8}, Options{Collect: mode})
+			drivertest.RunThrottleTests(t, drivertest.ThrottleHarness{
+				Open: func(ctx context.Context, t *testing.T) (*backend.Backend, error) {
+					d := openInproc(t, o)
+					d.capacity = 32
+					return backend.New("openwhisk", d), nil
+				},
+				Limit:        8,
+				ReportsLimit: true,
+				Tasks:        100,
+			})
+			if st := s.Stats(); st.MaxRunning > 8 {
+				t.Errorf("sim stats %+v: more than its limit of 8 ran at once", st)
+			}
+		})
+	}
+}
+
 // TestFaultsOnSim injects crashes, 5xx answers, lost activations and
 // stragglers; with retries the job gives the fault-free answer.
 func TestFaultsOnSim(t *testing.T) {
