@@ -3,6 +3,12 @@
 // driver error exactly once in an *Error that carries its ErrorCode, so
 // callers switch on codes, never on message strings.
 //
+// A *Backend also runs the flow control every driver shares (see
+// Backend.Invoke and package driver): a window of invocations in flight
+// that halves on a throttle and grows by one per success, a pace of
+// invocations a minute, and a gate that holds invocations back until a
+// Retry-After has passed. Drivers only report throttles.
+//
 // Backends are opened by URL: the scheme names the driver ("local",
 // "openwhisk", "lambda") and the query carries its settings, for example
 // "local://?workers=4". Drivers register their scheme in an init function;
