@@ -164,22 +164,21 @@ func (b *Backend) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.A
 	if inv == nil || (inv.Payload == nil && inv.Request == nil) {
 		return nil, &Error{Code: driver.InvalidArgument, Err: errors.New("backend: invocation without payload")}
 	}
-	slot, err := b.flow.enter(ctx)
+	s, err := b.flow.enter(ctx)
 	if err != nil {
 		return nil, b.wrap(ctx, err)
 	}
-	defer slot.release()
-	start := time.Now()
+	defer b.flow.leave(s)
 	act, err := b.d.Invoke(ctx, inv)
 	if err != nil {
 		err = b.wrap(ctx, err)
-		b.flow.failed(slot, Code(err), err)
+		b.flow.failed(s, Code(err), err)
 		return nil, err
 	}
 	if act == nil || (act.Payload == nil && act.Value == nil) {
 		return nil, &Error{Code: driver.Lost, Err: fmt.Errorf("%s: activation without payload", b.name)}
 	}
-	b.flow.succeeded(time.Since(start))
+	b.flow.succeeded(s)
 	return act, nil
 }
 

@@ -3,7 +3,6 @@ package backend
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,10 +18,12 @@ import (
 type flow struct {
 	win     *window
 	limiter *rate.Limiter
-	mu      sync.Mutex
-	// notBefore is when the last Retry-After ends; no invocation is sent
-	// before it.
-	notBefore time.Time
+	// paced is set once the limiter has a finite rate; until then
+	// invocations skip it.
+	paced atomic.Bool
+	// notBefore is when the last Retry-After ends, in Unix nanoseconds
+	// (zero for none); no invocation is sent before it.
+	notBefore atomic.Int64
 	avgNS     atomic.Int64 // moving average of invocation durations
 }
 
@@ -34,22 +35,45 @@ func newFlow(capacity, perMinute int) *flow {
 	return f
 }
 
+// slot is an invocation's place in the window: the epoch it was taken
+// in, and its timed hold when the window binds (nil otherwise).
+type slot struct {
+	epoch uint64
+	held  *heldSlot
+}
+
 // enter waits until an invocation may be sent: a slot in the window, its
-// turn in the pace and the end of any Retry-After. The returned slot is
-// released when the invocation ends.
-func (f *flow) enter(ctx context.Context) (*heldSlot, error) {
-	if err := f.win.acquire(ctx); err != nil {
-		return nil, err
+// turn in the pace and the end of any Retry-After. The slot must be
+// given to leave when the invocation ends.
+func (f *flow) enter(ctx context.Context) (slot, error) {
+	epoch, binds, err := f.win.acquire(ctx)
+	if err != nil {
+		return slot{}, err
 	}
 	if err := f.pace(ctx); err != nil {
 		f.win.release()
-		return nil, err
+		return slot{}, err
 	}
 	if err := f.awaitRetryAfter(ctx); err != nil {
 		f.win.release()
-		return nil, err
+		return slot{}, err
 	}
-	return f.holdSlot(), nil
+	s := slot{epoch: epoch}
+	if binds {
+		h := &heldSlot{win: f.win, sent: time.Now()}
+		h.t = time.AfterFunc(f.slotHold(), h.free)
+		s.held = h
+	}
+	return s, nil
+}
+
+// leave returns s's place in the window, unless its timer already did.
+func (f *flow) leave(s slot) {
+	if s.held != nil {
+		s.held.release()
+		return
+	}
+	f.win.release()
 }
 
 // setPerMinute paces invocations so that no 60-second span holds more than
@@ -58,10 +82,14 @@ func (f *flow) setPerMinute(n int) {
 	burst := max(1, n/20)
 	f.limiter.SetBurst(burst)
 	f.limiter.SetLimit(rate.Limit(float64(max(1, n-burst)) / 60))
+	f.paced.Store(true)
 }
 
 // pace waits for the per-minute rate limiter.
 func (f *flow) pace(ctx context.Context) error {
+	if !f.paced.Load() {
+		return nil
+	}
 	r := f.limiter.Reserve()
 	delay := r.Delay()
 	if delay <= 0 {
@@ -82,9 +110,11 @@ func (f *flow) pace(ctx context.Context) error {
 // Retry-After that arrives while it waits extends the wait.
 func (f *flow) awaitRetryAfter(ctx context.Context) error {
 	for {
-		f.mu.Lock()
-		wait := time.Until(f.notBefore)
-		f.mu.Unlock()
+		nb := f.notBefore.Load()
+		if nb == 0 {
+			return nil
+		}
+		wait := time.Until(time.Unix(0, nb))
 		if wait <= 0 {
 			return nil
 		}
@@ -100,20 +130,21 @@ func (f *flow) awaitRetryAfter(ctx context.Context) error {
 
 // retryAfter holds every invocation back until d from now.
 func (f *flow) retryAfter(d time.Duration) {
-	until := time.Now().Add(d)
-	f.mu.Lock()
-	if until.After(f.notBefore) {
-		f.notBefore = until
+	until := time.Now().Add(d).UnixNano()
+	for {
+		old := f.notBefore.Load()
+		if old >= until || f.notBefore.CompareAndSwap(old, until) {
+			return
+		}
 	}
-	f.mu.Unlock()
 }
 
 // failed learns from a failed invocation of the given code, sent in
 // slot: a throttle
 // (see throttled), or another failure that carries a Retry-After.
-func (f *flow) failed(slot *heldSlot, code driver.ErrorCode, err error) {
+func (f *flow) failed(s slot, code driver.ErrorCode, err error) {
 	if code == driver.ResourceExhausted {
-		f.throttled(slot.epoch, err)
+		f.throttled(s.epoch, err)
 		return
 	}
 	var te driver.ThrottleError
@@ -150,32 +181,31 @@ func (f *flow) throttled(epoch uint64, err error) {
 	}
 }
 
-// succeeded widens the window after a successful invocation that took took.
-func (f *flow) succeeded(took time.Duration) {
-	f.observe(took)
+// succeeded widens the window after a successful invocation sent in
+// slot. The durations of invocations sent while the window binds make the
+// average slotHold uses: only their slots are handed on early, and
+// reading the clock twice per invocation costs the fastest drivers more
+// than the rest of the flow control.
+func (f *flow) succeeded(s slot) {
+	if s.held != nil {
+		f.observe(time.Since(s.held.sent))
+	}
 	f.win.grow()
 }
 
-// holdSlot arms the release of the window slot an invocation holds. An
-// invocation still outstanding after slotHold (a few typical durations) is
-// most likely lost or straggling; its slot is handed on early so that it
-// does not idle the window for the lost-attempt deadline. If the
-// invocations really are all still running, the platform answers the
-// extra ones with throttles and the window shrinks: AIMD corrects the
-// overshoot. The returned hold's release frees the slot if the timer has
-// not.
-func (f *flow) holdSlot() *heldSlot {
-	h := &heldSlot{win: f.win, epoch: f.win.now()}
-	h.t = time.AfterFunc(f.slotHold(), h.free)
-	return h
-}
+// A slot taken while the window binds (see window.acquire) is handed on
+// early, after slotHold (a few typical durations): an invocation still
+// outstanding by then is most likely lost or straggling, and it must not
+// idle the window for the lost-attempt deadline. If the invocations
+// really are all still running, the platform answers the extra ones with
+// throttles and the window shrinks: AIMD corrects the overshoot.
 
-// heldSlot is one invocation's window slot, freed once: by its timer or
-// by release, whichever comes first. epoch is the window's when the
-// invocation was sent.
+// heldSlot is the window slot of an invocation sent while the window
+// binds, freed once: by its timer or by release, whichever comes first.
+// sent is when the invocation was sent.
 type heldSlot struct {
 	win   *window
-	epoch uint64
+	sent  time.Time
 	t     *time.Timer
 	freed atomic.Bool
 }
@@ -231,8 +261,8 @@ func (f *flow) snapshot() Flow {
 		s.Burst = f.limiter.Burst()
 		s.PerMinute = int(float64(l)*60+0.5) + s.Burst
 	}
-	f.mu.Lock()
-	s.NotBefore = f.notBefore
-	f.mu.Unlock()
+	if nb := f.notBefore.Load(); nb != 0 {
+		s.NotBefore = time.Unix(0, nb)
+	}
 	return s
 }

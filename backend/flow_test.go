@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -216,8 +218,8 @@ func TestCanceledWhileWaiting(t *testing.T) {
 	if Code(err) != Canceled || len(d.arrived) != 1 {
 		t.Errorf("invoke canceled during a Retry-After: %v (code %v), %d arrivals; want canceled, nothing sent", err, Code(err), len(d.arrived))
 	}
-	if b.flow.win.inflight != 0 {
-		t.Errorf("%d in flight: the canceled invocation's slot was not given back", b.flow.win.inflight)
+	if b.flow.win.inflight.Load() != 0 {
+		t.Errorf("%d in flight: the canceled invocation's slot was not given back", b.flow.win.inflight.Load())
 	}
 }
 
@@ -228,5 +230,48 @@ func TestRateThrottleWithoutPace(t *testing.T) {
 	invoke(t, b)
 	if fl := b.Flow(); fl.PerMinute != 0 || fl.Window != 8 {
 		t.Errorf("after a rate throttle naming nothing: %+v, want unpaced, window 8", fl)
+	}
+}
+
+// TestWindowBoundsConcurrently takes and returns slots from many
+// goroutines while throttles shrink the window and successes grow it:
+// never more than the maximum are held, and every taker gets its turn (a
+// lost wake-up would hang the test).
+func TestWindowBoundsConcurrently(t *testing.T) {
+	w := newWindow(4)
+	var held, peak atomic.Int64
+	var wg sync.WaitGroup
+	for g := range 32 {
+		wg.Go(func() {
+			for i := range 300 {
+				epoch, _, err := w.acquire(context.Background())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				n := held.Add(1)
+				for {
+					p := peak.Load()
+					if n <= p || peak.CompareAndSwap(p, n) {
+						break
+					}
+				}
+				runtime.Gosched()
+				held.Add(-1)
+				w.release()
+				if (g+i)%97 == 0 {
+					w.shrink(epoch, 0)
+				} else {
+					w.grow()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if p := peak.Load(); p > 4 || p < 1 {
+		t.Errorf("peak held %d, want 1 to 4", p)
+	}
+	if n := w.inflight.Load(); n != 0 {
+		t.Errorf("%d still in flight after all returned", n)
 	}
 }
