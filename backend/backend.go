@@ -3,6 +3,12 @@
 // driver error exactly once in an *Error that carries its ErrorCode, so
 // callers switch on codes, never on message strings.
 //
+// A *Backend also runs the flow control every driver shares (see
+// Backend.Invoke and package driver): a window of invocations in flight
+// that halves on a throttle and grows by one per success, a pace of
+// invocations a minute, and a gate that holds invocations back until a
+// Retry-After has passed. Drivers only report throttles.
+//
 // Backends are opened by URL: the scheme names the driver ("local",
 // "openwhisk", "lambda") and the query carries its settings, for example
 // "local://?workers=4". Drivers register their scheme in an init function;
@@ -45,11 +51,19 @@ type Backend struct {
 	d        driver.Backend
 	closed   atomic.Bool
 	watchers watchers
+	flow     *flow
 }
 
-// New wraps a driver under a display name.
+// New wraps a driver under a display name. The backend's window of
+// invocations in flight starts at the driver's capacity; a driver.Paced
+// driver's invocations are paced from the start.
 func New(name string, d driver.Backend) *Backend {
 	b := &Backend{name: name, d: d}
+	perMinute := 0
+	if p, ok := d.(driver.Paced); ok {
+		perMinute = p.InvocationsPerMinute()
+	}
+	b.flow = newFlow(b.Capacity(), perMinute)
 	b.watchers.b = b
 	if o, ok := d.(driver.Observed); ok {
 		o.Observe(&b.watchers)
@@ -135,6 +149,14 @@ func (b *Backend) Driver() driver.Backend { return b.d }
 var ErrClosed = errors.New("backend: closed")
 
 // Invoke runs one attempt. A non-nil error is an *Error.
+//
+// It first waits for the backend's flow control: a slot in the window of
+// invocations in flight, the pace of invocations a minute and the end of
+// any Retry-After. A throttled attempt (ResourceExhausted) teaches them
+// what its driver.ThrottleError says, or halves the window when it says
+// nothing; a successful one widens the window by one. Another failure
+// whose error carries a Retry-After (a 503 while a platform scales up)
+// holds invocations back for that long and changes nothing else.
 func (b *Backend) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Activation, error) {
 	if b.closed.Load() {
 		return nil, &Error{Code: driver.Unknown, Err: ErrClosed}
@@ -142,15 +164,27 @@ func (b *Backend) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.A
 	if inv == nil || (inv.Payload == nil && inv.Request == nil) {
 		return nil, &Error{Code: driver.InvalidArgument, Err: errors.New("backend: invocation without payload")}
 	}
-	act, err := b.d.Invoke(ctx, inv)
+	s, err := b.flow.enter(ctx)
 	if err != nil {
 		return nil, b.wrap(ctx, err)
+	}
+	defer b.flow.leave(s)
+	act, err := b.d.Invoke(ctx, inv)
+	if err != nil {
+		err = b.wrap(ctx, err)
+		b.flow.failed(s, Code(err), err)
+		return nil, err
 	}
 	if act == nil || (act.Payload == nil && act.Value == nil) {
 		return nil, &Error{Code: driver.Lost, Err: fmt.Errorf("%s: activation without payload", b.name)}
 	}
+	b.flow.succeeded(s)
 	return act, nil
 }
+
+// Flow returns the state of the backend's flow control: its window, its
+// pace and its Retry-After.
+func (b *Backend) Flow() Flow { return b.flow.snapshot() }
 
 func (b *Backend) wrap(ctx context.Context, err error) error {
 	var e *Error

@@ -59,6 +59,7 @@ type result struct {
 	Tasks       int     `json:"tasks"`
 	FailedTasks int     `json:"failed_tasks"`
 	WallSeconds float64 `json:"wall_seconds"`
+	Throttled   int     `json:"throttled"`
 	Failures    []struct {
 		Index int    `json:"index"`
 		Error string `json:"error"`

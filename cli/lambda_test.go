@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overcast-sc/overcast/internal/lambdathrottle"
 	"github.com/overcast-sc/overcast/internal/testpeer"
 )
 
@@ -73,6 +74,32 @@ func TestLambdaEndToEnd(t *testing.T) {
 	}
 	if got.Answer != want.Answer {
 		t.Fatalf("lambda answer %v, local answer %v; same seed must give the same answer", got.Answer, want.Answer)
+	}
+}
+
+// TestLambdaThrottledEndToEnd runs the README's command through a stand-in
+// of Lambda's throttling that admits one invocation at a time into the
+// emulator, reached as two endpoints so that the driver sends two: the
+// refused ones (429 TooManyRequestsException, the first with a
+// Retry-After) are retried and the job gives the local answer.
+func TestLambdaThrottledEndToEnd(t *testing.T) {
+	ep := startRIE(t, binary)
+	th := lambdathrottle.New(1, []string{ep}, "1")
+	defer th.Close()
+	args := []string{"--samples", "2000000", "--tasks", "10", "--seed", "7", "--no-progress"}
+	got, stderr, code := runJSON(t, append([]string{"run", "pi", "--backend", "lambda", "--endpoint", th.URL + "/a," + th.URL + "/b"}, args...)...)
+	if code != 0 || got.Tasks != 10 || got.FailedTasks != 0 {
+		t.Fatalf("throttled lambda run: exit %d, %+v, stderr %s", code, got, stderr)
+	}
+	if n := th.Throttles(); n == 0 || got.Throttled != n {
+		t.Errorf("the stand-in throttled %d invocations, the run reports %d throttles; want the same, more than none", n, got.Throttled)
+	}
+	want, stderr, code := runJSON(t, append([]string{"run", "pi", "--backend", "local"}, args...)...)
+	if code != 0 {
+		t.Fatalf("local run: exit %d, stderr %s", code, stderr)
+	}
+	if got.Answer != want.Answer {
+		t.Fatalf("throttled lambda answer %v, local answer %v; same seed must give the same answer", got.Answer, want.Answer)
 	}
 }
 

@@ -2,6 +2,24 @@
 // Application code uses the portable type in package backend; drivers only
 // translate between the envelope and their platform and classify errors.
 // Drivers never retry: they say what is retryable through ErrorCode.
+//
+// Drivers do not bound or pace their invocations either. The portable
+// backend runs one flow control for every driver: a window of invocations
+// in flight that starts at Capacity, halves on a throttle and grows by one
+// per success; a pace of invocations a minute; and a gate that holds every
+// invocation back until a Retry-After has passed. A driver plugs in by
+// classifying its platform's throttling answer (HTTP 429, an SDK's
+// TooManyRequestsException) as ResourceExhausted. If the answer says more,
+// the error also implements ThrottleError: RetryAfter from a Retry-After
+// header, Limit from a limit the message names. Nothing else is needed: a
+// driver of an HTTP platform returns such an error for a 429, and the
+// window, the Retry-After and the retries follow; an error of another code
+// (a 503 Unavailable while the platform scales up) may implement
+// ThrottleError too, and its Retry-After is honoured the same way. Only a
+// platform with a per-minute bound implements PerMinuteError on its
+// errors, and Paced when it can tell the bound up front.
+// drivertest.RunThrottleTests checks a driver against a platform that
+// throttles.
 package driver
 
 import (
@@ -94,6 +112,24 @@ type ThrottleError interface {
 	error
 	RetryAfter() time.Duration
 	Limit() int
+}
+
+// PerMinuteError is implemented by ThrottleErrors of platforms that also
+// bound the invocations a minute (OpenWhisk): PerMinute reports whether
+// this throttle was of that bound. Limit then counts invocations a minute
+// (zero when unknown), not invocations in flight, and the portable backend
+// paces invocations to it instead of narrowing its window.
+type PerMinuteError interface {
+	ThrottleError
+	PerMinute() bool
+}
+
+// Paced is an optional interface of drivers whose platform says its bound
+// on invocations a minute before any throttle does (OpenWhisk's limits):
+// InvocationsPerMinute returns it, zero when there is none or it is
+// unknown. The portable backend paces invocations to it from the start.
+type Paced interface {
+	InvocationsPerMinute() int
 }
 
 // BilledError is implemented by errors of attempts that the platform ran

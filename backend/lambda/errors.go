@@ -11,11 +11,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/overcast-sc/overcast/backend/driver"
+	"github.com/overcast-sc/overcast/internal/retryafter"
 )
 
 // Error is a classified failure of an invocation.
@@ -30,6 +33,28 @@ type Error struct {
 	RequestID string
 	// Logs is the log tail Lambda returned with the failure, if any.
 	Logs []string
+	// Reason is why Lambda throttled the invocation (the
+	// TooManyRequestsException's Reason, e.g.
+	// ConcurrentInvocationLimitExceeded); Wait is the Retry-After it sent.
+	Reason string
+	Wait   time.Duration
+}
+
+// RetryAfter returns the Retry-After Lambda sent with a throttle, zero
+// when it sent none (driver.ThrottleError).
+func (e *Error) RetryAfter() time.Duration { return e.Wait }
+
+// Limit returns zero: Lambda's throttles do not say the limit
+// (driver.ThrottleError).
+func (e *Error) Limit() int { return 0 }
+
+// PerMinute reports whether a throttle was of an invocation rate rather
+// than of concurrency: FunctionInvocationRateLimitExceeded,
+// ReservedFunctionInvocationRateLimitExceeded or CallerRateLimitExceeded
+// (driver.PerMinuteError). Lambda does not say the rate; the portable
+// backend then slows down instead of pacing to it.
+func (e *Error) PerMinute() bool {
+	return e.Code == driver.ResourceExhausted && strings.Contains(e.Reason, "RateLimitExceeded")
 }
 
 // AttemptID returns the request id (driver.AttemptError).
@@ -117,7 +142,7 @@ func (d *Driver) classify(err error, body []byte) error {
 	fn := d.opts.Function
 	switch {
 	case code == "TooManyRequestsException" || status == 429:
-		return &Error{Code: driver.ResourceExhausted, Msg: "throttled", Err: err}
+		return throttled(err, re)
 	case (code == "ResourceNotFoundException" || status == 404) && len(d.opts.Endpoints) > 0:
 		return &Error{Code: driver.NotFound, Msg: fmt.Sprintf(
 			"function %s not found at %s (the Lambda Runtime Interface Emulator answers only to --function function)", fn, strings.Join(d.opts.Endpoints, ", "))}
@@ -139,6 +164,26 @@ func (d *Driver) classify(err error, body []byte) error {
 		return &Error{Code: driver.Lost, Msg: "the invocation's answer was lost", Err: err}
 	}
 	return &Error{Code: driver.Unknown, Msg: "invoke", Err: err}
+}
+
+// throttled is the error of a throttled invocation, with the reason and
+// the Retry-After Lambda gave: from the SDK's TooManyRequestsException, or
+// from the answer's header when another server said 429.
+func throttled(err error, re *awshttp.ResponseError) *Error {
+	e := &Error{Code: driver.ResourceExhausted, Msg: "throttled", Err: err}
+	now := time.Now()
+	var tm *types.TooManyRequestsException
+	if errors.As(err, &tm) {
+		e.Reason = string(tm.Reason)
+		e.Wait = retryafter.Parse(aws.ToString(tm.RetryAfterSeconds), now)
+	}
+	if e.Wait == 0 && re != nil && re.Response != nil {
+		e.Wait = retryafter.Of(re.Response.Header, now)
+	}
+	if e.Reason != "" {
+		e.Msg += " (" + e.Reason + ")"
+	}
+	return e
 }
 
 // isMarkup reports a body that is a web page (HTML or XML), which the

@@ -185,3 +185,49 @@ func TestClassifyAgainstAWS(t *testing.T) {
 		}
 	}
 }
+
+// TestThrottleHints checks what a throttle tells the portable backend:
+// Lambda's reason, whether it was of a rate, and its Retry-After, from the
+// TooManyRequestsException or from the header of a bare 429.
+func TestThrottleHints(t *testing.T) {
+	tests := []struct {
+		name      string
+		header    map[string]string
+		body      string
+		reason    string
+		perMinute bool
+		wait      time.Duration
+	}{
+		{"concurrency with Retry-After", map[string]string{"X-Amzn-ErrorType": "TooManyRequestsException", "Retry-After": "3"},
+			`{"Reason":"ConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."}`, "ConcurrentInvocationLimitExceeded", false, 3 * time.Second},
+		{"reserved concurrency", map[string]string{"X-Amzn-ErrorType": "TooManyRequestsException"},
+			`{"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."}`, "ReservedFunctionConcurrentInvocationLimitExceeded", false, 0},
+		{"caller rate", map[string]string{"X-Amzn-ErrorType": "TooManyRequestsException", "Retry-After": "1"},
+			`{"Reason":"CallerRateLimitExceeded","Type":"User","message":"Rate Exceeded."}`, "CallerRateLimitExceeded", true, time.Second},
+		{"function rate", map[string]string{"X-Amzn-ErrorType": "TooManyRequestsException"},
+			`{"Reason":"FunctionInvocationRateLimitExceeded","Type":"User","message":"Rate Exceeded."}`, "FunctionInvocationRateLimitExceeded", true, 0},
+		{"bare 429", map[string]string{"Retry-After": "2"}, `{"message":"slow down"}`, "", false, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, ep := newStandIn(t)
+			s.invoke = func(w http.ResponseWriter, r *http.Request) {
+				for k, v := range tt.header {
+					w.Header().Set(k, v)
+				}
+				w.WriteHeader(429)
+				w.Write([]byte(tt.body))
+			}
+			d := openDeployer(t, ep, "")
+			_, err := d.Invoke(context.Background(), &driver.Invocation{Task: "t", Payload: []byte(`{"task":"t","input":1,"index":0}`)})
+			var te driver.PerMinuteError
+			if d.ErrorCode(err) != driver.ResourceExhausted || !errors.As(err, &te) {
+				t.Fatalf("Invoke error = %v (code %v), want a throttle with hints", err, d.ErrorCode(err))
+			}
+			if te.RetryAfter() != tt.wait || te.PerMinute() != tt.perMinute || te.Limit() != 0 || !strings.Contains(err.Error(), tt.reason) {
+				t.Errorf("throttle %q: Retry-After %v, per minute %v, limit %d; want %v, %v, 0 and the reason %q",
+					err, te.RetryAfter(), te.PerMinute(), te.Limit(), tt.wait, tt.perMinute, tt.reason)
+			}
+		})
+	}
+}

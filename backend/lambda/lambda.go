@@ -21,7 +21,11 @@
 // memory (MB), timeout (seconds or a duration), arch and role configure
 // the function Deploy creates; deploy=false makes Deploy a no-op, which
 // is the default when endpoint is set. SDK retries are off: the Overcast
-// scheduler retries throttling (429) and service errors (5xx) itself.
+// scheduler retries throttling (429) and service errors (5xx) itself. A
+// throttle's error carries Lambda's reason and Retry-After
+// (driver.PerMinuteError): the portable backend halves its window of
+// invocations in flight on a concurrency throttle, slows down on a rate
+// throttle, and sends nothing before the Retry-After has passed.
 package lambda
 
 import (

@@ -149,21 +149,29 @@ func TestThrottleLearnsLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
-	_, err = d.Invoke(context.Background(), &driver.Invocation{Payload: echoPayload(t, 1)})
-	if !d.ErrorCode(err).Retryable() {
+	b := backend.New("openwhisk", d)
+	defer b.Close()
+	_, err = b.Invoke(context.Background(), &driver.Invocation{Payload: echoPayload(t, 1)})
+	if !backend.Code(err).Retryable() {
 		t.Fatalf("429 error %v is not retryable", err)
 	}
-	if got := d.win.size(); got != 5 {
-		t.Errorf("window after a throttle = %d, want 5 (half the allowed 10)", got)
+	var te driver.PerMinuteError
+	if !errors.As(err, &te) || te.Limit() != 10 || te.PerMinute() || te.RetryAfter() != 0 {
+		t.Fatalf("429 error %v does not say the concurrency limit 10", err)
+	}
+	if fl := b.Flow(); fl.Window != 5 || fl.MaxWindow != 10 || fl.PerMinute != 0 {
+		t.Errorf("flow after a throttle = %+v, want window 5 (half the allowed 10), unpaced", fl)
 	}
 	f.invoke = func(w http.ResponseWriter, r *http.Request) bool {
 		writeJSON(w, 429, `{"error":"Too many requests in the last minute (count: 40, allowed: 40)."}`)
 		return true
 	}
-	d.Invoke(context.Background(), &driver.Invocation{Payload: echoPayload(t, 1)})
-	if b := d.limiter.Burst(); b != 2 {
-		t.Errorf("burst after a per-minute throttle = %d, want 2 (40/20)", b)
+	_, err = b.Invoke(context.Background(), &driver.Invocation{Payload: echoPayload(t, 1)})
+	if !errors.As(err, &te) || te.Limit() != 40 || !te.PerMinute() {
+		t.Fatalf("429 error %v does not say the per-minute limit 40", err)
+	}
+	if fl := b.Flow(); fl.Burst != 2 || fl.PerMinute != 40 || fl.Window != 5 {
+		t.Errorf("flow after a per-minute throttle = %+v, want burst 2 (40/20) of 40 a minute, window still 5", fl)
 	}
 }
 

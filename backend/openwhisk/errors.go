@@ -28,6 +28,26 @@ type APIError struct {
 	Concurrent     bool
 }
 
+// RetryAfter returns zero: OpenWhisk's 429 names a limit, not a time
+// (driver.ThrottleError).
+func (e *APIError) RetryAfter() time.Duration { return 0 }
+
+// Limit returns the limit a 429's message names, zero when it names none
+// (driver.ThrottleError): activations in flight for a concurrency
+// throttle, invocations a minute otherwise (PerMinute).
+func (e *APIError) Limit() int {
+	if e.Status != 429 {
+		return 0
+	}
+	return e.Allowed
+}
+
+// PerMinute reports whether a 429 was of the invocations-a-minute limit
+// (driver.PerMinuteError). OpenWhisk has two limits and says "concurrent"
+// for the other; a 429 that says neither is taken for the per-minute one,
+// whose throttles are the ones pacing cures.
+func (e *APIError) PerMinute() bool { return e.Status == 429 && !e.Concurrent }
+
 func (e *APIError) Error() string {
 	msg := e.Message
 	if msg == "" {
@@ -182,3 +202,5 @@ func newAPIError(op string, status int, message string) *APIError {
 	}
 	return e
 }
+
+var _ driver.PerMinuteError = (*APIError)(nil)

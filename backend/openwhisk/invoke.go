@@ -3,9 +3,7 @@ package openwhisk
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/overcast-sc/overcast/internal/ctxtime"
@@ -20,18 +18,9 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 		return nil, fmt.Errorf("task %d's input is %.2f MB, over OpenWhisk's %.2f MB payload limit; pass big inputs through object storage and send their keys: %w",
 			inv.Index, float64(n)/1e6, float64(d.maxPayload)/1e6, errTooLarge)
 	}
-	if err := d.win.acquire(ctx); err != nil {
-		return nil, err
-	}
-	hold := d.holdSlot()
-	defer hold.release()
-	if err := d.pace(ctx); err != nil {
-		return nil, err
-	}
 	submitted := time.Now()
 	id, rec, err := d.invoke(ctx, inv.Payload)
 	if err != nil {
-		d.throttled(err)
 		return nil, err
 	}
 	if rec == nil {
@@ -48,12 +37,7 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 			return nil, err
 		}
 	}
-	act, err := d.activation(ctx, rec)
-	if err == nil {
-		d.observe(time.Since(submitted))
-		d.win.grow()
-	}
-	return act, err
+	return d.activation(ctx, rec)
 }
 
 // maxInvokeRequests bounds the invoke requests in flight (not the
@@ -76,94 +60,6 @@ func (d *Driver) invoke(ctx context.Context, payload []byte) (string, *Activatio
 		defer func() { <-d.invokeReqs }()
 	}
 	return d.c.Invoke(ctx, d.opts.Action, payload, blocking)
-}
-
-// holdSlot arms the release of the window slot an invocation holds. An
-// activation still outstanding after slotHold (a few typical durations) is
-// most likely lost or straggling; its slot is handed on early so that it
-// does not idle the window for the lost-activation deadline. If the
-// activations really are all still running, the platform answers the extra
-// ones with 429s and the window shrinks: AIMD corrects the overshoot. The
-// returned hold's release frees the slot if the timer has not.
-func (d *Driver) holdSlot() *heldSlot {
-	h := &heldSlot{win: d.win}
-	h.t = time.AfterFunc(d.slotHold(), h.free)
-	return h
-}
-
-// heldSlot is one invocation's window slot, freed once: by its timer or
-// by release, whichever comes first.
-type heldSlot struct {
-	win   *window
-	t     *time.Timer
-	freed atomic.Bool
-}
-
-func (h *heldSlot) free() {
-	if h.freed.CompareAndSwap(false, true) {
-		h.win.release()
-	}
-}
-
-// release stops the timer and frees the slot.
-func (h *heldSlot) release() {
-	h.t.Stop()
-	h.free()
-}
-
-// slotHold is how long an invocation keeps its window slot for sure: four
-// times the moving average of activation durations, at least one second.
-func (d *Driver) slotHold() time.Duration {
-	return max(4*time.Duration(d.avgNS.Load()), time.Second)
-}
-
-// observe folds one activation's duration into the moving average.
-func (d *Driver) observe(took time.Duration) {
-	for {
-		old := d.avgNS.Load()
-		next := old + (int64(took)-old)/16
-		if old == 0 {
-			next = int64(took)
-		}
-		if d.avgNS.CompareAndSwap(old, next) {
-			return
-		}
-	}
-}
-
-// pace waits for the per-minute rate limiter.
-func (d *Driver) pace(ctx context.Context) error {
-	r := d.limiter.Reserve()
-	delay := r.Delay()
-	if delay <= 0 {
-		return nil
-	}
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		r.Cancel()
-		return ctx.Err()
-	}
-}
-
-// throttled learns from a 429: a concurrency throttle halves the window
-// (and caps it at the platform's limit), a per-minute throttle sets the pace.
-func (d *Driver) throttled(err error) {
-	var ae *APIError
-	if !errors.As(err, &ae) || ae.Status != 429 {
-		return
-	}
-	switch {
-	case ae.Concurrent:
-		d.win.shrink(ae.Allowed)
-	case ae.Allowed > 0:
-		d.setPerMinute(ae.Allowed)
-	default:
-		d.limiter.SetLimit(d.limiter.Limit() / 2)
-	}
 }
 
 // lostAt is when an activation that has not appeared is presumed lost: the

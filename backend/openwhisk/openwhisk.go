@@ -38,8 +38,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/backend/driver"
 )
@@ -194,9 +192,9 @@ type Driver struct {
 	// maxPayload is the invoke payload limit: Options.MaxPayload, else the
 	// namespace's maxParameterSize, else 1 MB.
 	maxPayload int
-	limiter    *rate.Limiter
-	win        *window
-	avgNS      atomic.Int64 // moving average of activation durations
+	// perMinute is the namespace's invocations a minute, zero when its
+	// limits leave it out (driver.Paced).
+	perMinute int
 	// lastLimits is the last "limits" annotation decoded (limitsMemory).
 	lastLimits atomic.Pointer[decodedLimits]
 	coll       *collector
@@ -274,20 +272,13 @@ func (d *Driver) applyLimits(l *Limits) {
 		d.maxPayload = n
 	}
 	d.capacity = min(conc, maxCapacity)
-	d.win = newWindow(d.capacity)
-	d.limiter = rate.NewLimiter(rate.Inf, 1)
-	if perMin > 0 {
-		d.setPerMinute(perMin)
-	}
+	d.perMinute = max(perMin, 0)
 }
 
-// setPerMinute paces invocations so that no 60-second span holds more than
-// n: a burst of n/20 and the rest spread evenly.
-func (d *Driver) setPerMinute(n int) {
-	burst := max(1, n/20)
-	d.limiter.SetBurst(burst)
-	d.limiter.SetLimit(rate.Limit(float64(max(1, n-burst)) / 60))
-}
+// InvocationsPerMinute returns the namespace's limit on invocations a
+// minute, zero when its limits leave it out (driver.Paced): the portable
+// backend paces invocations to it.
+func (d *Driver) InvocationsPerMinute() int { return d.perMinute }
 
 // Capacity returns the namespace's concurrent activation limit (at most 10,000).
 func (d *Driver) Capacity() int { return d.capacity }

@@ -60,7 +60,9 @@ func openInproc(t *testing.T, o Options) *Driver {
 	return d
 }
 
-func echoJob(t *testing.T, d *Driver, n, sleepMS int, opts *overcast.Options) {
+// echoJob runs n echo tasks on d and returns the state of the backend's
+// flow control afterwards.
+func echoJob(t *testing.T, d *Driver, n, sleepMS int, opts *overcast.Options) backend.Flow {
 	t.Helper()
 	b := backend.New("openwhisk", d)
 	defer b.Close()
@@ -81,6 +83,7 @@ func echoJob(t *testing.T, d *Driver, n, sleepMS int, opts *overcast.Options) {
 			t.Fatalf("output %d = %+v, want n=%d", i, o, 3*i)
 		}
 	}
+	return b.Flow()
 }
 
 // useTestBootstrap deploys the overcast command built as a worker once
@@ -150,13 +153,37 @@ func TestThrottledRunOnSim(t *testing.T) {
 func TestThrottleLearnedOnSim(t *testing.T) {
 	s, o := startSim(t, &sim.Options{Concurrency: 10, PerMinute: 100000}, Options{})
 	d := openInproc(t, o)
-	d.capacity, d.win = 1000, newWindow(1000)
-	echoJob(t, d, 200, 50, &overcast.Options{Concurrency: 100})
+	d.capacity = 1000
+	fl := echoJob(t, d, 200, 50, &overcast.Options{Concurrency: 100})
 	if s.Stats().Throttled == 0 {
 		t.Fatal("the sim throttled nothing")
 	}
-	if d.win.size() > 10 {
-		t.Errorf("window = %d after the sim's 429s, want at most the allowed 10", d.win.size())
+	if fl.Window > 10 || fl.MaxWindow != 10 {
+		t.Errorf("window = %d (max %d) after the sim's 429s, want at most the allowed 10", fl.Window, fl.MaxWindow)
+	}
+}
+
+// TestThrottleConformanceOnSim runs the shared throttle suite against the
+// sim's concurrency limit, which its 429s name, with a driver that
+// believes the namespace allows four times more; in every collection mode.
+func TestThrottleConformanceOnSim(t *testing.T) {
+	for _, mode := range []string{CollectList, CollectPoll, CollectBlocking} {
+		t.Run(mode, func(t *testing.T) {
+			s, o := startSim(t, &sim.Options{Concurrency: 8}, Options{Collect: mode})
+			drivertest.RunThrottleTests(t, drivertest.ThrottleHarness{
+				Open: func(ctx context.Context, t *testing.T) (*backend.Backend, error) {
+					d := openInproc(t, o)
+					d.capacity = 32
+					return backend.New("openwhisk", d), nil
+				},
+				Limit:        8,
+				ReportsLimit: true,
+				Tasks:        100,
+			})
+			if st := s.Stats(); st.MaxRunning > 8 {
+				t.Errorf("sim stats %+v: more than its limit of 8 ran at once", st)
+			}
+		})
 	}
 }
 
