@@ -145,8 +145,8 @@ func ownSection(g *GoBench) bool {
 		return true
 	}
 	for _, b := range g.Benchmarks {
-		switch b.Name {
-		case coldInitBench, coldInitStepsBench, fractionBench:
+		switch {
+		case b.Name == coldInitBench, b.Name == coldInitStepsBench, b.Name == fractionBench, isSimDataBench(b.Name):
 			return true
 		}
 	}

@@ -18,6 +18,7 @@ func Sections(r *Results) map[string]string {
 		"coldinit": ColdInitSection(r),
 		"fraction": FractionSection(r),
 		"scale":    ScaleSection(r),
+		"simdata":  SimDataSection(r),
 	}
 }
 

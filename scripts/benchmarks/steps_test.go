@@ -61,7 +61,7 @@ func TestAddNoteToEveryObject(t *testing.T) {
 
 // Every Go benchmark BENCHMARKS.md gives a section of its own is a step.
 func TestSectionBenchmarksAreSteps(t *testing.T) {
-	for _, bench := range []string{"ColdInit$", "ColdInitSteps", "FanoutFraction"} {
+	for _, bench := range []string{"ColdInit$", "ColdInitSteps", "FanoutFraction", "SortOnSimS3", "WordcountOnSimS3"} {
 		found := false
 		for _, s := range steps {
 			found = found || (s.once && slices.Contains(s.goBench, bench))
