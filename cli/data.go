@@ -55,7 +55,7 @@ func genSort(ctx context.Context, stdout io.Writer, output string, size, first u
 	if err := sortbench.Generate(ctx, b, key, int64(size), first); err != nil {
 		return fmt.Errorf("gen sort: %w", err)
 	}
-	fmt.Fprintf(stdout, "wrote %d records (%d bytes) to %s\n", size/sortbench.RecordSize, size, key)
+	fmt.Fprintf(stdout, "wrote %d records (%d bytes) to %s\n", size/sortbench.RecordSize, size, withoutUserinfo(output))
 	return nil
 }
 

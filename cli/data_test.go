@@ -82,12 +82,13 @@ func TestSortEndToEnd(t *testing.T) {
 			}
 			bucket := p.bucket(t)
 			in, out := objectURL(bucket, "data/in"), objectURL(bucket, "data/out/")
-			if _, stderr, code := p.run(t, env, "gen", "sort", "--size", "3e6", "--output", in); code != 0 {
-				t.Fatalf("gen sort: exit %d: %s", code, stderr)
+			stdout, stderr, code := p.run(t, env, "gen", "sort", "--size", "3e6", "--output", in)
+			if want := "wrote 30000 records (3000000 bytes) to " + in + "\n"; code != 0 || stdout != want {
+				t.Fatalf("gen sort: exit %d, printed %q, want %q: %s", code, stdout, want, stderr)
 			}
 			args := append([]string{"run", "sort", "--input", in, "--output", out, "--tasks", "5", "--reducers", "3",
 				"--storage", bucket, "--json"}, p.flags...)
-			stdout, stderr, code := p.run(t, env, args...)
+			stdout, stderr, code = p.run(t, env, args...)
 			var r sortResult
 			if err := json.Unmarshal([]byte(stdout), &r); err != nil || code != 0 {
 				t.Fatalf("run sort: exit %d, %v\n%s\n%s", code, err, stdout, stderr)
