@@ -126,6 +126,13 @@ func TestMandelbrotEndToEnd(t *testing.T) {
 			if code != 0 || !strings.Contains(stdout, `"ok": true`) {
 				t.Fatalf("exit %d: %s\n%s", code, stdout, stderr)
 			}
+			fi, err := os.Stat(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o644 {
+				t.Fatalf("the PNG's mode is %v, want -rw-r--r-- as a file the user made", fi.Mode())
+			}
 			f, err := os.Open(file)
 			if err != nil {
 				t.Fatal(err)

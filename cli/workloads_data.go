@@ -99,7 +99,7 @@ func runMandelbrot(ctx context.Context, ex *overcast.Executor, im mandelbrot.Ima
 		return nil, err
 	}
 	if err == nil {
-		err = os.Rename(f.Name(), output)
+		err = publish(f.Name(), output)
 	}
 	o := &outcome{answer: res, report: rep, err: err, work: float64(im.Width) * float64(im.Height), unit: "pixels",
 		details: map[string]any{"width": im.Width, "height": im.Height, "max_iter": im.MaxIter, "output": output}}
@@ -109,6 +109,15 @@ func runMandelbrot(ctx context.Context, ex *overcast.Executor, im mandelbrot.Ima
 		o.check = &check{Expected: float64(res.Reported), Error: float64(res.InSet - res.Reported), OK: err == nil}
 	}
 	return o, nil
+}
+
+// publish moves a finished temporary file to its place, readable by
+// all as a file the user made would be (os.CreateTemp makes it 0600).
+func publish(tmp, path string) error {
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return fmt.Errorf("output: %w", err)
+	}
+	return os.Rename(tmp, path)
 }
 
 var sortWorkload = &workload{
