@@ -96,6 +96,7 @@ func BenchmarkWordcountOnSimS3(b *testing.B) {
 		}
 	}
 	bytes := float64(size) * float64(b.N)
+	b.Logf("S3 on the wire over %d runs: %+v", b.N, wire)
 	reportSimShares(b, bytes, &s3Run, &dirRun)
 	b.ReportMetric(float64(size)/1e6, "MB")
 	b.ReportMetric(float64(wire.Requests())/(bytes/1e9), "requests/GB")
