@@ -91,8 +91,12 @@ func TestLambdaThrottledEndToEnd(t *testing.T) {
 	if code != 0 || got.Tasks != 10 || got.FailedTasks != 0 {
 		t.Fatalf("throttled lambda run: exit %d, %+v, stderr %s", code, got, stderr)
 	}
-	if n := th.Throttles(); n == 0 || got.Throttled != n {
-		t.Errorf("the stand-in throttled %d invocations, the run reports %d throttles; want the same, more than none", n, got.Throttled)
+	// A throttle answering an attempt the scheduler had already given up
+	// (a backup's twin finished first, so its request was canceled) is
+	// counted by the stand-in but never reaches the run: the run reports
+	// at most the stand-in's count, and at least one.
+	if n := th.Throttles(); n == 0 || got.Throttled == 0 || got.Throttled > n {
+		t.Errorf("the stand-in throttled %d invocations, the run reports %d throttles; want between 1 and %d", n, got.Throttled, n)
 	}
 	want, stderr, code := runJSON(t, append([]string{"run", "pi", "--backend", "local"}, args...)...)
 	if code != 0 {
