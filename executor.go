@@ -45,6 +45,12 @@ type Options struct {
 	// backend's payload limit. Empty means none, and such a payload fails
 	// its task.
 	Storage string
+	// Deploy makes NewExecutor install the worker on a platform that must
+	// hold it before it is invoked (OpenWhisk, Lambda): the running binary
+	// itself, so a program needs no separate "overcast deploy" step. The
+	// upload is skipped when the platform holds the same code already.
+	// See Executor.Deploy; NewExecutorFor does not deploy.
+	Deploy bool
 }
 
 // Executor runs jobs on one backend.
@@ -62,6 +68,7 @@ type Executor struct {
 
 // NewExecutor opens the backend a URL names (see backend.Open; "local" is
 // the local machine) and returns an Executor that closes it on Close.
+// With opts.Deploy it deploys the worker first (see Executor.Deploy).
 func NewExecutor(ctx context.Context, backendURL string, opts *Options) (*Executor, error) {
 	b, err := backend.Open(ctx, backendURL)
 	if err != nil {
@@ -69,11 +76,23 @@ func NewExecutor(ctx context.Context, backendURL string, opts *Options) (*Execut
 	}
 	ex := NewExecutorFor(b, opts)
 	ex.owned = true
+	if ex.opts.Deploy {
+		if _, err := ex.Deploy(ctx); err != nil {
+			ex.Close()
+			return nil, err
+		}
+	}
 	return ex, nil
 }
 
 // NewExecutorFor returns an Executor on an open backend, which the caller
-// keeps and closes.
+// keeps and closes. It deploys nothing, whatever opts.Deploy says: call
+// Deploy. A backend with typed options is opened by its package, e.g.
+//
+//	d, err := openwhisk.Open(ctx, &openwhisk.Options{Config: openwhisk.Config{APIHost: host, Auth: key}})
+//	b := backend.New("openwhisk", d)
+//	ex := overcast.NewExecutorFor(b, nil)
+//	info, err := ex.Deploy(ctx)
 func NewExecutorFor(b *backend.Backend, opts *Options) *Executor {
 	ex := &Executor{b: b}
 	if opts != nil {
@@ -90,6 +109,21 @@ func NewExecutorFor(b *backend.Backend, opts *Options) *Executor {
 		o.BackoffMax = 2 * time.Second
 	}
 	return ex
+}
+
+// Deploy installs or updates the worker on the executor's platform when
+// it must hold it before it is invoked (OpenWhisk actions, Lambda
+// functions): the running binary itself when it is a statically linked
+// linux executable of the platform's architecture, as a CGO_ENABLED=0
+// build on linux/amd64 is for amd64 platforms; otherwise one cross-built
+// from the program's source, which needs the go command and the current
+// directory inside the program's module, and fails with one line naming
+// the build to run when it cannot. Nothing is uploaded when the platform
+// already holds code of the same hash, as with "overcast deploy". It
+// returns what it did, or nil when the backend needs no deployment
+// (local).
+func (ex *Executor) Deploy(ctx context.Context) (*backend.DeployInfo, error) {
+	return ex.b.Deploy(ctx)
 }
 
 // Backend returns the executor's backend.

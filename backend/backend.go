@@ -142,6 +142,40 @@ func (b *Backend) SkipEncoding() bool {
 	return ok && v.SkipEncoding()
 }
 
+// DeployInfo says what a Deploy did; see driver.DeployInfo.
+type DeployInfo = driver.DeployInfo
+
+// Deploy installs or updates the worker on a platform that must hold it
+// before it is invoked (driver.Deployer: OpenWhisk, Lambda): the running
+// binary itself when it can serve there as it is, else one built from
+// its source (see package deploy). The upload is skipped when the
+// platform already holds the same code, by its hash. info is nil, and
+// nothing is done, when the driver needs no deployment. The CLI's deploy
+// and run, and Executor.Deploy, all come here.
+func (b *Backend) Deploy(ctx context.Context) (info *DeployInfo, err error) {
+	if b.closed.Load() {
+		return nil, &Error{Code: driver.Unknown, Err: ErrClosed}
+	}
+	d, ok := b.d.(driver.Deployer)
+	if !ok {
+		return nil, nil
+	}
+	info, err = d.Deploy(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("deploy to %s: %w", b.name, b.wrap(ctx, err))
+	}
+	if info == nil {
+		info = &DeployInfo{}
+	}
+	return info, nil
+}
+
+// Deploys reports whether the driver deploys a worker (driver.Deployer).
+func (b *Backend) Deploys() bool {
+	_, ok := b.d.(driver.Deployer)
+	return ok
+}
+
 // Driver returns the underlying driver, for optional capabilities.
 func (b *Backend) Driver() driver.Backend { return b.d }
 

@@ -48,6 +48,39 @@ func Schemes() []string {
 // Open opens the backend a URL names. A bare name such as "local" is the
 // same as "local://".
 func Open(ctx context.Context, urlstr string) (*Backend, error) {
+	return OpenWith(ctx, urlstr, nil)
+}
+
+// OpenWith opens the backend a URL names with the opener o instead of the
+// one its scheme registered; nil means the registered one. This is how a
+// program passes typed settings along with a URL, such as credentials,
+// which never travel in one: o parses the URL with the driver's own
+// parser, sets them on the driver's options and opens the driver (see
+// openwhisk.Open), and nothing is kept for other backends of the process.
+func OpenWith(ctx context.Context, urlstr string, o Opener) (*Backend, error) {
+	u, err := ParseURL(urlstr)
+	if err != nil {
+		return nil, err
+	}
+	if o == nil {
+		openers.RLock()
+		reg, ok := openers.m[u.Scheme]
+		openers.RUnlock()
+		if !ok {
+			return nil, fmt.Errorf("unknown backend %q (known: %s; forgotten import?)", u.Scheme, strings.Join(Schemes(), ", "))
+		}
+		o = reg
+	}
+	d, err := o(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("%s backend: %w", u.Scheme, err)
+	}
+	return New(u.Scheme, d), nil
+}
+
+// ParseURL parses a backend URL. A bare name such as "local" is the same
+// as "local://".
+func ParseURL(urlstr string) (*url.URL, error) {
 	if !strings.Contains(urlstr, "://") {
 		urlstr += "://"
 	}
@@ -55,15 +88,5 @@ func Open(ctx context.Context, urlstr string) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backend: bad URL %q: %w", urlstr, err)
 	}
-	openers.RLock()
-	o, ok := openers.m[u.Scheme]
-	openers.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("unknown backend %q (known: %s; forgotten import?)", u.Scheme, strings.Join(Schemes(), ", "))
-	}
-	d, err := o(ctx, u)
-	if err != nil {
-		return nil, fmt.Errorf("%s backend: %w", u.Scheme, err)
-	}
-	return New(u.Scheme, d), nil
+	return u, nil
 }

@@ -37,11 +37,14 @@ func (s *Session) Close() error {
 }
 
 // URLTarget opens the backend a URL names, with the executor's
-// concurrency set to the number of tasks. Prepare, when set, runs on each
-// opened backend first (to deploy the worker).
+// concurrency set to the number of tasks. OpenBackend, when set, opens it
+// instead of backend.Open (with typed settings the URL does not carry,
+// such as credentials). Prepare, when set, runs on each opened backend
+// first (to deploy the worker).
 type URLTarget struct {
-	URL     string
-	Prepare func(ctx context.Context, b *backend.Backend) error
+	URL         string
+	OpenBackend func(ctx context.Context, url string) (*backend.Backend, error)
+	Prepare     func(ctx context.Context, b *backend.Backend) error
 }
 
 // Name returns the URL's scheme.
@@ -54,7 +57,11 @@ func (t *URLTarget) Name() string {
 
 // Open opens the backend.
 func (t *URLTarget) Open(ctx context.Context, n int) (*Session, error) {
-	b, err := backend.Open(ctx, t.URL)
+	open := t.OpenBackend
+	if open == nil {
+		open = backend.Open
+	}
+	b, err := open(ctx, t.URL)
 	if err != nil {
 		return nil, err
 	}

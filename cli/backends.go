@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -11,13 +12,16 @@ import (
 )
 
 // backendFlags are one backend's command-line settings: add registers its
-// flags, url turns them into the backend URL. title names the help
-// section that lists them; uses says which commands each flag matters to
-// (a flag missing from it matters to run only).
+// flags, url turns them into the backend URL, and open, when set, opens
+// the driver of a URL of the backend's scheme with the typed settings the
+// URL does not carry (credentials). title names the help section that
+// lists them; uses says which commands each flag matters to (a flag
+// missing from it matters to run only).
 type backendFlags struct {
 	title string
 	add   func(fs *pflag.FlagSet)
 	url   func() (string, error)
+	open  backend.Opener
 	uses  map[string]flagUse
 }
 
@@ -99,4 +103,28 @@ func backendURL(name string) (string, error) {
 		return "", usagef("unknown backend %q (known: %s)", name, strings.Join(backend.Schemes(), ", "))
 	}
 	return bf.url()
+}
+
+// openBackend opens the backend --backend names with its flags: the URL
+// backendURL makes, and the typed settings of the scheme's opener.
+func openBackend(ctx context.Context, name string) (*backend.Backend, error) {
+	url, err := backendURL(name)
+	if err != nil {
+		return nil, err
+	}
+	return openURL(ctx, url)
+}
+
+// openURL opens a backend URL with the typed settings of its scheme's
+// flags.
+func openURL(ctx context.Context, url string) (*backend.Backend, error) {
+	u, err := backend.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	var open backend.Opener
+	if bf, ok := backendFlagSets[u.Scheme]; ok {
+		open = bf.open
+	}
+	return backend.OpenWith(ctx, url, open)
 }

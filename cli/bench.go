@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/bench"
 )
 
@@ -86,7 +85,7 @@ func (f *benchFlags) target(ctx context.Context, stderr io.Writer) (bench.Target
 	if err != nil {
 		return nil, err
 	}
-	b, err := backend.Open(ctx, url)
+	b, err := openURL(ctx, url)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +93,7 @@ func (f *benchFlags) target(ctx context.Context, stderr io.Writer) (bench.Target
 	if err := deployWorker(ctx, b, stderr); err != nil {
 		return nil, err
 	}
-	return &bench.URLTarget{URL: url}, nil
+	return &bench.URLTarget{URL: url, OpenBackend: openURL}, nil
 }
 
 // cpuProfile is --cpuprofile: where to write a CPU profile.

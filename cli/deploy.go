@@ -17,18 +17,12 @@ func init() {
 	extraCommands = append(extraCommands, newDeployCmd, newUndeployCmd)
 }
 
-// deployWorker deploys the worker when the backend needs one.
+// deployWorker deploys the worker when the backend needs one, as the
+// library's Executor.Deploy does.
 func deployWorker(ctx context.Context, b *backend.Backend, stderr io.Writer) error {
-	d, ok := b.Driver().(driver.Deployer)
-	if !ok {
-		return nil
-	}
-	info, err := d.Deploy(ctx)
-	if err != nil {
-		return fmt.Errorf("deploy to %s: %w", b.Name(), err)
-	}
-	if info == nil {
-		return nil
+	info, err := b.Deploy(ctx)
+	if err != nil || info == nil {
+		return err
 	}
 	printNote(stderr, info.Note)
 	if info.Uploaded {
@@ -57,11 +51,7 @@ func backendCmd(use, short string, fu flagUse, stdout, stderr io.Writer, do func
 			if name == "" {
 				return usagef("%s needs --backend (openwhisk, lambda, ...)", cmd.Name())
 			}
-			url, err := backendURL(name)
-			if err != nil {
-				return err
-			}
-			b, err := backend.Open(cmd.Context(), url)
+			b, err := openBackend(cmd.Context(), name)
 			if err != nil {
 				return err
 			}
@@ -81,9 +71,9 @@ func backendCmd(use, short string, fu flagUse, stdout, stderr io.Writer, do func
 func newDeployCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := backendCmd("deploy", "Install or update the worker on a platform (skipped when unchanged); with --backend http, write the files to apply", forDeploy, stdout, stderr,
 		func(ctx context.Context, b *backend.Backend, d driver.Deployer) error {
-			info, err := d.Deploy(ctx)
+			info, err := b.Deploy(ctx)
 			if err != nil {
-				return fmt.Errorf("deploy to %s: %w", b.Name(), err)
+				return err
 			}
 			printNote(stderr, info.Note)
 			if info.CodeHash == "" {

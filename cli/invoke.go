@@ -74,11 +74,7 @@ func invoke(ctx context.Context, task string, f *invokeFlags, stdin io.Reader, s
 	if err != nil {
 		return err
 	}
-	url, err := backendURL(f.backend)
-	if err != nil {
-		return err
-	}
-	b, err := backend.Open(ctx, url)
+	b, err := openBackend(ctx, f.backend)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
-	"github.com/overcast-sc/overcast/backend/openwhisk"
 	"github.com/overcast-sc/overcast/journal"
 	"github.com/overcast-sc/overcast/sim"
 )
@@ -145,9 +144,8 @@ func TestInvokeAndJobsLogsOnSim(t *testing.T) {
 	// A job whose task 1 fails on its own and task 2 crashes twice;
 	// collected blocking, where a crash's id comes only with its error.
 	t.Setenv("WSK_CONFIG_FILE", props)
-	// An in-process command of another test may have set --auth for the
-	// process; this job reads its credentials from props.
-	openwhisk.SetAuth("")
+	// The job reads its credentials from props: --auth of another test's
+	// in-process command is no process-wide setting.
 	root := filepath.Join(dir, "jobs")
 	journalSelftest(t, root, "owlogs", "openwhisk", "openwhisk://?collect=blocking", []string{"--backend=openwhisk", "--collect=blocking"},
 		[]selftest.Input{{N: 0, Log: "fine"}, {Fail: "bad luck", Log: "task 1 was here"}, {Exit: 3, Log: "task 2 dies"}})

@@ -188,11 +188,7 @@ func openJobBackend(ctx context.Context, fs *pflag.FlagSet, spec *journal.Spec) 
 	if name == "" {
 		name = "local"
 	}
-	url, err := backendURL(name)
-	if err != nil {
-		return nil, err
-	}
-	return backend.Open(ctx, url)
+	return openBackend(ctx, name)
 }
 
 // logsWaitPerTask bounds how long jobs logs waits for one task's logs.

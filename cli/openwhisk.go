@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/overcast-sc/overcast/backend/driver"
 	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
 	"github.com/overcast-sc/overcast/backend/openwhisk"
 	"github.com/overcast-sc/overcast/storage"
@@ -38,7 +39,7 @@ func init() {
 				return 0
 			},
 		})
-	backendFlagSets["openwhisk"] = &backendFlags{title: "OpenWhisk", add: owFlags.add, url: owFlags.url, uses: map[string]flagUse{
+	backendFlagSets["openwhisk"] = &backendFlags{title: "OpenWhisk", add: owFlags.add, url: owFlags.url, open: owFlags.open, uses: map[string]flagUse{
 		"apihost": forUndeploy, "auth": forUndeploy, "namespace": forUndeploy, "insecure": forUndeploy, "action": forUndeploy,
 		"kind": forDeploy, "execenv": forDeploy, "memory": forDeploy, "action-timeout": forDeploy, "storage-credentials": forDeploy,
 	}}
@@ -115,16 +116,13 @@ func (f *openwhiskFlags) checkCollect() error {
 }
 
 // url turns the flags into the backend URL. The credentials never go into
-// it: --auth is handed to the backend package directly.
+// it: open hands --auth to the driver's typed options.
 func (f *openwhiskFlags) url() (string, error) {
 	if f.timeout < 0 {
 		return "", usagef("--action-timeout must be positive, got %v", f.timeout)
 	}
 	if err := f.checkCollect(); err != nil {
 		return "", err
-	}
-	if f.auth != "" {
-		openwhisk.SetAuth(f.auth)
 	}
 	q := url.Values{}
 	set := func(k, v string) {
@@ -152,4 +150,15 @@ func (f *openwhiskFlags) url() (string, error) {
 		q.Set("storage_credentials", "true")
 	}
 	return "openwhisk://?" + q.Encode(), nil
+}
+
+// open opens the driver of an openwhisk:// URL with --auth, when given,
+// over the configuration chain's credentials.
+func (f *openwhiskFlags) open(ctx context.Context, u *url.URL) (driver.Backend, error) {
+	o, err := openwhisk.ParseURL(u)
+	if err != nil {
+		return nil, err
+	}
+	o.Config.Auth = f.auth
+	return openwhisk.Open(ctx, o)
 }

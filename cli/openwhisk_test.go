@@ -179,3 +179,27 @@ func TestOpenWhiskEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthFlagIsNoProcessSetting runs in-process commands against a sim:
+// --auth reaches the driver through its typed options, and a later
+// command of the same process without it has no credentials at all.
+func TestAuthFlagIsNoProcessSetting(t *testing.T) {
+	s, err := sim.New(&sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t.Setenv("HOME", t.TempDir())
+	for _, k := range []string{"WSK_CONFIG_FILE", "WHISK_APIHOST", "WHISK_AUTH", "WHISK_NAMESPACE"} {
+		t.Setenv(k, "")
+	}
+	args := []string{"undeploy", "--backend", "openwhisk", "--apihost", s.APIHost()}
+	out, errOut, code := runInProcess(t, append(args, "--auth", s.Auth())...)
+	if code != 0 || !strings.Contains(out, "action overcast does not exist") {
+		t.Fatalf("undeploy with --auth: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	out, errOut, code = runInProcess(t, args...)
+	if code == 0 || !strings.Contains(errOut, "no usable credentials") {
+		t.Errorf("undeploy without --auth after one with it: exit %d, stdout %q, stderr %q; want no credentials", code, out, errOut)
+	}
+}

@@ -207,10 +207,12 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 			return err
 		}
 	}
-	ex, err := overcast.NewExecutor(ctx, url, opts)
+	b, err := openURL(ctx, url)
 	if err != nil {
 		return err
 	}
+	defer b.Close()
+	ex := overcast.NewExecutorFor(b, opts)
 	defer ex.Close()
 	if !rf.noDeploy {
 		if err := deployWorker(ctx, ex.Backend(), stderr); err != nil {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 )
 
 // Config is where and as whom to reach OpenWhisk, as wsk users have it.
@@ -144,24 +143,4 @@ func (c *Config) override(o *Config) {
 	c.applyProps(map[string]string{"APIHOST": o.APIHost, "AUTH": o.Auth, "NAMESPACE": o.Namespace,
 		"APIVERSION": o.APIVersion, "CERT": o.Cert, "KEY": o.Key})
 	c.Insecure = c.Insecure || o.Insecure
-}
-
-var credentials struct {
-	sync.Mutex
-	auth string
-}
-
-// SetAuth makes auth ("uuid:key") the credentials of backends opened by URL
-// from now on, over the configuration file and environment. Auth never
-// travels in a backend URL; a command line that takes --auth calls this.
-func SetAuth(auth string) {
-	credentials.Lock()
-	credentials.auth = auth
-	credentials.Unlock()
-}
-
-func flagAuth() string {
-	credentials.Lock()
-	defer credentials.Unlock()
-	return credentials.auth
 }

@@ -7,9 +7,20 @@
 // Open it as "openwhisk://?action=overcast&collect=list&deploy=true". Where
 // and as whom come from the wsk configuration chain: ~/.wskprops (or the
 // file WSK_CONFIG_FILE names), then WHISK_APIHOST, WHISK_AUTH and
-// WHISK_NAMESPACE, then the URL's apihost and namespace settings and the
-// credentials given to SetAuth or Options.Config. The auth key never travels
-// in a URL and never appears in an error.
+// WHISK_NAMESPACE, then the URL's apihost and namespace settings. The auth
+// key never travels in a URL and never appears in an error.
+//
+// Or open it with typed options, which override the chain where set and
+// hold nothing process-wide, so that drivers of several deployments or
+// namespaces work side by side in one process:
+//
+//	d, err := openwhisk.Open(ctx, &openwhisk.Options{Config: openwhisk.Config{
+//		APIHost: "https://openwhisk.example.com", Auth: key, Namespace: "team-a"}})
+//	ex := overcast.NewExecutorFor(backend.New("openwhisk", d), nil)
+//
+// A command line that takes credentials as flags passes them the same way,
+// with the URL: backend.OpenWith(ctx, url, opener), where opener sets
+// Options.Config.Auth on what ParseURL returns and calls Open.
 //
 // Settings: apihost, namespace, insecure (skip TLS verification), action
 // (default "overcast"), kind (go:1.NN or blackbox; default the
@@ -47,9 +58,6 @@ func init() {
 		opts, err := ParseURL(u)
 		if err != nil {
 			return nil, err
-		}
-		if auth := flagAuth(); auth != "" {
-			opts.Config.Auth = auth
 		}
 		return Open(ctx, opts)
 	})
