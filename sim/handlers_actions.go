@@ -100,6 +100,7 @@ func (s *Server) putAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.actions.Store(name, a)
+	s.stats.actionPuts.Add(1)
 	if old != nil {
 		old.exec.close()
 	}

@@ -27,12 +27,15 @@ type Stats struct {
 	// most there have been at once.
 	Running    int64
 	MaxRunning int64
+	// ActionPuts counts actions stored: created or replaced by a PUT.
+	ActionPuts int64
 }
 
 type counters struct {
 	invocations, throttled, coldStarts, activations atomic.Int64
 	crashes, serverErrors, lost, stragglers         atomic.Int64
 	timeouts, running, maxRunning                   atomic.Int64
+	actionPuts                                      atomic.Int64
 }
 
 func (c *counters) start() {
@@ -58,5 +61,6 @@ func (c *counters) snapshot() Stats {
 		Timeouts:     c.timeouts.Load(),
 		Running:      c.running.Load(),
 		MaxRunning:   c.maxRunning.Load(),
+		ActionPuts:   c.actionPuts.Load(),
 	}
 }
