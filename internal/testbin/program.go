@@ -26,6 +26,7 @@ type program struct {
 	name string
 	pkg  string   // the main package, relative to the module's root
 	args []string // go build's flags, ending in -o
+	own  bool     // not the overcast command: OVERCAST_TEST_BIN does not replace it
 
 	once sync.Once
 	bin  string
@@ -34,7 +35,7 @@ type program struct {
 
 func (p *program) path() (string, error) {
 	p.once.Do(func() {
-		if bin := os.Getenv("OVERCAST_TEST_BIN"); bin != "" {
+		if bin := os.Getenv("OVERCAST_TEST_BIN"); bin != "" && !p.own {
 			p.bin, p.err = checkPrebuilt(bin)
 			return
 		}

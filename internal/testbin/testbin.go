@@ -52,6 +52,19 @@ func Bootstrap(t testing.TB) string {
 	return p
 }
 
+// SelfDeploy returns the path of internal/testprog/selfdeploy, a user
+// program that deploys itself as its worker, built as Overcast is; the
+// test fails when it cannot be built. OVERCAST_TEST_BIN does not replace
+// it.
+func SelfDeploy(t testing.TB) string {
+	t.Helper()
+	p, err := selfDeploy.path()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // OvercastPath is Overcast for callers without a testing.TB, such as
 // TestMain.
 func OvercastPath() (string, error) {
@@ -70,6 +83,9 @@ func BootstrapPath() (string, error) {
 var (
 	overcast  = &program{name: "overcast", pkg: "./cmd/overcast", args: append(compileFlags(deploy.BuildFlags), "-o")}
 	bootstrap = &program{name: "bootstrap", pkg: "./cmd/overcast", args: append(slices.Clone(deploy.BuildFlags), "-o")}
+	// selfDeploy is never prebuilt: OVERCAST_TEST_BIN names the overcast
+	// command only.
+	selfDeploy = &program{name: "selfdeploy", pkg: "./internal/testprog/selfdeploy", args: append(compileFlags(deploy.BuildFlags), "-o"), own: true}
 )
 
 // compileFlags returns flags without the linker's.
