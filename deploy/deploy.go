@@ -53,12 +53,25 @@ var ErrNoToolchain = errors.New("no Go toolchain (go) is on PATH to build a work
 // package's source (the current directory inside its module). When
 // neither works, the error is one line that says what to do.
 func WorkerBinary(ctx context.Context, goarch, dir string) (*Binary, error) {
-	if goarch != "amd64" && goarch != "arm64" {
-		return nil, fmt.Errorf("unsupported architecture %q (amd64 or arm64)", goarch)
+	if err := checkArch(goarch); err != nil {
+		return nil, err
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find the running binary: %w", err)
+	}
+	return WorkerBinaryOf(ctx, self, goarch, dir)
+}
+
+// WorkerBinaryOf decides as WorkerBinary does, with the executable at
+// self standing for the running one: self itself (stripped) when it is a
+// linux/goarch worker (Uploadable), else a cached build, else a build of
+// the running program's main package, else a one-line error naming the
+// build to run. Platforms whose architecture a program picks (Lambda's
+// arm64 or x86_64) test their choice with it.
+func WorkerBinaryOf(ctx context.Context, self, goarch, dir string) (*Binary, error) {
+	if err := checkArch(goarch); err != nil {
+		return nil, err
 	}
 	why := Uploadable(self, goarch)
 	if why == nil && !isTestBinary(self) {
@@ -76,6 +89,14 @@ func WorkerBinary(ctx context.Context, goarch, dir string) (*Binary, error) {
 		storeBuild(b.Path, key)
 	}
 	return b, err
+}
+
+// checkArch checks a worker architecture.
+func checkArch(goarch string) error {
+	if goarch != "amd64" && goarch != "arm64" {
+		return fmt.Errorf("unsupported architecture %q (amd64 or arm64)", goarch)
+	}
+	return nil
 }
 
 // selfWorker returns the running binary as the worker: itself, or a copy
@@ -195,7 +216,7 @@ func build(ctx context.Context, goarch, dir, self string, why error) (*Binary, e
 		return nil, cannotBuild(self, why, goarch, pkg, version, ErrNoToolchain.Error())
 	}
 	if pkg == "" {
-		return nil, cannotBuild(self, why, goarch, "its main package", version, "the running program does not name its main package")
+		return nil, cannotBuild(self, why, goarch, "", version, "the running program does not name its main package")
 	}
 	env := append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
 	if err := findSource(ctx, gocmd, pkg, env); err != nil {
@@ -254,13 +275,31 @@ func cannotBuild(self string, why error, goarch, pkg, version, reason string) er
 	if version == "" || version == "(devel)" {
 		version = "latest"
 	}
-	fix := fmt.Sprintf("run deploy from inside the source of %s (its Go module) to cross-build the worker", pkg)
+	name, arg := pkg, pkg
+	if pkg == "" {
+		name, arg = "its main package", "MAIN-PACKAGE"
+	}
+	fix := fmt.Sprintf("run deploy (or the program) from inside the source of %s (its Go module) to cross-build the worker (CGO_ENABLED=0 GOOS=linux GOARCH=%s go build %s)", name, goarch, arg)
+	if other := otherArch(self, goarch); other != "" {
+		fix += fmt.Sprintf("; or deploy for linux/%s, the running binary's own architecture, which it serves as it is", other)
+	}
 	if strings.Contains(why.Error(), "dynamically") {
 		fix = fmt.Sprintf("reinstall overcast statically linked, e.g. CGO_ENABLED=0 go install -trimpath -tags lambda.norpc -ldflags=-s %s@%s, and it deploys itself from any directory; or %s",
-			pkg, version, fix)
+			arg, version, fix)
 	}
 	return fmt.Errorf("cannot deploy: the running binary %s %s, so it cannot run as the linux/%s worker, and it cannot be rebuilt (%s): %s",
 		self, why, goarch, reason, fix)
+}
+
+// otherArch returns the architecture other than goarch that the
+// executable at self serves as a worker as it is, or "".
+func otherArch(self, goarch string) string {
+	for _, a := range []string{"amd64", "arm64"} {
+		if a != goarch && self != "" && Uploadable(self, a) == nil {
+			return a
+		}
+	}
+	return ""
 }
 
 // File is one entry of an archive.

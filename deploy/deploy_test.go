@@ -131,3 +131,41 @@ func TestWorkerBinaryRejectsUnknownArch(t *testing.T) {
 		t.Fatal("want an error for mips")
 	}
 }
+
+// TestWorkerBinaryOfDecides checks the choice of the worker for a program
+// that deploys itself: a static linux/amd64 executable serves amd64 as it
+// is (stripped, never rebuilt); for arm64, where no source is found, the
+// error is one line naming the cross build and the architecture the
+// binary serves as it is.
+func TestWorkerBinaryOfDecides(t *testing.T) {
+	hello := buildHello(t, "0")
+	dir := t.TempDir()
+	b, err := WorkerBinaryOf(context.Background(), hello, "amd64", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Built || b.GOARCH != "amd64" || Uploadable(b.Path, "amd64") != nil {
+		t.Fatalf("WorkerBinaryOf(static amd64, amd64) = %+v, want the binary itself", b)
+	}
+	orig, _ := os.ReadFile(hello)
+	got, _ := os.ReadFile(b.Path)
+	if want, _, err := Strip(orig); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("the worker is not the program stripped (%v)", err)
+	}
+
+	MainPackage = "example.com/nowhere/cmd/x"
+	defer func() { MainPackage = "" }()
+	t.Setenv("OVERCAST_CACHE", t.TempDir())
+	t.Chdir(t.TempDir())
+	_, err = WorkerBinaryOf(context.Background(), hello, "arm64", dir)
+	if err == nil {
+		t.Fatal("WorkerBinaryOf(static amd64, arm64) without source: no error")
+	}
+	msg := err.Error()
+	for _, want := range []string{"is built for amd64, not arm64", "CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build example.com/nowhere/cmd/x",
+		"or deploy for linux/amd64, the running binary's own architecture"} {
+		if strings.Contains(msg, "\n") || !strings.Contains(msg, want) {
+			t.Errorf("error %q: want one line with %q", msg, want)
+		}
+	}
+}
