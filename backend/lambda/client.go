@@ -43,9 +43,12 @@ func loadConfig(ctx context.Context, o *Options, conns int) (aws.Config, aws.HTT
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
 	}
+	if o.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(o.Credentials))
+	}
 	if len(o.Endpoints) > 0 {
 		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
-		if o.Profile == "" && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
+		if o.Credentials == nil && o.Profile == "" && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
 			opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("overcast", "overcast", "")))
 		}
 	}

@@ -38,10 +38,17 @@ type Driver struct {
 	logs     *cloudwatchlogs.Client
 }
 
-// Open resolves the AWS configuration and returns a driver. Against AWS
-// without a concurrency setting it asks the account's concurrency limit,
-// and takes the default when that call is refused.
-func Open(ctx context.Context, o *Options) (*Driver, error) {
+// Open resolves the AWS configuration and returns a driver of a copy of
+// o, its function name and architecture defaulted as ParseURL does.
+// Against AWS without a concurrency setting it asks the account's
+// concurrency limit, and takes the default when that call is refused.
+func Open(ctx context.Context, opts *Options) (*Driver, error) {
+	o := new(Options)
+	*o = *opts
+	o.defaults()
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	d := &Driver{opts: o, hold: o.timeout() + time.Minute}
 	conns := o.Concurrency
 	if conns == 0 {

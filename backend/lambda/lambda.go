@@ -3,7 +3,8 @@
 // provided.al2023); each attempt is one synchronous (RequestResponse)
 // Invoke through aws-sdk-go-v2 whose payload is the encoded task envelope.
 //
-// Open it by URL:
+// Open it by URL, or with typed Options (Open), which need no URL and
+// hold nothing process-wide:
 //
 //	lambda://FUNCTION?region=&profile=&endpoint=&arch=arm64|x86_64&memory=&timeout=&role=&deploy=&concurrency=
 //
@@ -37,6 +38,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/backend/driver"
@@ -87,6 +90,10 @@ type Options struct {
 	// HTTPClient sends the driver's requests; nil means a client of the
 	// SDK's with idle connections for Concurrency invocations.
 	HTTPClient *http.Client
+	// Credentials, when set, are this driver's AWS credentials in place of
+	// the chain's (environment, profile, instance role); drivers with
+	// different ones work side by side in one process.
+	Credentials aws.CredentialsProvider
 }
 
 // ParseURL reads Options from a lambda:// URL.
@@ -100,19 +107,44 @@ func ParseURL(u *url.URL) (*Options, error) {
 			return nil, err
 		}
 	}
-	if opts.Function == "" {
-		opts.Function = DefaultFunction
-		if len(opts.Endpoints) > 0 {
-			opts.Function = EmulatorFunction
-		}
-	}
-	if opts.Arch == "" {
-		opts.Arch = "arm64" // cheaper per GB-second on AWS
-		if len(opts.Endpoints) > 0 {
-			opts.Arch = LocalArch() // an emulator runs the binary on this machine
-		}
-	}
+	opts.defaults()
 	return opts, nil
+}
+
+// defaults fills in the function name and architecture when unset.
+func (o *Options) defaults() {
+	if o.Function == "" {
+		o.Function = DefaultFunction
+		if len(o.Endpoints) > 0 {
+			o.Function = EmulatorFunction
+		}
+	}
+	if o.Arch == "" {
+		o.Arch = "arm64" // cheaper per GB-second on AWS
+		if len(o.Endpoints) > 0 {
+			o.Arch = LocalArch() // an emulator runs the binary on this machine
+		}
+	}
+}
+
+// check checks typed options as ParseURL checks a URL's settings.
+func (o *Options) check() error {
+	switch {
+	case o.Arch != "arm64" && o.Arch != "x86_64":
+		return fmt.Errorf("arch must be arm64 or x86_64, got %q", o.Arch)
+	case o.MemoryMB != 0 && (o.MemoryMB < 128 || o.MemoryMB > 10240):
+		return fmt.Errorf("memory must be MB between 128 and 10240, got %d", o.MemoryMB)
+	case o.Timeout != 0 && (o.Timeout < time.Second || o.Timeout > 15*time.Minute || o.Timeout%time.Second != 0):
+		return fmt.Errorf("timeout must be whole seconds between 1 and 900, got %v", o.Timeout)
+	case o.Concurrency < 0:
+		return fmt.Errorf("concurrency must not be negative, got %d", o.Concurrency)
+	}
+	for _, ep := range o.Endpoints {
+		if _, err := parseEndpoints(ep); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (o *Options) set(k, v string) error {

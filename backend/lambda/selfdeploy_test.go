@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/deploy"
@@ -72,5 +74,39 @@ func TestExecutorDeployDecides(t *testing.T) {
 	}
 	if len(s.zips) != 1 {
 		t.Errorf("the arm64 deploy uploaded something: %d uploads", len(s.zips))
+	}
+}
+
+// TestTypedOptionsSideBySide opens two drivers from typed options alone,
+// no URL: each is defaulted as a URL is, and each signs with its own
+// credentials, with nothing kept for the process.
+func TestTypedOptionsSideBySide(t *testing.T) {
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDCHAIN")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "chain-secret")
+	_, ep := newStandIn(t)
+	ctx := context.Background()
+	keys := []string{"AKIDALPHA", "AKIDBETA"}
+	var ds []*Driver
+	for _, k := range keys {
+		d, err := Open(ctx, &Options{Endpoints: []string{ep}, Credentials: credentials.NewStaticCredentialsProvider(k, "secret-"+k, "")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		ds = append(ds, d)
+	}
+	for i, d := range ds {
+		o := d.Options()
+		if o.Function != EmulatorFunction || o.Arch != LocalArch() {
+			t.Errorf("typed options against an endpoint: function %q arch %q, want %q and %q", o.Function, o.Arch, EmulatorFunction, LocalArch())
+		}
+		c, err := d.cfg.Credentials.Retrieve(ctx)
+		if err != nil || c.AccessKeyID != keys[i] {
+			t.Errorf("driver %d signs as %q (%v), want %q", i, c.AccessKeyID, err, keys[i])
+		}
+	}
+	if _, err := Open(ctx, &Options{Endpoints: []string{ep}, Arch: "mips"}); err == nil || !strings.Contains(err.Error(), "arch must be arm64 or x86_64") {
+		t.Errorf("typed options with arch mips: %v, want a refusal", err)
 	}
 }
