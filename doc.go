@@ -20,4 +20,13 @@
 // jitter, applies per-task timeouts and reports events to a Reporter. A job
 // with failed tasks returns a *JobError that names every failed task; the
 // outputs of the tasks that succeeded stay available.
+//
+// On platforms that must hold the worker before it is invoked (OpenWhisk,
+// Lambda), Options.Deploy makes NewExecutor install the running binary as
+// the worker, skipping the upload when the platform holds the same code;
+// Executor.Deploy does it on demand. Backends are opened by URL or, with
+// typed options of their own package (openwhisk.Open, lambda.Open), by
+// backend.New and NewExecutorFor; no setting is process-wide, so
+// executors on different platforms, namespaces or accounts share a
+// process.
 package overcast

@@ -13,6 +13,9 @@
 // "openwhisk", "lambda") and the query carries its settings, for example
 // "local://?workers=4". Drivers register their scheme in an init function;
 // import the driver package (or package backend/all) to make it available.
+// Settings a URL must not carry, credentials above all, are typed options
+// of the driver's package: open its driver with them and wrap it with New,
+// or pass an Opener that sets them to OpenWith. Nothing is process-wide.
 package backend
 
 import (
