@@ -3,6 +3,8 @@ package overcast
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -122,8 +124,29 @@ func NewExecutorFor(b *backend.Backend, opts *Options) *Executor {
 // already holds code of the same hash, as with "overcast deploy". It
 // returns what it did, or nil when the backend needs no deployment
 // (local).
+//
+// The deployed program must serve tasks when a platform starts it, as
+// cli.Main does; a program that deploys from inside a platform's worker
+// instead gets an error saying so.
 func (ex *Executor) Deploy(ctx context.Context) (*backend.DeployInfo, error) {
+	if ex.b.Deploys() {
+		if v := workerVariable(); v != "" {
+			return nil, fmt.Errorf("deploy to %s: this process was started by a platform as its worker (%s is set), yet it deploys instead of serving tasks: "+
+				"a program that deploys itself must serve when started so, e.g. call cli.Main() unless given its own arguments", ex.b.Name(), v)
+		}
+	}
 	return ex.b.Deploy(ctx)
+}
+
+// workerVariable returns the environment variable, if any, by which an
+// OpenWhisk or Lambda platform marks the processes it starts as workers.
+func workerVariable() string {
+	for _, v := range []string{"__OW_ACTION_NAME", "AWS_LAMBDA_RUNTIME_API"} {
+		if os.Getenv(v) != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // Backend returns the executor's backend.

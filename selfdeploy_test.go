@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/backend"
+	"github.com/overcast-sc/overcast/backend/openwhisk"
 	"github.com/overcast-sc/overcast/internal/testbin"
 	"github.com/overcast-sc/overcast/sim"
 )
@@ -73,5 +75,33 @@ func TestDeployNeedsNoDeployer(t *testing.T) {
 	defer ex.Close()
 	if info, err := ex.Deploy(ctx); info != nil || err != nil {
 		t.Errorf("Deploy on local = %+v, %v; want nothing", info, err)
+	}
+}
+
+// TestDeployRefusedInsideWorker checks that a program started by a
+// platform as its worker, which deploys instead of serving, is told so in
+// one line, and that the platform is not touched.
+func TestDeployRefusedInsideWorker(t *testing.T) {
+	s, err := sim.New(&sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	home := t.TempDir()
+	d, err := openwhisk.Open(ctx, &openwhisk.Options{Config: openwhisk.Config{APIHost: s.APIHost(), Auth: s.Auth()},
+		Getenv: func(k string) string { return map[string]string{"HOME": home}[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := backend.New("openwhisk", d)
+	defer b.Close()
+	t.Setenv("__OW_ACTION_NAME", "/guest/overcast")
+	_, err = overcast.NewExecutorFor(b, nil).Deploy(ctx)
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "__OW_ACTION_NAME is set") || !strings.Contains(err.Error(), "cli.Main()") {
+		t.Errorf("Deploy inside an action: %v, want one line naming the variable and cli.Main", err)
+	}
+	if n := s.Stats().ActionPuts; n != 0 {
+		t.Errorf("the refused deploy stored %d actions", n)
 	}
 }
