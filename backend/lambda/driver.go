@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/overcast-sc/overcast/backend/driver"
+	"github.com/overcast-sc/overcast/backend/internal/rotation"
 )
 
 // Driver is the lambda backend's driver.
@@ -18,11 +20,9 @@ type Driver struct {
 	opts *Options
 	// clients holds one client per endpoint, or the one client for AWS.
 	clients []*lambda.Client
-	// slots holds free endpoint indexes when invocations are spread over
-	// endpoints; nil against AWS, where Lambda bounds concurrency itself.
-	slots chan int
-	// eps tracks which endpoints answer; nil against AWS.
-	eps *endpoints
+	// rot spreads invocations over endpoints and tracks which answer; nil
+	// against AWS, where Lambda bounds concurrency itself.
+	rot *rotation.Rotation
 	// gates bound invocations in flight per endpoint across all drivers of
 	// this process, so a driver opened after another gave up on a call
 	// does not send a second invoke to a busy emulator.
@@ -71,19 +71,31 @@ func Open(ctx context.Context, opts *Options) (*Driver, error) {
 	if o.Concurrency > len(o.Endpoints) {
 		per = (o.Concurrency + len(o.Endpoints) - 1) / len(o.Endpoints)
 	}
-	d.slots = make(chan int, per*len(o.Endpoints))
-	for range per {
-		for i, ep := range o.Endpoints {
-			if len(d.clients) < len(o.Endpoints) {
-				d.clients = append(d.clients, newClient(cfg, ep))
-				d.gates = append(d.gates, gate(ep, per))
-			}
-			d.slots <- i
-		}
+	for _, ep := range o.Endpoints {
+		d.clients = append(d.clients, newClient(cfg, ep))
+		d.gates = append(d.gates, gate(ep, per))
 	}
-	d.capacity = cap(d.slots)
-	d.eps = newEndpoints(o.Endpoints, d.slots, hc)
+	d.rot = rotation.New(rotation.Options{URLs: o.Endpoints, PerEndpoint: per,
+		Probe: func(ctx context.Context, i int) bool { return answers(ctx, hc, o.Endpoints[i]) },
+		Unreachable: func(last error) error {
+			return &Error{Code: driver.Unreachable, Msg: "no endpoint answers", Err: last}
+		}})
+	d.capacity = d.rot.Capacity()
 	return d, nil
+}
+
+// answers reports whether the endpoint at url answers HTTP at all.
+func answers(ctx context.Context, hc aws.HTTPClient, url string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return true
 }
 
 // accountConcurrency returns the account's concurrent executions limit, or
@@ -111,8 +123,8 @@ func (d *Driver) ErrorCode(err error) driver.ErrorCode { return errorCode(err) }
 // Close stops probing endpoints out of rotation; the HTTP transport's idle
 // connections close on their own.
 func (d *Driver) Close() error {
-	if d.eps != nil {
-		d.eps.close()
+	if d.rot != nil {
+		d.rot.Close()
 	}
 	return nil
 }
@@ -120,8 +132,8 @@ func (d *Driver) Close() error {
 // Observe sets the Observer told when an endpoint goes out of rotation
 // and when it comes back (driver.Observed).
 func (d *Driver) Observe(o driver.Observer) {
-	if d.eps != nil {
-		d.eps.obs.Store(&o)
+	if d.rot != nil {
+		d.rot.Observe(o)
 	}
 }
 

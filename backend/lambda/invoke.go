@@ -2,8 +2,6 @@ package lambda
 
 import (
 	"context"
-	"net/http/httptrace"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/overcast-sc/overcast/backend/driver"
+	"github.com/overcast-sc/overcast/backend/internal/rotation"
 )
 
 type result struct {
@@ -29,21 +28,21 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 	if len(inv.Payload) > maxPayload {
 		return nil, payloadTooLarge(len(inv.Payload))
 	}
-	sent := dispatcher(inv)
-	defer sent.giveUp()
-	if d.slots == nil {
-		r := d.invoke(sent.trace(ctx), d.clients[0], inv.Payload)
+	sent := rotation.NewSent(inv)
+	defer sent.GiveUp()
+	if d.rot == nil {
+		r := d.invoke(sent.Trace(ctx), d.clients[0], inv.Payload)
 		return r.act, r.err
 	}
 	for {
-		i, err := d.eps.take(ctx)
+		i, err := d.rot.Take(ctx)
 		if err != nil {
 			return nil, err
 		}
 		select {
 		case d.gates[i] <- struct{}{}:
 		case <-ctx.Done():
-			d.eps.put(i, false)
+			d.rot.Put(i)
 			return nil, ctx.Err()
 		}
 		r, ok := d.invokeAt(ctx, i, sent, inv.Payload)
@@ -53,21 +52,21 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 		if errorCode(r.err) != driver.Unreachable {
 			return r.act, r.err
 		}
-		d.eps.fail(i, r.err)
+		d.rot.Fail(i, r.err)
 	}
 }
 
 // invokeAt runs the invocation on endpoint i, whose slot and gate the
 // caller holds, in a goroutine that frees them when the invocation ends
 // (at most d.hold later). ok is false when ctx was done first.
-func (d *Driver) invokeAt(ctx context.Context, i int, sent *sentMark, payload []byte) (r result, ok bool) {
+func (d *Driver) invokeAt(ctx context.Context, i int, sent *rotation.Sent, payload []byte) (r result, ok bool) {
 	done := make(chan result, 1)
 	go func() {
 		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.hold)
-		r := d.invoke(sent.trace(hctx), d.clients[i], payload)
+		r := d.invoke(sent.Trace(hctx), d.clients[i], payload)
 		cancel()
 		<-d.gates[i]
-		d.eps.put(i, false)
+		d.rot.Put(i)
 		done <- r
 	}()
 	select {
@@ -76,44 +75,6 @@ func (d *Driver) invokeAt(ctx context.Context, i int, sent *sentMark, payload []
 	case <-ctx.Done():
 		return result{}, false
 	}
-}
-
-// sentMark calls an Invocation's Dispatched once its request was written,
-// as long as the caller still waits for it.
-type sentMark struct {
-	inv    *driver.Invocation
-	mu     sync.Mutex
-	called bool
-	gone   bool
-}
-
-func dispatcher(inv *driver.Invocation) *sentMark {
-	return &sentMark{inv: inv}
-}
-
-// trace returns ctx with a trace that marks the request sent.
-func (m *sentMark) trace(ctx context.Context) context.Context {
-	if m.inv.Dispatched == nil {
-		return ctx
-	}
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: m.wrote})
-}
-
-func (m *sentMark) wrote() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if !m.called && !m.gone {
-		m.called = true
-		m.inv.Dispatched("")
-	}
-}
-
-// giveUp stops later calls: the attempt's record is no longer the
-// invocation's to write.
-func (m *sentMark) giveUp() {
-	m.mu.Lock()
-	m.gone = true
-	m.mu.Unlock()
 }
 
 // invoke makes one Invoke call and turns its answer into an Activation or
