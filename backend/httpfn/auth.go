@@ -1,0 +1,279 @@
+package httpfn
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+
+	"golang.org/x/oauth2"
+	"google.golang.org/api/idtoken"
+)
+
+// The environment variables credentials are read from.
+const (
+	EnvToken    = "OVERCAST_TOKEN"
+	EnvAzureKey = "OVERCAST_AZURE_KEY"
+	EnvBasic    = "OVERCAST_BASIC_AUTH"
+)
+
+// Mode is a way of authenticating requests.
+type Mode string
+
+// The modes. The zero Mode is bearer when a token is given (Secret, File
+// or OVERCAST_TOKEN), none otherwise.
+const (
+	ModeNone   Mode = "none"
+	ModeBearer Mode = "bearer"
+	ModeGoogle Mode = "google"
+	ModeAzure  Mode = "azure"
+	ModeBasic  Mode = "basic"
+)
+
+var modes = []Mode{ModeNone, ModeBearer, ModeGoogle, ModeAzure, ModeBasic}
+
+func parseMode(v string) (Mode, error) {
+	for _, m := range modes {
+		if string(m) == v {
+			return m, nil
+		}
+	}
+	return "", fmt.Errorf("auth must be none, bearer, google, azure or basic, got %q", v)
+}
+
+// Auth says how the driver authenticates its requests.
+type Auth struct {
+	Mode Mode
+	// File names a file holding the credential: the token (bearer), the
+	// function key (azure), user:pass (basic), or a service account key
+	// (google). Surrounding white space is ignored.
+	File string
+	// Secret is the credential itself, for programs; it overrides File
+	// and the environment. Not for google.
+	Secret string
+	// TokenSource, when set, supplies the Google ID tokens for an audience
+	// instead of google.golang.org/api/idtoken.
+	TokenSource func(ctx context.Context, audience string) (oauth2.TokenSource, error)
+}
+
+// signer adds credentials to a request to one of the driver's endpoints.
+type signer interface {
+	sign(req *http.Request, endpoint int) error
+}
+
+type noSigner struct{}
+
+func (noSigner) sign(*http.Request, int) error { return nil }
+
+// headerSigner sets one header to a fixed value.
+type headerSigner struct{ name, value string }
+
+func (s headerSigner) sign(req *http.Request, _ int) error {
+	req.Header.Set(s.name, s.value)
+	return nil
+}
+
+// credentials are what newSigner made of an Auth: the signer, a phrase
+// naming the mode and where its credential came from (for messages), and
+// the redactor that knows the secrets.
+type credentials struct {
+	signer signer
+	about  string
+	red    *redactor
+}
+
+// newSigner resolves a's credential for requests to endpoints.
+func newSigner(ctx context.Context, a Auth, endpoints []string) (*credentials, error) {
+	mode := a.Mode
+	if mode == "" {
+		mode = ModeNone
+		if a.Secret != "" || a.File != "" || os.Getenv(EnvToken) != "" {
+			mode = ModeBearer
+		}
+	}
+	red := &redactor{}
+	if mode == ModeGoogle {
+		return googleSigner(ctx, a, endpoints, red)
+	}
+	if mode == ModeNone {
+		return &credentials{signer: noSigner{}, about: "no credentials (--auth none)", red: red}, nil
+	}
+	env := map[Mode]string{ModeBearer: EnvToken, ModeAzure: EnvAzureKey, ModeBasic: EnvBasic}[mode]
+	secret, from, err := readSecret(a, env)
+	if err != nil {
+		return nil, fmt.Errorf("auth %s: %w", mode, err)
+	}
+	red.add(secret)
+	c := &credentials{red: red}
+	switch mode {
+	case ModeBearer:
+		c.signer, c.about = headerSigner{"Authorization", "Bearer " + secret}, "a bearer token from "+from
+	case ModeAzure:
+		c.signer, c.about = headerSigner{"x-functions-key", secret}, "an Azure function key from "+from
+	case ModeBasic:
+		user, pass, ok := strings.Cut(secret, ":")
+		if !ok || user == "" {
+			return nil, fmt.Errorf("auth basic: the credential from %s must be user:pass", from)
+		}
+		red.add(pass)
+		enc := base64.StdEncoding.EncodeToString([]byte(secret))
+		red.add(enc)
+		c.signer, c.about = headerSigner{"Authorization", "Basic " + enc}, "basic auth as "+user+" from "+from
+	default:
+		return nil, fmt.Errorf("auth mode %q unknown", mode)
+	}
+	return c, nil
+}
+
+// readSecret returns the credential and where it came from: Secret, else
+// File, else the environment variable env.
+func readSecret(a Auth, env string) (secret, from string, err error) {
+	switch {
+	case a.Secret != "":
+		return a.Secret, "the options", nil
+	case a.File != "":
+		b, err := os.ReadFile(a.File)
+		if err != nil {
+			return "", "", fmt.Errorf("token file: %w", err)
+		}
+		s := strings.TrimSpace(string(b))
+		if s == "" {
+			return "", "", fmt.Errorf("token file %s is empty", a.File)
+		}
+		return s, a.File, nil
+	case os.Getenv(env) != "":
+		return strings.TrimSpace(os.Getenv(env)), env, nil
+	}
+	return "", "", fmt.Errorf("no credential: set %s or --token-file", env)
+}
+
+// audience is the service URL of an endpoint: what a Cloud Run service
+// expects as the audience of the ID tokens it accepts.
+func audience(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return endpoint
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// tokenSigner sets a bearer token from each endpoint's token source.
+type tokenSigner struct {
+	sources []oauth2.TokenSource
+	red     *redactor
+}
+
+func (s *tokenSigner) sign(req *http.Request, endpoint int) error {
+	tok, err := s.sources[endpoint].Token()
+	if err != nil {
+		return &Error{Code: codeOfTokenError(err), Msg: "get a Google ID token", Err: err}
+	}
+	s.red.add(tok.AccessToken)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	return nil
+}
+
+// googleSigner makes a token source per service URL, shared by the
+// endpoints of one service.
+func googleSigner(ctx context.Context, a Auth, endpoints []string, red *redactor) (*credentials, error) {
+	if a.Secret != "" {
+		return nil, errors.New("auth google takes a service account key file (token-file), not a secret")
+	}
+	newSource := a.TokenSource
+	if newSource == nil {
+		newSource = idtokenSource(a.File)
+	}
+	s := &tokenSigner{red: red}
+	bySvc := map[string]oauth2.TokenSource{}
+	for _, ep := range endpoints {
+		aud := audience(ep)
+		ts, ok := bySvc[aud]
+		if !ok {
+			var err error
+			if ts, err = newSource(ctx, aud); err != nil {
+				return nil, googleError(a.File, err)
+			}
+			bySvc[aud] = oauth2.ReuseTokenSource(nil, ts)
+			ts = bySvc[aud]
+		}
+		s.sources = append(s.sources, ts)
+	}
+	from := "the application default credentials"
+	if a.File != "" {
+		from = "the service account key " + a.File
+	}
+	return &credentials{signer: s, about: "a Google ID token from " + from, red: red}, nil
+}
+
+// idtokenSource returns idtoken's token source for an audience, from the
+// service account key in file, or the application default credentials.
+func idtokenSource(file string) func(ctx context.Context, aud string) (oauth2.TokenSource, error) {
+	return func(ctx context.Context, aud string) (oauth2.TokenSource, error) {
+		if file != "" {
+			return idtoken.NewTokenSource(ctx, aud, idtoken.WithAuthCredentialsFile(idtoken.ServiceAccount, file))
+		}
+		return idtoken.NewTokenSource(ctx, aud)
+	}
+}
+
+// googleError says, in a line, why no ID token could be had.
+func googleError(file string, err error) error {
+	hint := "give a service account key with --token-file or GOOGLE_APPLICATION_CREDENTIALS, or run on Google Cloud; " +
+		"user credentials (gcloud auth login) cannot mint ID tokens: put `gcloud auth print-identity-token` in " + EnvToken + " with --auth bearer instead"
+	if file != "" {
+		hint = "check the service account key " + file
+	}
+	return fmt.Errorf("auth google: %s: %w", hint, err)
+}
+
+// redactor replaces the credentials it knows in text.
+type redactor struct {
+	mu      sync.Mutex
+	secrets []string
+}
+
+// add makes s one of the secrets; short strings are not, as replacing
+// them would mangle messages without hiding anything.
+func (r *redactor) add(s string) {
+	if len(s) < 4 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, t := range r.secrets {
+		if t == s {
+			return
+		}
+	}
+	if len(r.secrets) >= 64 { // Google tokens renew: keep the latest
+		r.secrets = r.secrets[1:]
+	}
+	r.secrets = append(r.secrets, s)
+}
+
+// redact returns text with every known secret replaced.
+func (r *redactor) redact(text string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.secrets {
+		text = strings.ReplaceAll(text, s, "[redacted]")
+	}
+	return text
+}
+
+// holds reports whether text contains a known secret.
+func (r *redactor) holds(text string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.secrets {
+		if strings.Contains(text, s) {
+			return true
+		}
+	}
+	return false
+}
