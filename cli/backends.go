@@ -42,7 +42,7 @@ const (
 var backendFlagSets = map[string]*backendFlags{}
 
 // backendOrder is the order of the backends' sections in help.
-var backendOrder = []string{"local", "openwhisk", "lambda"}
+var backendOrder = []string{"local", "openwhisk", "lambda", "http"}
 
 // addBackendFlags adds to fs the flags of every backend that matter to a
 // command doing use, each in its backend's help section.
@@ -59,7 +59,14 @@ func addBackendFlags(fs *pflag.FlagSet, use flagUse) {
 			if !ok {
 				u = forRun
 			}
-			if u <= use {
+			group, shared := sharedFlags[f.Name]
+			switch {
+			case u > use:
+			case shared && fs.Lookup(f.Name) != nil: // added by another backend
+			case shared:
+				setGroup(f, group)
+				fs.AddFlag(f)
+			default:
 				setGroup(f, bf.title)
 				fs.AddFlag(f)
 			}

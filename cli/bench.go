@@ -39,7 +39,7 @@ type benchFlags struct {
 }
 
 func (f *benchFlags) add(fs *pflag.FlagSet, backend, tasks string) {
-	fs.StringVar(&f.backend, "backend", backend, "where tasks run: sim (a modelled OpenWhisk, see --sim-process), local, openwhisk, lambda, or a backend URL")
+	fs.StringVar(&f.backend, "backend", backend, "where tasks run: sim (a modelled OpenWhisk, see --sim-process), local, openwhisk, lambda, http, or a backend URL")
 	fs.StringVar(&f.tasks, "tasks", tasks, "task counts to measure, comma-separated (1e4 is fine)")
 	fs.Var(newCount(&f.taskMS, 1000), "task-ms", "milliseconds each modelled (sleeping) task runs (0 = tasks that return at once)")
 	fs.Var(newCount(&f.apiLatencyMS, int(bench.DefaultAPILatency.Milliseconds())), "api-latency-ms", "sim: delay added to every API call (0 = none)")

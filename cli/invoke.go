@@ -37,7 +37,7 @@ type invokeFlags struct {
 
 func (f *invokeFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.input, "input", "{}", "the task's input: JSON, @FILE for a file's, or - for standard input's")
-	fs.StringVar(&f.backend, "backend", "local", "where the task runs: local, openwhisk, lambda")
+	fs.StringVar(&f.backend, "backend", "local", "where the task runs: local, openwhisk, lambda, http")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
 	fs.DurationVar(&f.timeout, "timeout", 0, "time limit of the invocation, e.g. 30s (default: none on local, the platform's elsewhere)")
 	fs.BoolVar(&f.noDeploy, "no-deploy", false, "do not deploy the worker first; invoke what the platform already has")

@@ -16,9 +16,9 @@ import (
 )
 
 var lambdaFlags struct {
-	function, region, profile, endpoint, arch, role string
-	memory                                          int
-	timeout                                         time.Duration
+	function, region, profile, arch, role string
+	memory                                int
+	timeout                               time.Duration
 }
 
 func init() {
@@ -42,7 +42,7 @@ func addLambdaFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.function, "function", "", `function name or ARN (default "overcast"; with --endpoint "function", the emulator's name)`)
 	fs.StringVar(&f.region, "region", "", "AWS region (default: AWS_REGION or the profile's)")
 	fs.StringVar(&f.profile, "profile", "", "AWS profile (default: AWS_PROFILE or default)")
-	fs.StringVar(&f.endpoint, "endpoint", "", "base URL(s) of emulators or a Lambda-compatible API, comma-separated; no deploy then")
+	addEndpointFlag(fs)
 	fs.StringVar(&f.arch, "arch", "", "arm64 or x86_64 (default arm64, which is cheaper; with --endpoint, this machine's)")
 	fs.StringVar(&f.role, "role", "", "execution role ARN for creating the function")
 	fs.Var(positive(&f.memory, 0), "lambda-memory", "function memory in MB, 128-10240 (default 1769, one vCPU)")
@@ -68,7 +68,7 @@ func lambdaURL() (string, error) {
 	}
 	set("region", f.region)
 	set("profile", f.profile)
-	set("endpoint", f.endpoint)
+	set("endpoint", endpointFlag)
 	set("arch", f.arch)
 	set("role", f.role)
 	if f.arch != "" && f.arch != "arm64" && f.arch != "x86_64" {

@@ -38,12 +38,13 @@ func TestLambdaURL(t *testing.T) {
 		{name: "fractional timeout", function: "f", timeout: 1500 * time.Millisecond, usage: true},
 		{name: "long timeout", function: "f", timeout: time.Hour, usage: true},
 	}
-	old := lambdaFlags
-	defer func() { lambdaFlags = old }()
+	old, oldEndpoint := lambdaFlags, endpointFlag
+	defer func() { lambdaFlags, endpointFlag = old, oldEndpoint }()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &lambdaFlags
-			f.function, f.region, f.profile, f.endpoint, f.arch, f.role = tt.function, tt.region, tt.profile, tt.endpoint, tt.arch, tt.role
+			f.function, f.region, f.profile, f.arch, f.role = tt.function, tt.region, tt.profile, tt.arch, tt.role
+			endpointFlag = tt.endpoint
 			f.memory, f.timeout = tt.memory, tt.timeout
 			got, err := lambdaURL()
 			if tt.usage {

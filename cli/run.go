@@ -85,7 +85,7 @@ type JobSpec struct {
 var journalHook func(spec *JobSpec) (overcast.Journal, func(result any), error)
 
 func (f *runFlags) add(fs *pflag.FlagSet) {
-	fs.StringVar(&f.backend, "backend", "local", "where tasks run: local, openwhisk, lambda, ... (see overcast tasks)")
+	fs.StringVar(&f.backend, "backend", "local", "where tasks run: local, openwhisk, lambda, http, ... (see overcast tasks)")
 	fs.Var(positive(&f.concurrency, 0), "concurrency", "bound on tasks in flight (default: the backend's capacity); on every backend fewer go while the platform throttles")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")

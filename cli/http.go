@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/overcast-sc/overcast/backend/httpfn" // the http backend
+)
+
+var httpFlags struct {
+	auth, tokenFile, caFile string
+	concurrency, limit      int
+}
+
+func init() {
+	backendFlagSets["http"] = &backendFlags{title: "HTTP workers", add: addHTTPFlags, url: httpURL, uses: map[string]flagUse{
+		"endpoint": forUndeploy, "http-auth": forUndeploy, "token-file": forUndeploy, "ca-file": forUndeploy,
+	}}
+}
+
+func addHTTPFlags(fs *pflag.FlagSet) {
+	f := &httpFlags
+	addEndpointFlag(fs)
+	fs.StringVar(&f.auth, "http-auth", "", "none, bearer, google (a Cloud Run ID token), azure (x-functions-key) or basic (default bearer when "+
+		httpfn.EnvToken+" or --token-file is set, else none)")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the credential: the token, the Azure function key, user:pass, or a Google service account key "+
+		"(default: "+httpfn.EnvToken+", "+httpfn.EnvAzureKey+", "+httpfn.EnvBasic+" or Google's default credentials)")
+	fs.StringVar(&f.caFile, "ca-file", "", "PEM certificates to trust besides the system's, for workers behind TLS")
+	fs.Var(positive(&f.concurrency, 0), "http-concurrency", "invocations in flight per endpoint (default 100)")
+	fs.Var(positive(&f.limit, 0), "http-payload-limit", "largest task envelope in bytes the workers take; bigger data goes through --storage (default 32 MiB)")
+}
+
+// httpURL turns the http flags into an http:// URL; the backend checks
+// the values. Credentials stay out of it: the backend reads them from
+// the environment or the token file.
+func httpURL() (string, error) {
+	f := &httpFlags
+	if strings.TrimSpace(endpointFlag) == "" {
+		return "", usagef("--backend http needs --endpoint URL[,URL...], the workers' base URLs")
+	}
+	q := url.Values{"endpoint": {endpointFlag}}
+	if f.auth != "" {
+		switch httpfn.Mode(f.auth) {
+		case httpfn.ModeNone, httpfn.ModeBearer, httpfn.ModeGoogle, httpfn.ModeAzure, httpfn.ModeBasic:
+		default:
+			return "", usagef("--http-auth must be none, bearer, google, azure or basic, got %q", f.auth)
+		}
+		q.Set("auth", f.auth)
+	}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("token-file", f.tokenFile)
+	set("ca", f.caFile)
+	if f.concurrency > 0 {
+		q.Set("concurrency", strconv.Itoa(f.concurrency))
+	}
+	if f.limit > 0 {
+		q.Set("limit", strconv.Itoa(f.limit))
+	}
+	return "http://?" + q.Encode(), nil
+}
+
+// endpointFlag is --endpoint, which the lambda and http backends share:
+// pflag takes a flag name once per command.
+var endpointFlag string
+
+// sharedFlags are the flags more than one backend adds, each with the
+// help section that lists them.
+var sharedFlags = map[string]string{"endpoint": "Lambda and HTTP workers"}
+
+func addEndpointFlag(fs *pflag.FlagSet) {
+	fs.StringVar(&endpointFlag, "endpoint", "", "base URL(s), comma-separated: of the http backend's workers, "+
+		"or of Lambda emulators or a Lambda-compatible API (no deploy then)")
+}
