@@ -194,12 +194,19 @@ func googleSigner(ctx context.Context, a Auth, endpoints []string, red *redactor
 		aud := audience(ep)
 		ts, ok := bySvc[aud]
 		if !ok {
-			var err error
-			if ts, err = newSource(ctx, aud); err != nil {
+			src, err := newSource(ctx, aud)
+			if err != nil {
 				return nil, googleError(a.File, err)
 			}
-			bySvc[aud] = oauth2.ReuseTokenSource(nil, ts)
-			ts = bySvc[aud]
+			// The first token now: a key Google refuses fails the job
+			// before any task, in one message.
+			tok, err := src.Token()
+			if err != nil {
+				return nil, googleError(a.File, err)
+			}
+			red.add(tok.AccessToken)
+			ts = oauth2.ReuseTokenSource(tok, src)
+			bySvc[aud] = ts
 		}
 		s.sources = append(s.sources, ts)
 	}
@@ -221,14 +228,15 @@ func idtokenSource(file string) func(ctx context.Context, aud string) (oauth2.To
 	}
 }
 
-// googleError says, in a line, why no ID token could be had.
+// googleError says, in a line, why no ID token could be had; Google's
+// errors quote the token endpoint's answer over several lines.
 func googleError(file string, err error) error {
 	hint := "give a service account key with --token-file or GOOGLE_APPLICATION_CREDENTIALS, or run on Google Cloud; " +
 		"user credentials (gcloud auth login) cannot mint ID tokens: put `gcloud auth print-identity-token` in " + EnvToken + " with --auth bearer instead"
 	if file != "" {
 		hint = "check the service account key " + file
 	}
-	return fmt.Errorf("auth google: %s: %w", hint, err)
+	return fmt.Errorf("auth google: %s: %s", hint, strings.Join(strings.Fields(err.Error()), " "))
 }
 
 // redactor replaces the credentials it knows in text.

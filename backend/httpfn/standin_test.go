@@ -4,14 +4,18 @@ import (
 	"context"
 	"crypto/subtle"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/backend"
-	_ "github.com/overcast-sc/overcast/backend/drivertest/selftest" // the tasks the workers run
+	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
 	"github.com/overcast-sc/overcast/backend/httpfn"
 	"github.com/overcast-sc/overcast/worker"
 )
@@ -23,6 +27,7 @@ import (
 type standIn struct {
 	token    string
 	limit    int64
+	maxBody  int64 // bytes of request body taken; zero means 64 MiB
 	inflight atomic.Int64
 	ran      atomic.Int64 // tasks run
 	refused  atomic.Int64 // requests answered 401
@@ -33,9 +38,9 @@ type standIn struct {
 
 func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
-	case r.Method == http.MethodGet && r.URL.Path == "/healthz":
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/healthz"):
 		io.WriteString(w, "ok\n")
-	case r.URL.Path != "/invoke":
+	case !strings.HasSuffix(r.URL.Path, "/invoke"):
 		http.NotFound(w, r)
 	case r.Method != http.MethodPost:
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
@@ -56,7 +61,11 @@ func (s *standIn) invoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.inflight.Add(-1)
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<20))
+	max := s.maxBody
+	if max == 0 {
+		max = 64 << 20
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
 		return
@@ -85,6 +94,66 @@ func open(t testing.TB, endpoints []string, settings string) *backend.Backend {
 	}
 	t.Cleanup(func() { b.Close() })
 	return b
+}
+
+// executor returns an executor over b without backup copies, which would
+// blur the counts of attempts the tests check.
+func executor(b *backend.Backend, opts *overcast.Options) *overcast.Executor {
+	if opts == nil {
+		opts = &overcast.Options{}
+	}
+	opts.BackoffBase = 10 * time.Millisecond
+	opts.Speculation.Disable = true
+	return overcast.NewExecutorFor(b, opts)
+}
+
+// echo runs n echo tasks on ex and checks their outputs.
+func echo(t *testing.T, ex *overcast.Executor, ins []selftest.Input) *overcast.Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	f := overcast.Map[selftest.Input, selftest.Output](ctx, ex, selftest.Echo, ins)
+	outs, err := f.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range outs {
+		if o.N != ins[i].N || o.Pad != ins[i].Pad {
+			t.Fatalf("output %d = n %d (%d bytes of pad), want n %d (%d bytes)", i, o.N, len(o.Pad), ins[i].N, len(ins[i].Pad))
+		}
+	}
+	return f.Report()
+}
+
+// numbered returns n echo inputs.
+func numbered(n int) []selftest.Input {
+	ins := make([]selftest.Input, n)
+	for i := range ins {
+		ins[i].N = i * 3
+	}
+	return ins
+}
+
+// envelope is an encoded request of one echo task.
+func envelope(t testing.TB, n int) []byte {
+	t.Helper()
+	b, err := worker.EncodeRequest(&worker.Request{Task: selftest.Echo, Job: "j", Index: n, Attempt: 1, Input: []byte(`{"n":` + strconv.Itoa(n) + `}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// closedPort returns a loopback address nothing listens on.
+func closedPort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
 }
 
 var _ = httpfn.DefaultConcurrency
