@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -27,7 +28,7 @@ import (
 type standIn struct {
 	token    string
 	limit    int64
-	maxBody  int64 // bytes of request body taken; zero means 64 MiB
+	maxBody  int64 // bytes of request or answer body taken; zero means 64 MiB
 	inflight atomic.Int64
 	ran      atomic.Int64 // tasks run
 	refused  atomic.Int64 // requests answered 401
@@ -72,6 +73,10 @@ func (s *standIn) invoke(w http.ResponseWriter, r *http.Request) {
 	}
 	s.ran.Add(1)
 	out := worker.Handle(r.Context(), body)
+	if s.maxBody > 0 && int64(len(out)) > s.maxBody {
+		http.Error(w, "the answer is over the stand-in's limit", http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(out)
 }
@@ -157,3 +162,15 @@ func closedPort(t testing.TB) string {
 }
 
 var _ = httpfn.DefaultConcurrency
+
+// runEcho runs echo tasks on ex and returns their outputs and the job's
+// error.
+func runEcho(ex *overcast.Executor, ins []selftest.Input) ([]selftest.Output, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return overcast.Map[selftest.Input, selftest.Output](ctx, ex, selftest.Echo, ins).Wait(ctx)
+}
+
+// discardLog is a server error log that drops its lines (the TLS
+// handshakes a test makes fail on purpose).
+func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
