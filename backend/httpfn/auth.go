@@ -59,7 +59,16 @@ type Auth struct {
 	// TokenSource, when set, supplies the Google ID tokens for an audience
 	// instead of google.golang.org/api/idtoken.
 	TokenSource func(ctx context.Context, audience string) (oauth2.TokenSource, error)
+	// WorkerToken is the token of the workers themselves (overcast worker
+	// serve) in the modes whose credential is the platform's (google,
+	// azure, basic): it goes in X-Overcast-Token, as the Authorization
+	// header may be taken. Empty means OVERCAST_TOKEN, if set.
+	WorkerToken string
 }
+
+// WorkerTokenHeader carries the workers' own token beside a platform's
+// credential.
+const WorkerTokenHeader = "X-Overcast-Token"
 
 // signer adds credentials to a request to one of the driver's endpoints.
 type signer interface {
@@ -97,11 +106,51 @@ func newSigner(ctx context.Context, a Auth, endpoints []string) (*credentials, e
 		}
 	}
 	red := &redactor{}
+	switch mode {
+	case ModeNone:
+		return &credentials{signer: noSigner{}, about: "no credentials (set OVERCAST_TOKEN, or choose --http-auth)", red: red}, nil
+	case ModeBearer:
+		return platformSigner(ctx, a, mode, endpoints, red)
+	}
+	c, err := platformSigner(ctx, a, mode, endpoints, red)
+	if err != nil {
+		return nil, err
+	}
+	return withWorkerToken(c, a)
+}
+
+// withWorkerToken adds the workers' own token to the platform's
+// credential c, when there is one.
+func withWorkerToken(c *credentials, a Auth) (*credentials, error) {
+	token, from := a.WorkerToken, "the options"
+	if token == "" {
+		token, from = strings.TrimSpace(os.Getenv(EnvToken)), EnvToken
+	}
+	if token == "" {
+		return c, nil
+	}
+	c.red.add(token)
+	c.signer = signers{c.signer, headerSigner{WorkerTokenHeader, token}}
+	c.about += " and the workers' token from " + from
+	return c, nil
+}
+
+// signers apply one signer after another.
+type signers []signer
+
+func (ss signers) sign(req *http.Request, endpoint int) error {
+	for _, s := range ss {
+		if err := s.sign(req, endpoint); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// platformSigner resolves the credential of a mode other than none.
+func platformSigner(ctx context.Context, a Auth, mode Mode, endpoints []string, red *redactor) (*credentials, error) {
 	if mode == ModeGoogle {
 		return googleSigner(ctx, a, endpoints, red)
-	}
-	if mode == ModeNone {
-		return &credentials{signer: noSigner{}, about: "no credentials (--auth none)", red: red}, nil
 	}
 	env := map[Mode]string{ModeBearer: EnvToken, ModeAzure: EnvAzureKey, ModeBasic: EnvBasic}[mode]
 	secret, from, err := readSecret(a, env)

@@ -33,7 +33,8 @@ type headerRecorder struct {
 
 func (h *headerRecorder) before(w http.ResponseWriter, r *http.Request) bool {
 	h.mu.Lock()
-	h.seen = append(h.seen, http.Header{"Authorization": r.Header.Values("Authorization"), "X-Functions-Key": r.Header.Values("X-Functions-Key")})
+	h.seen = append(h.seen, http.Header{"Authorization": r.Header.Values("Authorization"),
+		"X-Functions-Key": r.Header.Values("X-Functions-Key"), "X-Overcast-Token": r.Header.Values("X-Overcast-Token")})
 	h.mu.Unlock()
 	return false
 }
@@ -64,6 +65,10 @@ func TestAuthModesSendTheirCredential(t *testing.T) {
 		{"azure from env", "&auth=azure", map[string]string{"OVERCAST_AZURE_KEY": "key-env"}, "X-Functions-Key", "key-env", "Azure function key from OVERCAST_AZURE_KEY"},
 		{"azure from file", "&auth=azure&token-file=" + file("key", "key-file"), nil, "X-Functions-Key", "key-file", "Azure function key from " + dir},
 		{"basic", "&auth=basic", map[string]string{"OVERCAST_BASIC_AUTH": "ada:s3cret:x"}, "Authorization", basic, "basic auth as ada"},
+		{"azure and the workers' token", "&auth=azure", map[string]string{"OVERCAST_AZURE_KEY": "key-env", "OVERCAST_TOKEN": "wt"},
+			"X-Overcast-Token", "wt", "Azure function key from OVERCAST_AZURE_KEY and the workers' token from OVERCAST_TOKEN"},
+		{"basic and the workers' token", "&auth=basic", map[string]string{"OVERCAST_BASIC_AUTH": "ada:s3cret:x", "OVERCAST_TOKEN": "wt"},
+			"Authorization", basic, "and the workers' token from OVERCAST_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,15 +238,16 @@ func TestGoogleIDTokens(t *testing.T) {
 	ts := httptest.NewServer(tokens)
 	defer ts.Close()
 	key := serviceAccountKey(t, ts.URL+"/token")
+	t.Setenv("OVERCAST_TOKEN", "workers-token")
 	rec := &headerRecorder{}
-	a, c := serve(t, &standIn{before: rec.before}), serve(t, &standIn{before: rec.before})
-	eps := []string{a, a + "/svc", c}
+	a, c := serve(t, &standIn{token: "workers-token", before: rec.before}), serve(t, &standIn{token: "workers-token", before: rec.before})
+	eps := []string{a, a + "/invoke", c}
 	b := open(t, eps, "&auth=google&token-file="+key)
 	echo(t, executor(b, nil), numbered(12))
 	want := map[string]bool{"Bearer " + idToken(a): true, "Bearer " + idToken(c): true}
 	for _, h := range rec.seen {
-		if got := h.Get("Authorization"); !want[got] {
-			t.Fatalf("Authorization %q, want an ID token for %s or %s", got, a, c)
+		if got := h.Get("Authorization"); !want[got] || h.Get("X-Overcast-Token") != "workers-token" {
+			t.Fatalf("Authorization %q, X-Overcast-Token %q; want an ID token for %s or %s, and the workers' token", got, h.Get("X-Overcast-Token"), a, c)
 		}
 	}
 	tokens.mu.Lock()
@@ -249,7 +255,7 @@ func TestGoogleIDTokens(t *testing.T) {
 	if len(tokens.audiences) != 2 || tokens.audiences[0] != a || tokens.audiences[1] != c {
 		t.Errorf("tokens asked for audiences %v, want [%s %s] once each", tokens.audiences, a, c)
 	}
-	if about := b.Driver().(interface{ Auth() string }).Auth(); about != "a Google ID token from the service account key "+key {
+	if about := b.Driver().(interface{ Auth() string }).Auth(); about != "a Google ID token from the service account key "+key+" and the workers' token from OVERCAST_TOKEN" {
 		t.Errorf("Auth() = %q", about)
 	}
 }

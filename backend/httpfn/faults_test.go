@@ -142,6 +142,9 @@ func TestBigPayloadsGoThroughStorage(t *testing.T) {
 	ins[2].Pad = strings.Repeat("x", 3*limit)
 	ins[4].Pad = strings.Repeat("y", limit)
 	echo(t, executor(b, &overcast.Options{Storage: "file://" + t.TempDir()}), ins)
+	if s.tooBig.Load() != 0 || s.ran.Load() != 6 {
+		t.Errorf("%d answers over the limit, %d tasks run; want none over, 6 run", s.tooBig.Load(), s.ran.Load())
+	}
 }
 
 // peek decodes the envelope of r without consuming it.

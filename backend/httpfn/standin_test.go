@@ -1,8 +1,8 @@
 package httpfn_test
 
 import (
+	"cmp"
 	"context"
-	"crypto/subtle"
 	"io"
 	"log"
 	"net"
@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,65 +22,76 @@ import (
 	"github.com/overcast-sc/overcast/worker"
 )
 
-// standIn is a worker in this process that speaks the worker's HTTP
-// protocol: POST /invoke runs the envelope with worker.Handle, GET
-// /healthz answers; without the bearer token (when one is set) the answer
-// is 401, above limit requests at once 429.
+// standIn is a worker in this process: the worker's own HTTP server
+// (worker.HTTPServer, what overcast worker serve runs), with counts of
+// what it answered and a hook that may answer a request first.
 type standIn struct {
-	token    string
-	limit    int64
-	maxBody  int64 // bytes of request or answer body taken; zero means 64 MiB
-	inflight atomic.Int64
-	ran      atomic.Int64 // tasks run
-	refused  atomic.Int64 // requests answered 401
+	token   string       // the token it wants; empty means none
+	limit   int          // tasks at once, 429 above; zero means 1,000
+	maxBody int64        // bytes of request and answer body; zero means the worker's default
+	ran     atomic.Int64 // tasks run (answered 200)
+	refused atomic.Int64 // requests answered 401
+	tooBig  atomic.Int64 // answers over maxBody
 	// before, when set, may answer a request itself (returning true)
-	// before the stand-in runs it.
+	// before the worker gets it.
 	before func(w http.ResponseWriter, r *http.Request) bool
+
+	once sync.Once
+	srv  *worker.HTTPServer
 }
 
 func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.before != nil && s.before(w, r) {
+		return
+	}
+	cw := &countingWriter{ResponseWriter: w}
+	s.server().ServeHTTP(cw, r)
 	switch {
-	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/healthz"):
-		io.WriteString(w, "ok\n")
 	case !strings.HasSuffix(r.URL.Path, "/invoke"):
-		http.NotFound(w, r)
-	case r.Method != http.MethodPost:
-		http.Error(w, "POST only", http.StatusMethodNotAllowed)
-	case s.token != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+s.token)) != 1:
+	case cw.status == http.StatusOK:
+		s.ran.Add(1)
+	case cw.status == http.StatusUnauthorized:
 		s.refused.Add(1)
-		http.Error(w, "missing or wrong credential", http.StatusUnauthorized)
-	case s.before != nil && s.before(w, r):
-	default:
-		s.invoke(w, r)
+	}
+	if s.maxBody > 0 && cw.n > s.maxBody {
+		s.tooBig.Add(1)
 	}
 }
 
-func (s *standIn) invoke(w http.ResponseWriter, r *http.Request) {
-	if n := s.inflight.Add(1); s.limit > 0 && n > s.limit {
-		s.inflight.Add(-1)
-		w.Header().Set("Retry-After", "0")
-		http.Error(w, "too many requests", http.StatusTooManyRequests)
-		return
-	}
-	defer s.inflight.Add(-1)
-	max := s.maxBody
-	if max == 0 {
-		max = 64 << 20
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
-		return
-	}
-	s.ran.Add(1)
-	out := worker.Handle(r.Context(), body)
-	if s.maxBody > 0 && int64(len(out)) > s.maxBody {
-		http.Error(w, "the answer is over the stand-in's limit", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(out)
+func (s *standIn) server() *worker.HTTPServer {
+	s.once.Do(func() {
+		var err error
+		s.srv, err = worker.NewHTTPServer(worker.HTTPOptions{Token: s.token, Insecure: s.token == "",
+			Concurrency: cmp.Or(s.limit, 1000), MaxBody: s.maxBody})
+		if err != nil {
+			panic(err)
+		}
+	})
+	return s.srv
 }
+
+// countingWriter notes the status and body size of an answer.
+type countingWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (c *countingWriter) WriteHeader(code int) {
+	c.status = code
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	c.n += int64(len(b))
+	return c.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // serve starts s on a loopback port and returns its base URL.
 func serve(t testing.TB, s *standIn) string {
