@@ -3,6 +3,7 @@ package httpfn_test
 import (
 	"cmp"
 	"context"
+	"errors"
 	"io"
 	"log"
 	"net"
@@ -186,3 +187,6 @@ func runEcho(ex *overcast.Executor, ins []selftest.Input) ([]selftest.Output, er
 // discardLog is a server error log that drops its lines (the TLS
 // handshakes a test makes fail on purpose).
 func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// asJobError reports whether err is a *overcast.JobError, setting je.
+func asJobError(err error, je **overcast.JobError) bool { return errors.As(err, je) }
