@@ -99,8 +99,9 @@ func loadCAs(file string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// answers reports whether endpoint i answers HTTP at all: any status will
-// do, as a worker that refuses the probe still serves.
+// answers reports whether endpoint i serves again: any answer to GET
+// /healthz will do (a platform that routes only /invoke answers 404), but
+// a gateway's or a draining worker's 502, 503 or 504.
 func (d *Driver) answers(ctx context.Context, i int) bool {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, healthURL(d.opts.Endpoints[i]), nil)
 	if err != nil {
@@ -111,6 +112,10 @@ func (d *Driver) answers(ctx context.Context, i int) bool {
 		return false
 	}
 	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return false
+	}
 	return true
 }
 

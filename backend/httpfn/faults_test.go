@@ -3,6 +3,7 @@ package httpfn_test
 import (
 	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -167,4 +168,50 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestEndpointComesBack takes a closed port out of rotation, then starts a
+// worker there that first answers its health check 503, as a draining
+// worker or a gateway without a backend does: the endpoint comes back in
+// rotation only once the check answers otherwise, and then takes tasks.
+func TestEndpointComesBack(t *testing.T) {
+	addr := closedPort(t)
+	dead := "http://" + addr
+	live := &standIn{}
+	b := open(t, []string{serve(t, live), dead}, "&concurrency=2")
+	signals := make(chan backend.Signal, 4)
+	stop := b.Watch(func(s backend.Signal) { signals <- s })
+	defer stop()
+	echo(t, executor(b, nil), numbered(10))
+	if s := <-signals; s.Endpoint != dead || s.Err == nil {
+		t.Fatalf("signal %+v, want %s out of rotation", s, dead)
+	}
+	var probes atomic.Int64
+	back := &standIn{}
+	back.before = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/healthz" && probes.Add(1) <= 2 {
+			http.Error(w, "draining", http.StatusServiceUnavailable)
+			return true
+		}
+		return false
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("the port was taken meanwhile: %v", err)
+	}
+	srv := &http.Server{Handler: back}
+	go srv.Serve(l)
+	defer srv.Close()
+	select {
+	case s := <-signals:
+		if s.Endpoint != dead || s.Err != nil || probes.Load() != 3 {
+			t.Fatalf("signal %+v after %d probes; want %s back after the third", s, probes.Load(), dead)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s not back in rotation after %d probes", dead, probes.Load())
+	}
+	echo(t, executor(b, nil), numbered(20))
+	if back.ran.Load() == 0 {
+		t.Errorf("the endpoint back in rotation ran no task")
+	}
 }
