@@ -31,7 +31,7 @@ type workerProc struct {
 // startWorkers starts n worker processes on loopback ports chosen by the
 // system, wanting token (none when empty), with extra flags. Without the
 // binary the test skips, or fails under REQUIRE_PEERS=1.
-func startWorkers(t *testing.T, n int, token string, flags ...string) []*workerProc {
+func startWorkers(t testing.TB, n int, token string, flags ...string) []*workerProc {
 	t.Helper()
 	bin, err := testbin.OvercastPath()
 	if err != nil {
@@ -44,7 +44,7 @@ func startWorkers(t *testing.T, n int, token string, flags ...string) []*workerP
 	return ps
 }
 
-func startWorker(t *testing.T, bin, token string, flags []string) *workerProc {
+func startWorker(t testing.TB, bin, token string, flags []string) *workerProc {
 	t.Helper()
 	args := append([]string{"worker", "serve", "--addr", "127.0.0.1:0"}, flags...)
 	if token == "" {
