@@ -20,8 +20,11 @@
 // the service account key in token-file or the application default
 // credentials); azure (an x-functions-key header from OVERCAST_AZURE_KEY or
 // token-file); basic (user:pass from OVERCAST_BASIC_AUTH or token-file).
-// Credentials never travel in the backend URL, and every error and log
-// line has them redacted.
+// In the last three the workers' own token, when OVERCAST_TOKEN is set,
+// goes in X-Overcast-Token, as the platform's credential may take the
+// Authorization header. Credentials never travel in the backend URL, and
+// every error has them redacted (all but those under 4 characters, which
+// would mangle messages without hiding anything).
 //
 // limit is the largest envelope, in bytes, that the workers take (default
 // 32 MiB, Cloud Run's limit on a request); bigger inputs and outputs pass
