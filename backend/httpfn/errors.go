@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/overcast-sc/overcast/backend/driver"
+	"github.com/overcast-sc/overcast/internal/retryafter"
 )
 
 // Error is a classified failure of an invocation.
@@ -60,25 +60,6 @@ func errorCode(err error) driver.ErrorCode {
 	return driver.Unknown
 }
 
-// maxRetryAfter bounds the wait a Retry-After may ask for.
-const maxRetryAfter = 5 * time.Minute
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date. It
-// returns zero when there is none or it cannot be read.
-func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	var d time.Duration
-	if n, err := strconv.Atoi(h); err == nil {
-		d = time.Duration(n) * time.Second
-	} else if t, err := http.ParseTime(h); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), maxRetryAfter)
-}
-
 // statusError classifies an answer other than 200 from endpoint ep.
 func (d *Driver) statusError(ep string, resp *http.Response, body []byte) *Error {
 	code := resp.StatusCode
@@ -86,7 +67,7 @@ func (d *Driver) statusError(ep string, resp *http.Response, body []byte) *Error
 	where := invokeURL(ep)
 	switch {
 	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
-		e.Code, e.After = driver.ResourceExhausted, retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		e.Code, e.After = driver.ResourceExhausted, retryafter.Of(resp.Header, time.Now())
 		e.Msg = fmt.Sprintf("%s is busy (HTTP %d)", where, code)
 		if code == http.StatusServiceUnavailable {
 			e.Msg = fmt.Sprintf("%s is unavailable, perhaps scaling from zero (HTTP 503)", where)
