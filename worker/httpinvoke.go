@@ -13,6 +13,10 @@ import (
 	"time"
 )
 
+// ConcurrencyHeader names the header of a 429 that says how many tasks
+// the worker runs at once, so that a client can keep to it.
+const ConcurrencyHeader = "X-Overcast-Concurrency"
+
 // invoke runs the task of one POST /invoke.
 func (s *HTTPServer) invoke(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(r) {
@@ -28,6 +32,7 @@ func (s *HTTPServer) invoke(w http.ResponseWriter, r *http.Request) {
 		return
 	case refusedFull:
 		w.Header().Set("Retry-After", "1")
+		w.Header().Set(ConcurrencyHeader, strconv.Itoa(s.limit))
 		http.Error(w, fmt.Sprintf("worker busy: %d tasks running", s.limit), http.StatusTooManyRequests)
 		return
 	}

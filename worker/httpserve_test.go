@@ -252,8 +252,9 @@ func TestHTTPServeLimitsConcurrency(t *testing.T) {
 	w := startHTTP(t, HTTPOptions{Token: "tok", Concurrency: 2})
 	answers := blocked(t, w, 2)
 	a := w.invoke(t, `{"task":"wtest/echo","index":0,"input":3}`, auth...)
-	if a.code != http.StatusTooManyRequests || a.header.Get("Retry-After") != "1" {
-		t.Fatalf("third task over a limit of 2: %d %q, Retry-After %q", a.code, a.body, a.header.Get("Retry-After"))
+	if a.code != http.StatusTooManyRequests || a.header.Get("Retry-After") != "1" || a.header.Get(ConcurrencyHeader) != "2" {
+		t.Fatalf("third task over a limit of 2: %d %q, Retry-After %q, %s %q", a.code, a.body, a.header.Get("Retry-After"),
+			ConcurrencyHeader, a.header.Get(ConcurrencyHeader))
 	}
 	close(blockTask.release)
 	for range 2 {

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/overcast-sc/overcast/backend/driver"
 	"github.com/overcast-sc/overcast/internal/retryafter"
+	"github.com/overcast-sc/overcast/worker"
 )
 
 // Error is a classified failure of an invocation.
@@ -24,6 +26,11 @@ type Error struct {
 	Status int
 	// After is how long the platform asked to wait (Retry-After).
 	After time.Duration
+	// Allowed is how many invocations the workers take at once, all
+	// endpoints together, when a worker said (zero when unknown).
+	Allowed int
+	// perWorker is the concurrency the one worker named.
+	perWorker int
 }
 
 func (e *Error) Error() string {
@@ -40,9 +47,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // before trying again; zero when it did not say (driver.ThrottleError).
 func (e *Error) RetryAfter() time.Duration { return e.After }
 
-// Limit returns zero: HTTP platforms do not say how many requests they
-// take at once (driver.ThrottleError).
-func (e *Error) Limit() int { return 0 }
+// Limit returns how many invocations the workers take at once, when an
+// overcast worker said so in its 429 (its concurrency times the
+// endpoints); zero when unknown, as other platforms do not say
+// (driver.ThrottleError).
+func (e *Error) Limit() int { return e.Allowed }
 
 var _ driver.ThrottleError = (*Error)(nil)
 
@@ -68,6 +77,9 @@ func (d *Driver) statusError(ep string, resp *http.Response, body []byte) *Error
 	switch {
 	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
 		e.Code, e.After = driver.ResourceExhausted, retryafter.Of(resp.Header, time.Now())
+		if n, err := strconv.Atoi(resp.Header.Get(worker.ConcurrencyHeader)); err == nil && n > 0 {
+			e.Allowed, e.perWorker = n*len(d.opts.Endpoints), n
+		}
 		e.Msg = fmt.Sprintf("%s is busy (HTTP %d)", where, code)
 		if code == http.StatusServiceUnavailable {
 			e.Msg = fmt.Sprintf("%s is unavailable, perhaps scaling from zero (HTTP 503)", where)
@@ -153,7 +165,7 @@ func (d *Driver) scrub(err error) error {
 	out := &Error{Code: errorCode(err), Msg: d.creds.red.redact(err.Error())}
 	var e *Error
 	if errors.As(err, &e) {
-		out.Status, out.After = e.Status, e.After
+		out.Status, out.After, out.Allowed = e.Status, e.After, e.Allowed
 	}
 	return out
 }

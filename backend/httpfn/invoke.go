@@ -28,12 +28,25 @@ func (d *Driver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Ac
 			return nil, d.scrub(err)
 		}
 		act, err := d.post(ctx, i, inv)
+		if n := workerLimit(err); n > 0 {
+			d.rot.Limit(i, n)
+		}
 		d.rot.Put(i)
 		if errorCode(err) != driver.Unreachable {
 			return act, d.scrub(err)
 		}
 		d.rot.Fail(i, d.scrub(err))
 	}
+}
+
+// workerLimit is the concurrency a worker named in its 429, zero when
+// none.
+func workerLimit(err error) int {
+	var e *Error
+	if errors.As(err, &e) && e.Allowed > 0 {
+		return e.perWorker
+	}
+	return 0
 }
 
 // post sends inv to endpoint i and reads the answer.

@@ -89,8 +89,9 @@ func (s *statusWriter) WriteHeader(code int) {
 
 // TestThrottleConformance runs the shared throttle suite against a worker
 // serve process that runs 4 tasks at once and answers 429 with
-// Retry-After: 1 above that, while the driver may send 16: the window
-// converges, the Retry-After is honoured, and the job completes.
+// Retry-After: 1 above that, naming its concurrency, while the driver may
+// send 16: the window keeps to the named limit, the Retry-After is
+// honoured, and the job completes.
 func TestThrottleConformance(t *testing.T) {
 	p := startWorkers(t, 1, "", "--concurrency", "4")[0]
 	var rec *recorder
@@ -101,7 +102,8 @@ func TestThrottleConformance(t *testing.T) {
 			t.Cleanup(srv.Close)
 			return backend.Open(ctx, "http://?concurrency=16&endpoint="+srv.URL)
 		},
-		Limit: 4,
+		Limit:        4,
+		ReportsLimit: true,
 		// Every 429 of the worker asks for a second's wait, which holds
 		// the whole job back: a short job keeps the test short.
 		Tasks:      48,

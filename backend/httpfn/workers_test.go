@@ -61,7 +61,9 @@ func TestWorkerProcessesRefuseWithoutTheToken(t *testing.T) {
 }
 
 // TestBusyWorkerProcessesThrottle sends more tasks at once than the
-// workers run: their 429s are retried and the job completes.
+// workers run: their 429s, which name the workers' concurrency, are
+// retried, the driver keeps to that concurrency on each endpoint from
+// then on, and the job completes.
 func TestBusyWorkerProcessesThrottle(t *testing.T) {
 	ps := startWorkers(t, 2, "", "--concurrency", "2")
 	b := open(t, urls(ps), "&concurrency=8")
@@ -72,6 +74,10 @@ func TestBusyWorkerProcessesThrottle(t *testing.T) {
 	rep := echo(t, executor(b, &overcast.Options{MaxAttempts: 2}), ins)
 	if rep.Throttles == 0 {
 		t.Errorf("no throttle with 16 tasks in flight on workers running 4; the test tests nothing")
+	}
+	// The first round sends 16 where 4 fit; later ones keep to 2 a worker.
+	if rep.Throttles > 16 {
+		t.Errorf("%d throttles: the driver did not keep to the concurrency the workers named", rep.Throttles)
 	}
 	t.Logf("%d throttles, %d retries", rep.Throttles, rep.Retries)
 }

@@ -51,6 +51,8 @@ type Rotation struct {
 	mu     sync.Mutex
 	down   []bool
 	parked []int
+	have   []int // slots of each endpoint, handed out, free or parked
+	want   []int // slots each endpoint should have (see Limit)
 	live   int
 	dead   chan struct{} // closed while no endpoint answers
 	last   error         // what took the last endpoint down
@@ -66,13 +68,33 @@ func New(o Options) *Rotation {
 	n := len(o.URLs)
 	per := max(o.PerEndpoint, 1)
 	r := &Rotation{opts: o, slots: make(chan int, per*n), down: make([]bool, n),
-		parked: make([]int, n), live: n, dead: make(chan struct{}), stop: make(chan struct{})}
+		parked: make([]int, n), have: make([]int, n), want: make([]int, n),
+		live: n, dead: make(chan struct{}), stop: make(chan struct{})}
 	for range per {
 		for i := range n {
 			r.slots <- i
 		}
 	}
+	for i := range n {
+		r.have[i], r.want[i] = per, per
+	}
 	return r
+}
+
+// Limit sets how many invocations endpoint i takes at once, when it said
+// so (an HTTP worker's concurrency): between 1 and PerEndpoint. Slots
+// over it are retired as they come back; slots under it are added.
+func (r *Rotation) Limit(i, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.want[i] = min(max(n, 1), max(r.opts.PerEndpoint, 1))
+	for ; r.have[i] < r.want[i]; r.have[i]++ {
+		if r.down[i] {
+			r.parked[i]++
+		} else {
+			r.slots <- i // never blocks: the channel holds every slot
+		}
+	}
 }
 
 // Capacity returns the number of slots.
@@ -112,6 +134,9 @@ func (r *Rotation) put(i int, taking bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
+	case r.have[i] > r.want[i]: // over the endpoint's limit: retired
+		r.have[i]--
+		return false
 	case r.down[i]:
 		r.parked[i]++
 		return false

@@ -116,3 +116,38 @@ func TestAllDownFailsAtOnce(t *testing.T) {
 		t.Fatalf("take with both down: %v, want the unreachable error wrapping the cause", err)
 	}
 }
+
+// TestLimitRetiresAndAddsSlots lowers an endpoint's slots to one, then
+// raises them past PerEndpoint, which caps them.
+func TestLimitRetiresAndAddsSlots(t *testing.T) {
+	var alive atomic.Bool
+	r := newTest(&alive)
+	defer r.Close()
+	count := func() map[int]int {
+		var taken []int
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			i, err := r.Take(ctx)
+			cancel()
+			if err != nil {
+				break
+			}
+			taken = append(taken, i)
+		}
+		seen := map[int]int{}
+		for _, i := range taken {
+			seen[i]++
+			r.Put(i)
+		}
+		return seen
+	}
+	r.Limit(1, 1)
+	count() // the extra slot of endpoint 1 is retired as it comes back
+	if seen := count(); seen[0] != 2 || seen[1] != 1 {
+		t.Fatalf("slots %v after Limit(1, 1), want 2 and 1", seen)
+	}
+	r.Limit(1, 5)
+	if seen := count(); seen[0] != 2 || seen[1] != 2 {
+		t.Fatalf("slots %v after Limit(1, 5), want 2 and 2 (PerEndpoint caps it)", seen)
+	}
+}
