@@ -16,7 +16,9 @@ import (
 func TestRunOnHTTPWorkers(t *testing.T) {
 	p := startServe(t, []string{"OVERCAST_TOKEN=T"}, "worker", "serve", "--addr", "127.0.0.1:0")
 	url := "http://" + p.addr
-	stdout, stderr, code := execBin(t, []string{"OVERCAST_TOKEN=T"}, "run", "pi", "--backend", "http", "--endpoint", url, "--json")
+	// The contract's line, with fewer samples than pi's default to spare
+	// the machine: the flags under test are the same.
+	stdout, stderr, code := execBin(t, []string{"OVERCAST_TOKEN=T"}, "run", "pi", "--backend", "http", "--endpoint", url, "--json", "--samples", "2e7")
 	r := decodeResult(t, stdout, stderr)
 	if code != 0 || r.Backend != "http" || r.FailedTasks != 0 || r.Tasks == 0 || math.Abs(r.Answer-math.Pi) > 1e-2 {
 		t.Fatalf("exit %d, result %+v; stderr:\n%s", code, r, stderr)
