@@ -41,7 +41,9 @@
 // Keys are partitioned by a hash of their encoding unless the job has a
 // Partition function or the run gives Splitters (range partitioning, as
 // sort needs; see Splitters to pick them from a sample). Each reducer
-// sees its keys in increasing order, each key once with all its values.
+// sees its keys in increasing order, each key once with all its values;
+// an Unordered job's reducer sees them in the order of a hash of their
+// encoding instead, which spares mappers and reducers comparing keys.
 //
 // A sort of fixed-size records by a key that starts them needs none of
 // the above per record: DefineRecords defines a RecordJob, whose mappers

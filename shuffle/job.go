@@ -20,6 +20,12 @@ type Job[K cmp.Ordered, V any] struct {
 	// that a mapper writes each key once. It must be associative and
 	// commutative.
 	Combine func(a, b V) V
+	// Unordered frees the job from the key order: mappers order their
+	// pairs by a hash of the key's encoding, comparing integers instead of
+	// keys, and Reduce gets each key once with all its values in that
+	// order, which is fixed but of no use. It costs much less than sorting
+	// by key when keys are many, as a word count's are.
+	Unordered bool
 	// Reduce gets each key of a partition once, in increasing order, with
 	// all its values, and writes what it makes of them to out, the
 	// reducer's output object (io.Discard when the run has no Output).

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 
@@ -54,6 +55,8 @@ type buffer[K cmp.Ordered, V any] struct {
 	// held is the number of pairs in parts, limit when to combine them.
 	held, limit int
 	err         error
+	keys        Codec[K]
+	values      Codec[V]
 }
 
 // minCombineLimit is the fewest pairs a buffer holds before combining.
@@ -101,19 +104,20 @@ func (b *buffer[K, V]) combineAll() {
 
 func byKey[K cmp.Ordered, V any](x, y pair[K, V]) int { return cmp.Compare(x.k, y.k) }
 
-// sorted returns the pairs of each partition sorted by key: combined per
-// key with a Combine, else in the order they were emitted among equal
-// keys.
-func (b *buffer[K, V]) sorted() ([][]pair[K, V], error) {
+// finish sorts each partition by key: combined per key with a Combine,
+// else in the order they were emitted among equal keys.
+func (b *buffer[K, V]) finish() error {
 	if b.combine != nil {
 		b.combineAll()
-		return b.parts, b.err
+		return b.err
 	}
 	for _, p := range b.parts {
 		slices.SortStableFunc(p, byKey)
 	}
-	return b.parts, b.err
+	return b.err
 }
+
+func (b *buffer[K, V]) size(r int) int { return len(b.parts[r]) }
 
 // partitioner returns the function that sends a key to its reducer.
 func (j *Job[K, V]) partitioner(reducers int, splitters [][]byte) (func(K) int, error) {
@@ -148,6 +152,29 @@ func fnv64(b []byte) uint64 {
 	return h
 }
 
+// mapBuffer collects a mapper's pairs by partition in the order its
+// reducers read them.
+type mapBuffer[K, V any] interface {
+	emit(k K, v V)
+	// finish orders (and combines) the pairs once Map has returned.
+	finish() error
+	// size is the number of pairs of partition r, write writes them as
+	// records and returns the bytes written.
+	size(r int) int
+	write(w io.Writer, r int) (int64, error)
+}
+
+func (j *Job[K, V]) newBuffer(part func(K) int, reducers int, hashed bool) mapBuffer[K, V] {
+	if j.Unordered {
+		if hashed {
+			part = nil // the buffer hashes the key itself
+		}
+		return newHashBuffer(part, reducers, j.Keys, j.Values, j.Combine)
+	}
+	return &buffer[K, V]{part: part, reducers: reducers, combine: j.Combine,
+		parts: make([][]pair[K, V], reducers), limit: minCombineLimit, keys: j.Keys, values: j.Values}
+}
+
 func (j *Job[K, V]) mapTask(ctx context.Context, in mapInput) (mapOutput, error) {
 	if in.Reducers < 1 {
 		return mapOutput{}, fmt.Errorf("map: %d reducers", in.Reducers)
@@ -157,13 +184,11 @@ func (j *Job[K, V]) mapTask(ctx context.Context, in mapInput) (mapOutput, error)
 		return mapOutput{}, err
 	}
 	ctx, counters := withCounters(ctx)
-	buf := &buffer[K, V]{part: part, reducers: in.Reducers, combine: j.Combine,
-		parts: make([][]pair[K, V], in.Reducers), limit: minCombineLimit}
+	buf := j.newBuffer(part, in.Reducers, len(in.Splitters) == 0 && j.Partition == nil)
 	if err := j.Map(ctx, in.Chunk, buf.emit); err != nil {
 		return mapOutput{}, err
 	}
-	parts, err := buf.sorted()
-	if err != nil {
+	if err := buf.finish(); err != nil {
 		return mapOutput{}, err
 	}
 	b, err := overcast.OpenBucket(ctx, in.Storage)
@@ -172,17 +197,17 @@ func (j *Job[K, V]) mapTask(ctx context.Context, in mapInput) (mapOutput, error)
 	}
 	out := mapOutput{Parts: make([]string, in.Reducers), Counters: counters}
 	attempt := attemptID(ctx)
-	for r, pairs := range parts {
-		if len(pairs) == 0 {
+	for r := range in.Reducers {
+		if buf.size(r) == 0 {
 			continue
 		}
 		key := intermediateKey(in.Job, in.Index, attempt, r)
-		n, err := j.writeRun(ctx, b, key, pairs)
+		n, err := writeRun(ctx, b, key, func(w io.Writer) (int64, error) { return buf.write(w, r) })
 		if err != nil {
 			return mapOutput{}, err
 		}
 		out.Parts[r] = key
-		counters["pairs"] += int64(len(pairs))
+		counters["pairs"] += int64(buf.size(r))
 		counters["shuffle_bytes"] += n
 		if afterWrite != nil {
 			if err := afterWrite(ctx, in.Index, r); err != nil {
@@ -197,9 +222,9 @@ func (j *Job[K, V]) mapTask(ctx context.Context, in mapInput) (mapOutput, error)
 // written: a failing attempt that has written some of its objects.
 var afterWrite func(ctx context.Context, index, part int) error
 
-// writeRun writes sorted pairs as one object of records
-// uvarint(len key) key uvarint(len value) value, and returns its size.
-func (j *Job[K, V]) writeRun(ctx context.Context, b *storage.Bucket, key string, pairs []pair[K, V]) (int64, error) {
+// writeRun writes one object of records uvarint(len key) key uvarint(len
+// value) value, which write makes, and returns its size.
+func writeRun(ctx context.Context, b *storage.Bucket, key string, write func(io.Writer) (int64, error)) (int64, error) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	w, err := b.NewWriter(wctx, key, &blob.WriterOptions{ContentType: "application/octet-stream"})
@@ -207,20 +232,31 @@ func (j *Job[K, V]) writeRun(ctx context.Context, b *storage.Bucket, key string,
 		return 0, fmt.Errorf("write %s: %w", key, err)
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
-	enc := &recordWriter[K, V]{keys: j.Keys, values: j.Values}
-	var n int64
-	for _, p := range pairs {
-		rec := enc.encode(p.k, p.v)
-		bw.Write(rec)
-		n += int64(len(rec))
+	n, err := write(bw)
+	if err == nil {
+		err = bw.Flush()
 	}
-	if err := bw.Flush(); err != nil {
+	if err != nil {
 		cancel() // abandon the object
 		w.Close()
 		return 0, fmt.Errorf("write %s: %w", key, err)
 	}
 	if err := w.Close(); err != nil {
 		return 0, fmt.Errorf("write %s: %w", key, err)
+	}
+	return n, nil
+}
+
+// write writes partition r's pairs as records.
+func (b *buffer[K, V]) write(w io.Writer, r int) (int64, error) {
+	enc := &recordWriter[K, V]{keys: b.keys, values: b.values}
+	var n int64
+	for _, p := range b.parts[r] {
+		rec := enc.encode(p.k, p.v)
+		if _, err := w.Write(rec); err != nil {
+			return n, err
+		}
+		n += int64(len(rec))
 	}
 	return n, nil
 }

@@ -69,21 +69,29 @@ func (r *run[K, V]) next(kc Codec[K], vc Codec[V]) (bool, error) {
 // field reads one length-prefixed field. Only the first field of a
 // record may meet the end of the object.
 func (r *run[K, V]) field(first bool) ([]byte, error) {
-	n, err := binary.ReadUvarint(r.r)
+	var err error
+	r.buf, err = readField(r.r, r.buf, first)
+	return r.buf, err
+}
+
+// readField reads one length-prefixed field into buf, which it returns,
+// grown as needed. Only a first field may meet the end of the object.
+func readField(br *bufio.Reader, buf []byte, first bool) ([]byte, error) {
+	n, err := binary.ReadUvarint(br)
 	if err == io.EOF && first {
-		return nil, io.EOF
+		return buf[:0], io.EOF
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read record: %w", noEOF(err))
+		return buf[:0], fmt.Errorf("read record: %w", noEOF(err))
 	}
-	if cap(r.buf) < int(n) {
-		r.buf = make([]byte, n)
+	if uint64(cap(buf)) < n {
+		buf = make([]byte, n)
 	}
-	r.buf = r.buf[:n]
-	if _, err := io.ReadFull(r.r, r.buf); err != nil {
-		return nil, fmt.Errorf("read record: %w", noEOF(err))
+	buf = buf[:n]
+	if _, err := io.ReadFull(br, buf); err != nil {
+		return buf[:0], fmt.Errorf("read record: %w", noEOF(err))
 	}
-	return r.buf, nil
+	return buf, nil
 }
 
 func noEOF(err error) error {
@@ -168,41 +176,49 @@ func (m *merger[K, V]) close() {
 
 func (j *Job[K, V]) reduceTask(ctx context.Context, in reduceInput) (reduceOutput, error) {
 	ctx, counters := withCounters(ctx)
-	m, err := j.openRuns(ctx, in)
-	if err != nil {
-		return reduceOutput{}, err
-	}
-	defer m.close()
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out, commit, key, err := openOutput(wctx, in)
 	if err != nil {
 		return reduceOutput{}, err
 	}
-	var keys int64
-	for m.err == nil && len(m.h) > 0 {
-		k := m.h[0].key
-		if err := j.Reduce(ctx, k, m.values(k), out); err != nil {
-			cancel() // abandon the output
-			commit()
-			return reduceOutput{}, err
-		}
-		m.skip(k)
-		keys++
+	reduce := j.reduceMerged
+	if j.Unordered {
+		reduce = j.reduceHashed
 	}
-	if m.err != nil {
-		cancel()
+	keys, values, err := reduce(ctx, in, out)
+	if err != nil {
+		cancel() // abandon the output
 		commit()
-		return reduceOutput{}, m.err
+		return reduceOutput{}, err
 	}
 	counters["keys"] += keys
-	counters["values"] += m.nvals
+	counters["values"] += values
 	n, err := commit()
 	if err != nil {
 		return reduceOutput{}, err
 	}
 	counters["output_bytes"] += n
 	return reduceOutput{Output: key, Counters: counters}, nil
+}
+
+// reduceMerged merges the partition's sorted objects and calls Reduce on
+// each key in increasing order; it returns the keys and values it read.
+func (j *Job[K, V]) reduceMerged(ctx context.Context, in reduceInput, out io.Writer) (keys, values int64, err error) {
+	m, err := j.openRuns(ctx, in)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer m.close()
+	for m.err == nil && len(m.h) > 0 {
+		k := m.h[0].key
+		if err := j.Reduce(ctx, k, m.values(k), out); err != nil {
+			return 0, 0, err
+		}
+		m.skip(k)
+		keys++
+	}
+	return keys, m.nvals, m.err
 }
 
 // openRuns opens the partition's objects and reads each one's first pair.

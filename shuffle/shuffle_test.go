@@ -81,7 +81,11 @@ var (
 	combined = Define(Job[string, int64]{Name: "shuffletest/combined", Map: countMap, Reduce: countReduce,
 		Combine: func(a, b int64) int64 { return a + b }})
 	uncombined = Define(Job[string, int64]{Name: "shuffletest/uncombined", Map: countMap, Reduce: countReduce})
-	sorter     = Define(Job[string, string]{Name: "shuffletest/sort",
+	unordered  = Define(Job[string, int64]{Name: "shuffletest/unordered", Map: countMap, Reduce: countReduce,
+		Combine: func(a, b int64) int64 { return a + b }, Unordered: true})
+	unorderedUncombined = Define(Job[string, int64]{Name: "shuffletest/unordered-uncombined", Map: countMap, Reduce: countReduce,
+		Unordered: true})
+	sorter = Define(Job[string, string]{Name: "shuffletest/sort",
 		Map: func(ctx context.Context, in overcast.Chunk, emit func(string, string)) error {
 			for rec, err := range in.Records(ctx) {
 				if err != nil {
@@ -234,6 +238,9 @@ func TestWordCountExact(t *testing.T) {
 		{"uncombined", uncombined, 4, 700},
 		{"one reducer", combined, 1, 1 << 20},
 		{"many reducers", uncombined, 40, 5000},
+		{"unordered", unordered, 3, 2000},
+		{"unordered, one reducer", unordered, 1, 1 << 20},
+		{"unordered uncombined", unorderedUncombined, 4, 700},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, 5, 200, tc.chunk)
@@ -258,26 +265,30 @@ func TestWordCountExact(t *testing.T) {
 // has written one of its objects: the retry's objects, not both, reach
 // the reducers.
 func TestMapFailsAfterWriting(t *testing.T) {
-	var failed atomic.Int32
-	afterWrite = func(ctx context.Context, index, part int) error {
-		if index == 1 && part > 0 && firstAttempt(ctx) {
-			failed.Add(1)
-			return errors.New("crash after writing")
-		}
-		return nil
+	for _, job := range []*Job[string, int64]{uncombined, unorderedUncombined} {
+		t.Run(job.Name, func(t *testing.T) {
+			var failed atomic.Int32
+			afterWrite = func(ctx context.Context, index, part int) error {
+				if index == 1 && part > 0 && firstAttempt(ctx) {
+					failed.Add(1)
+					return errors.New("crash after writing")
+				}
+				return nil
+			}
+			defer func() { afterWrite = nil }()
+			f := newFixture(t, 3, 300, 1500)
+			ex := newExecutor(t, &overcast.Options{RetryTaskErrors: true, MaxAttempts: 3, BackoffBase: time.Millisecond})
+			res, err := job.Run(context.Background(), ex, f.chunks, Config[string]{
+				Storage: "file://" + f.dir, Output: "file://" + f.dir + "/out", Reducers: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if failed.Load() != 1 || res.Map.Retries < 1 {
+				t.Fatalf("the first attempt failed %d times, %d retries", failed.Load(), res.Map.Retries)
+			}
+			checkExact(t, f, res, 3)
+		})
 	}
-	defer func() { afterWrite = nil }()
-	f := newFixture(t, 3, 300, 1500)
-	ex := newExecutor(t, &overcast.Options{RetryTaskErrors: true, MaxAttempts: 3, BackoffBase: time.Millisecond})
-	res, err := uncombined.Run(context.Background(), ex, f.chunks, Config[string]{
-		Storage: "file://" + f.dir, Output: "file://" + f.dir + "/out", Reducers: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if failed.Load() != 1 || res.Map.Retries < 1 {
-		t.Fatalf("the first attempt failed %d times, %d retries", failed.Load(), res.Map.Retries)
-	}
-	checkExact(t, f, res, 3)
 }
 
 // TestBackupsRace stalls the first attempt of a map task and of a reduce
@@ -287,21 +298,25 @@ func TestBackupsRace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("stalls for seconds")
 	}
-	stallMap.Store(2)
-	stallReduce.Store(1)
-	defer stallMap.Store(-1)
-	defer stallReduce.Store(-1)
-	f := newFixture(t, 4, 300, 1000)
-	ex := newExecutor(t, &overcast.Options{Speculation: overcast.Speculation{Min: 20 * time.Millisecond, After: 0.5}})
-	res, err := combined.Run(context.Background(), ex, f.chunks, Config[string]{
-		Storage: "file://" + f.dir, Output: "file://" + f.dir + "/out", Reducers: 3})
-	if err != nil {
-		t.Fatal(err)
+	for _, job := range []*Job[string, int64]{combined, unordered} {
+		t.Run(job.Name, func(t *testing.T) {
+			stallMap.Store(2)
+			stallReduce.Store(1)
+			defer stallMap.Store(-1)
+			defer stallReduce.Store(-1)
+			f := newFixture(t, 4, 300, 1000)
+			ex := newExecutor(t, &overcast.Options{Speculation: overcast.Speculation{Min: 20 * time.Millisecond, After: 0.5}})
+			res, err := job.Run(context.Background(), ex, f.chunks, Config[string]{
+				Storage: "file://" + f.dir, Output: "file://" + f.dir + "/out", Reducers: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Map.BackupWins < 1 || res.Reduce.BackupWins < 1 {
+				t.Fatalf("backup wins: map %d, reduce %d; the stalls did not make backups win", res.Map.BackupWins, res.Reduce.BackupWins)
+			}
+			checkExact(t, f, res, 3)
+		})
 	}
-	if res.Map.BackupWins < 1 || res.Reduce.BackupWins < 1 {
-		t.Fatalf("backup wins: map %d, reduce %d; the stalls did not make backups win", res.Map.BackupWins, res.Reduce.BackupWins)
-	}
-	checkExact(t, f, res, 3)
 }
 
 func TestRangePartitionSorts(t *testing.T) {

@@ -1,0 +1,163 @@
+package shuffle
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/bits"
+	"slices"
+)
+
+// hashBuffer collects an Unordered job's pairs by partition, their keys
+// encoded in one arena, and orders each partition by the
+// hash of the key's encoding (then by the encoding): comparing two
+// integers costs far less than comparing two keys, and equal keys still
+// end up side by side. With a Combine it combines them, as buffer does,
+// whenever it holds limit pairs and at the end.
+type hashBuffer[K any, V any] struct {
+	// part sends a key to its reducer; nil means the hash modulo reducers.
+	part     func(K) int
+	reducers int
+	keys     Codec[K]
+	values   Codec[V]
+	combine  func(a, b V) V
+	parts    [][]hashPair[V]
+	arena    []byte
+	// held is the number of pairs in parts, limit when to combine them.
+	held, limit int
+	err         error
+	tmp         []hashPair[V]
+}
+
+// hashPair is one pair of a hashBuffer: its key's encoding is
+// arena[off:off+n] and h is fnv64 of it.
+type hashPair[V any] struct {
+	h      uint64
+	off, n int
+	v      V
+}
+
+func newHashBuffer[K, V any](part func(K) int, reducers int, keys Codec[K], values Codec[V], combine func(a, b V) V) *hashBuffer[K, V] {
+	return &hashBuffer[K, V]{part: part, reducers: reducers, keys: keys, values: values, combine: combine,
+		parts: make([][]hashPair[V], reducers), limit: minCombineLimit}
+}
+
+func (b *hashBuffer[K, V]) emit(k K, v V) {
+	off := len(b.arena)
+	b.arena = b.keys.Append(b.arena, k)
+	h := fnv64(b.arena[off:])
+	r := int(h % uint64(b.reducers))
+	if b.part != nil {
+		r = b.part(k)
+	}
+	if r < 0 || r >= b.reducers {
+		if b.err == nil {
+			b.err = fmt.Errorf("partition of key %v is %d, not in [0, %d)", k, r, b.reducers)
+		}
+		b.arena = b.arena[:off]
+		return
+	}
+	b.parts[r] = append(b.parts[r], hashPair[V]{h: h, off: off, n: len(b.arena) - off, v: v})
+	b.held++
+	if b.combine != nil && b.held >= b.limit {
+		b.combineAll()
+		b.limit = max(minCombineLimit, 2*b.held)
+	}
+}
+
+// sortPart orders partition r by hash, then by encoding: it spreads the
+// pairs over about as many buckets as there are pairs by their hash's
+// top bits, in one pass, which leaves an insertion sort little to do.
+func (b *hashBuffer[K, V]) sortPart(r int) {
+	p := b.parts[r]
+	if len(p) > 64 {
+		shift := 64 - bits.Len(uint(len(p)))
+		starts := make([]int, 1<<(64-shift)+1)
+		for _, q := range p {
+			starts[q.h>>shift+1]++
+		}
+		for i := 1; i < len(starts); i++ {
+			starts[i] += starts[i-1]
+		}
+		b.tmp = slices.Grow(b.tmp[:0], len(p))[:len(p)]
+		for _, q := range p {
+			b.tmp[starts[q.h>>shift]] = q
+			starts[q.h>>shift]++
+		}
+		b.parts[r], b.tmp = b.tmp, p
+		p = b.parts[r]
+	}
+	for i := 1; i < len(p); i++ {
+		for j := i; j > 0 && b.less(&p[j], &p[j-1]); j-- {
+			p[j], p[j-1] = p[j-1], p[j]
+		}
+	}
+}
+
+func (b *hashBuffer[K, V]) less(x, y *hashPair[V]) bool {
+	if x.h != y.h {
+		return x.h < y.h
+	}
+	return bytes.Compare(b.key(x), b.key(y)) < 0
+}
+
+func (b *hashBuffer[K, V]) key(p *hashPair[V]) []byte { return b.arena[p.off : p.off+p.n] }
+
+// combineAll sorts each partition and combines the values of equal keys,
+// keeping in the arena only the keys left.
+func (b *hashBuffer[K, V]) combineAll() {
+	b.held = 0
+	kept := make([]byte, 0, len(b.arena))
+	for r := range b.parts {
+		b.sortPart(r)
+		p := b.parts[r]
+		out := p[:0]
+		for _, q := range p {
+			key := b.key(&q)
+			if n := len(out); n > 0 && out[n-1].h == q.h && bytes.Equal(kept[out[n-1].off:], key) {
+				out[n-1].v = b.combine(out[n-1].v, q.v)
+				continue
+			}
+			q.off = len(kept)
+			kept = append(kept, key...)
+			out = append(out, q)
+		}
+		b.parts[r] = out
+		b.held += len(out)
+	}
+	b.arena = kept
+}
+
+// finish orders each partition, combined per key with a Combine.
+func (b *hashBuffer[K, V]) finish() error {
+	if b.combine != nil {
+		b.combineAll()
+		return b.err
+	}
+	for r := range b.parts {
+		b.sortPart(r)
+	}
+	return b.err
+}
+
+func (b *hashBuffer[K, V]) size(r int) int { return len(b.parts[r]) }
+
+// write writes partition r's pairs as records.
+func (b *hashBuffer[K, V]) write(w io.Writer, r int) (int64, error) {
+	arena := b.arena
+	var rec, v []byte
+	var n int64
+	for _, p := range b.parts[r] {
+		v = b.values.Append(v[:0], p.v)
+		rec = binary.AppendUvarint(rec[:0], uint64(p.n))
+		rec = append(rec, arena[p.off:p.off+p.n]...)
+		rec = binary.AppendUvarint(rec, uint64(len(v)))
+		rec = append(rec, v...)
+		if _, err := w.Write(rec); err != nil {
+			return n, err
+		}
+		n += int64(len(rec))
+	}
+	return n, nil
+}

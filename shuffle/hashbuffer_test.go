@@ -1,0 +1,52 @@
+package shuffle
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestHashBufferOrdersAndCombines emits many repeated keys into a small
+// hash buffer, so that it combines several times before the end: every
+// partition comes out in (hash, key) order, each key once, with the sum
+// of its values.
+func TestHashBufferOrdersAndCombines(t *testing.T) {
+	for _, combine := range []func(a, b int64) int64{nil, func(a, b int64) int64 { return a + b }} {
+		r := rand.New(rand.NewPCG(5, 6))
+		b := newHashBuffer[string, int64](nil, 3, stringCodec{}, intCodec[int64]{}, combine)
+		b.limit = 500
+		want := map[string]int64{}
+		var emitted int
+		for range 20_000 {
+			k := fmt.Sprintf("k%d", r.IntN(3000))
+			b.emit(k, 1)
+			want[k]++
+			emitted++
+		}
+		if err := b.finish(); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		var pairs int
+		for part, p := range b.parts {
+			for i := range p {
+				k := string(b.key(&p[i]))
+				if fnv64([]byte(k))%3 != uint64(part) || p[i].h != fnv64([]byte(k)) {
+					t.Fatalf("key %q in partition %d with hash %x", k, part, p[i].h)
+				}
+				if i > 0 && (p[i-1].h > p[i].h || p[i-1].h == p[i].h && bytes.Compare(b.key(&p[i-1]), b.key(&p[i])) > 0) {
+					t.Fatalf("partition %d out of order at %d", part, i)
+				}
+				got[k] += p[i].v
+			}
+			pairs += len(p)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("counts differ: %d keys, want %d", len(got), len(want))
+		}
+		if combine != nil && pairs != len(want) || combine == nil && pairs != emitted {
+			t.Fatalf("%d pairs out of %d emitted, %d keys (combine %v)", pairs, emitted, len(want), combine != nil)
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package shuffle
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"container/heap"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/overcast-sc/overcast"
+)
+
+// hashRun is one intermediate object of an Unordered job being read: its
+// current record's key encoding, the key's hash and the value encoding.
+type hashRun struct {
+	r        *bufio.Reader
+	rc       io.Closer
+	idx      int
+	h        uint64
+	key, val []byte
+}
+
+// next reads the run's next record; it returns false at the run's end.
+func (r *hashRun) next() (bool, error) {
+	var err error
+	if r.key, err = readField(r.r, r.key, true); err == io.EOF {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if r.val, err = readField(r.r, r.val, false); err != nil {
+		return false, err
+	}
+	r.h = fnv64(r.key)
+	return true, nil
+}
+
+// hashRunHeap orders runs by the hash of their current key, then by the
+// key's encoding, as hashBuffer ordered them, then by map task.
+type hashRunHeap []*hashRun
+
+func (h hashRunHeap) Len() int { return len(h) }
+func (h hashRunHeap) Less(i, j int) bool {
+	if c := cmp.Compare(h[i].h, h[j].h); c != 0 {
+		return c < 0
+	}
+	if c := bytes.Compare(h[i].key, h[j].key); c != 0 {
+		return c < 0
+	}
+	return h[i].idx < h[j].idx
+}
+func (h hashRunHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *hashRunHeap) Push(x any)   { *h = append(*h, x.(*hashRun)) }
+func (h *hashRunHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// hashMerger merges hash-ordered runs into groups of one key.
+type hashMerger[V any] struct {
+	h    hashRunHeap
+	vals Codec[V]
+	err  error
+	// cur and curH are the key of the group being read.
+	cur   []byte
+	curH  uint64
+	nvals int64
+}
+
+// advance moves the smallest run to its next record.
+func (m *hashMerger[V]) advance() {
+	top := m.h[0]
+	ok, err := top.next()
+	switch {
+	case err != nil:
+		m.err = err
+		heap.Pop(&m.h)
+	case ok:
+		heap.Fix(&m.h, 0)
+	default:
+		top.rc.Close()
+		heap.Pop(&m.h)
+	}
+	m.nvals++
+}
+
+// inGroup reports whether the smallest run holds the current key.
+func (m *hashMerger[V]) inGroup() bool {
+	return m.err == nil && len(m.h) > 0 && m.h[0].h == m.curH && bytes.Equal(m.h[0].key, m.cur)
+}
+
+// values yields the values of the current key; it is made once and
+// reused for every key.
+func (m *hashMerger[V]) values(yield func(V) bool) {
+	for m.inGroup() {
+		v, err := m.vals.Decode(m.h[0].val)
+		if err != nil {
+			m.err = fmt.Errorf("decode value: %w", err)
+			return
+		}
+		m.advance()
+		if !yield(v) {
+			return
+		}
+	}
+}
+
+func (m *hashMerger[V]) close() {
+	for _, r := range m.h {
+		r.rc.Close()
+	}
+}
+
+// reduceHashed merges the partition's hash-ordered objects and calls
+// Reduce on each key; it returns the keys and values it read.
+func (j *Job[K, V]) reduceHashed(ctx context.Context, in reduceInput, out io.Writer) (keys, values int64, err error) {
+	m, err := openHashRuns[V](ctx, in, j.Values)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer m.close()
+	vals := m.values
+	for m.err == nil && len(m.h) > 0 {
+		m.cur, m.curH = append(m.cur[:0], m.h[0].key...), m.h[0].h
+		k, err := j.Keys.Decode(m.cur)
+		if err != nil {
+			return 0, 0, fmt.Errorf("decode key: %w", err)
+		}
+		if err := j.Reduce(ctx, k, vals, out); err != nil {
+			return 0, 0, err
+		}
+		for m.inGroup() { // the values Reduce left
+			m.advance()
+		}
+		keys++
+	}
+	return keys, m.nvals, m.err
+}
+
+// openHashRuns opens the partition's objects and reads each one's first
+// record.
+func openHashRuns[V any](ctx context.Context, in reduceInput, vals Codec[V]) (*hashMerger[V], error) {
+	b, err := overcast.OpenBucket(ctx, in.Storage)
+	if err != nil {
+		return nil, err
+	}
+	m := &hashMerger[V]{vals: vals}
+	for i, key := range in.Inputs {
+		rd, err := b.NewReader(ctx, key, nil)
+		if err != nil {
+			m.close()
+			return nil, fmt.Errorf("read %s: %w", key, err)
+		}
+		r := &hashRun{r: bufio.NewReaderSize(rd, 256<<10), rc: rd, idx: i}
+		ok, err := r.next()
+		if err != nil || !ok {
+			rd.Close()
+			if err != nil {
+				m.close()
+				return nil, fmt.Errorf("read %s: %w", key, err)
+			}
+			continue
+		}
+		m.h = append(m.h, r)
+	}
+	heap.Init(&m.h)
+	return m, nil
+}
