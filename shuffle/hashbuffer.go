@@ -107,36 +107,53 @@ func (b *hashBuffer[K, V]) key(p *hashPair[V]) []byte { return b.arena[p.off : p
 // combineAll sorts each partition and combines the values of equal keys,
 // keeping in the arena only the keys left.
 func (b *hashBuffer[K, V]) combineAll() {
-	b.held = 0
 	kept := make([]byte, 0, len(b.arena))
 	for r := range b.parts {
-		b.sortPart(r)
-		p := b.parts[r]
-		out := p[:0]
-		for _, q := range p {
-			key := b.key(&q)
-			if n := len(out); n > 0 && out[n-1].h == q.h && bytes.Equal(kept[out[n-1].off:], key) {
-				out[n-1].v = b.combine(out[n-1].v, q.v)
-				continue
-			}
-			q.off = len(kept)
-			kept = append(kept, key...)
-			out = append(out, q)
-		}
-		b.parts[r] = out
-		b.held += len(out)
+		kept = b.combinePart(r, kept)
 	}
 	b.arena = kept
 }
 
+// combinePart sorts partition r and combines the values of equal keys.
+// It appends the keys left to kept, which it returns, unless kept is
+// nil: the keys then stay where they are in the arena.
+func (b *hashBuffer[K, V]) combinePart(r int, kept []byte) []byte {
+	b.sortPart(r)
+	p := b.parts[r]
+	out := p[:0]
+	for _, q := range p {
+		key := b.key(&q)
+		if n := len(out); n > 0 && out[n-1].h == q.h && bytes.Equal(b.keyIn(kept, &out[n-1]), key) {
+			out[n-1].v = b.combine(out[n-1].v, q.v)
+			continue
+		}
+		if kept != nil {
+			q.off = len(kept)
+			kept = append(kept, key...)
+		}
+		out = append(out, q)
+	}
+	b.held += len(out) - len(p)
+	b.parts[r] = out
+	return kept
+}
+
+// keyIn returns p's key in kept, or in the arena when kept is nil.
+func (b *hashBuffer[K, V]) keyIn(kept []byte, p *hashPair[V]) []byte {
+	if kept == nil {
+		return b.key(p)
+	}
+	return kept[p.off : p.off+p.n]
+}
+
 // finish orders each partition, combined per key with a Combine.
 func (b *hashBuffer[K, V]) finish() error {
-	if b.combine != nil {
-		b.combineAll()
-		return b.err
-	}
 	for r := range b.parts {
-		b.sortPart(r)
+		if b.combine != nil {
+			b.combinePart(r, nil)
+		} else {
+			b.sortPart(r)
+		}
 	}
 	return b.err
 }
