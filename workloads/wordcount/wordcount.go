@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"runtime"
 	"strconv"
-	"sync"
 
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/shuffle"
@@ -32,20 +32,37 @@ var Job = shuffle.Define(shuffle.Job[string, int64]{
 })
 
 // counters keeps the counters of finished map tasks for the next ones
-// in this process: a grown table and arena are costly to build again.
-var counters = sync.Pool{New: func() any {
-	c := NewCounter()
-	c.buf = make([]byte, 1<<20)
-	return c
-}}
+// in this process, one per CPU at most: a grown table and arena are
+// costly to build again. Unlike a sync.Pool, which every garbage
+// collection empties (and the shuffle makes garbage), it keeps them for
+// the life of the process.
+var counters = make(chan *Counter, runtime.GOMAXPROCS(0))
+
+func getCounter() *Counter {
+	select {
+	case c := <-counters:
+		c.Reset()
+		return c
+	default:
+		c := NewCounter()
+		c.buf = make([]byte, 1<<20)
+		return c
+	}
+}
+
+func putCounter(c *Counter) {
+	select {
+	case counters <- c:
+	default:
+	}
+}
 
 // mapChunk counts the words of a chunk, range by range, and emits each
 // distinct word once with its count. It counts the words it read as
 // "words", which the driver compares with the reducers' sum.
 func mapChunk(ctx context.Context, in overcast.Chunk, emit func(string, int64)) error {
-	c := counters.Get().(*Counter)
-	defer counters.Put(c)
-	c.Reset()
+	c := getCounter()
+	defer putCounter(c)
 	buf := c.buf
 	for i := range in.Ranges {
 		r, err := in.Open(ctx, i)
