@@ -3,7 +3,9 @@ package shuffle
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -48,5 +50,48 @@ func TestHashBufferOrdersAndCombines(t *testing.T) {
 		if combine != nil && pairs != len(want) || combine == nil && pairs != emitted {
 			t.Fatalf("%d pairs out of %d emitted, %d keys (combine %v)", pairs, emitted, len(want), combine != nil)
 		}
+	}
+}
+
+// TestHashRunReadsWhatWasWritten writes a partition through a hash
+// buffer and reads it back through a hash run with a buffer too small
+// for some records, then reads every prefix of it: a prefix cut inside a
+// record is an error, never a shorter run.
+func TestHashRunReadsWhatWasWritten(t *testing.T) {
+	b := newHashBuffer[string, int64](nil, 1, stringCodec{}, intCodec[int64]{}, nil)
+	keys := []string{"", "a", strings.Repeat("long", 40), "b", "a"}
+	for i, k := range keys {
+		b.emit(k, int64(i)-2)
+	}
+	if err := b.finish(); err != nil {
+		t.Fatal(err)
+	}
+	var obj bytes.Buffer
+	if _, err := b.write(&obj, 0); err != nil {
+		t.Fatal(err)
+	}
+	var ends []int
+	for n := range obj.Len() + 1 {
+		r := &hashRun{rd: io.NopCloser(bytes.NewReader(obj.Bytes()[:n])), buf: make([]byte, 3)}
+		var got []string
+		var err error
+		for ok := true; ok && err == nil; {
+			if ok, err = r.next(); ok {
+				v, _ := intCodec[int64]{}.Decode(r.val)
+				got = append(got, fmt.Sprintf("%s=%d", r.key, v))
+				if r.h != fnv64(r.key) {
+					t.Fatalf("hash %x of %q", r.h, r.key)
+				}
+			}
+		}
+		if err == nil {
+			ends = append(ends, n)
+		}
+		if n == obj.Len() && len(got) != len(keys) {
+			t.Fatalf("read %v (%v), wrote %d pairs", got, err, len(keys))
+		}
+	}
+	if len(ends) != len(keys)+1 {
+		t.Fatalf("prefixes read without error end at %v; want the %d record boundaries", ends, len(keys)+1)
 	}
 }

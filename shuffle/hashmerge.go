@@ -1,11 +1,11 @@
 package shuffle
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"container/heap"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 
@@ -13,28 +13,87 @@ import (
 )
 
 // hashRun is one intermediate object of an Unordered job being read: its
-// current record's key encoding, the key's hash and the value encoding.
+// current record's key encoding, the key's hash and the value encoding,
+// which point into the run's buffer until the next record.
 type hashRun struct {
-	r        *bufio.Reader
-	rc       io.Closer
+	rd       io.ReadCloser
 	idx      int
 	h        uint64
 	key, val []byte
+	// buf[pos:end] is read and not yet parsed.
+	buf      []byte
+	pos, end int
+	eof      bool
 }
 
-// next reads the run's next record; it returns false at the run's end.
+// next parses the run's next record, reading more of the object when
+// the buffer holds no whole record; it returns false at the run's end.
 func (r *hashRun) next() (bool, error) {
-	var err error
-	if r.key, err = readField(r.r, r.key, true); err == io.EOF {
-		return false, nil
+	for {
+		n, err := r.parse(r.buf[r.pos:r.end])
+		if err != nil {
+			return false, err
+		}
+		if n > 0 {
+			r.pos += n
+			r.h = fnv64(r.key)
+			return true, nil
+		}
+		if r.eof {
+			if r.pos < r.end {
+				return false, fmt.Errorf("read record: %w", io.ErrUnexpectedEOF)
+			}
+			return false, nil
+		}
+		if err := r.fill(); err != nil {
+			return false, err
+		}
+	}
+}
+
+// parse cuts one record off the front of b and returns its size, or 0
+// when b does not hold a whole one.
+func (r *hashRun) parse(b []byte) (int, error) {
+	kn, i := binary.Uvarint(b)
+	if i <= 0 || kn > uint64(len(b)-i) {
+		return 0, overflow(i)
+	}
+	key := b[i : i+int(kn)]
+	b = b[i+int(kn):]
+	vn, j := binary.Uvarint(b)
+	if j <= 0 || vn > uint64(len(b)-j) {
+		return 0, overflow(j)
+	}
+	r.key, r.val = key, b[j:j+int(vn)]
+	return i + int(kn) + j + int(vn), nil
+}
+
+// overflow is the error of a record length that binary.Uvarint could not
+// read for the reason n says: none for a cut one, which more bytes may
+// complete.
+func overflow(n int) error {
+	if n < 0 {
+		return fmt.Errorf("read record: length overflows 64 bits")
+	}
+	return nil
+}
+
+// fill moves the unparsed bytes to the front of the buffer, grows it if
+// they fill it, and reads once more.
+func (r *hashRun) fill() error {
+	r.end = copy(r.buf, r.buf[r.pos:r.end])
+	r.pos = 0
+	if r.end == len(r.buf) {
+		r.buf = append(r.buf, make([]byte, len(r.buf))...)
+	}
+	n, err := r.rd.Read(r.buf[r.end:])
+	r.end += n
+	if err == io.EOF {
+		r.eof = true
 	} else if err != nil {
-		return false, err
+		return fmt.Errorf("read record: %w", err)
 	}
-	if r.val, err = readField(r.r, r.val, false); err != nil {
-		return false, err
-	}
-	r.h = fnv64(r.key)
-	return true, nil
+	return nil
 }
 
 // hashRunHeap orders runs by the hash of their current key, then by the
@@ -82,7 +141,7 @@ func (m *hashMerger[V]) advance() {
 	case ok:
 		heap.Fix(&m.h, 0)
 	default:
-		top.rc.Close()
+		top.rd.Close()
 		heap.Pop(&m.h)
 	}
 	m.nvals++
@@ -111,7 +170,7 @@ func (m *hashMerger[V]) values(yield func(V) bool) {
 
 func (m *hashMerger[V]) close() {
 	for _, r := range m.h {
-		r.rc.Close()
+		r.rd.Close()
 	}
 }
 
@@ -155,7 +214,7 @@ func openHashRuns[V any](ctx context.Context, in reduceInput, vals Codec[V]) (*h
 			m.close()
 			return nil, fmt.Errorf("read %s: %w", key, err)
 		}
-		r := &hashRun{r: bufio.NewReaderSize(rd, 256<<10), rc: rd, idx: i}
+		r := &hashRun{rd: rd, idx: i, buf: make([]byte, 256<<10)}
 		ok, err := r.next()
 		if err != nil || !ok {
 			rd.Close()
