@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/bits"
 	"slices"
+	"sync"
 )
 
 // hashBuffer collects an Unordered job's pairs by partition, their keys
@@ -28,6 +29,7 @@ type hashBuffer[K any, V any] struct {
 	held, limit int
 	err         error
 	tmp         []hashPair[V]
+	spare       *sync.Pool
 }
 
 // hashPair is one pair of a hashBuffer: its key's encoding is
@@ -39,8 +41,31 @@ type hashPair[V any] struct {
 }
 
 func newHashBuffer[K, V any](part func(K) int, reducers int, keys Codec[K], values Codec[V], combine func(a, b V) V) *hashBuffer[K, V] {
-	return &hashBuffer[K, V]{part: part, reducers: reducers, keys: keys, values: values, combine: combine,
-		parts: make([][]hashPair[V], reducers), limit: minCombineLimit}
+	var b *hashBuffer[K, V]
+	return b.reset(part, reducers, keys, values, combine, nil)
+}
+
+// reset empties b, or a new buffer if b is nil, for a map task, keeping
+// its slices' memory, and returns it; release gives it to spare.
+func (b *hashBuffer[K, V]) reset(part func(K) int, reducers int, keys Codec[K], values Codec[V], combine func(a, b V) V, spare *sync.Pool) *hashBuffer[K, V] {
+	if b == nil {
+		b = &hashBuffer[K, V]{}
+	}
+	parts := slices.Grow(b.parts[:0], reducers)[:reducers]
+	for r := range parts {
+		parts[r] = parts[r][:0]
+	}
+	*b = hashBuffer[K, V]{part: part, reducers: reducers, keys: keys, values: values, combine: combine,
+		parts: parts, arena: b.arena[:0], limit: minCombineLimit, tmp: b.tmp[:0], spare: spare}
+	return b
+}
+
+// release gives the buffer to the pool it came from. The values it held
+// stay in its slices until they are reused.
+func (b *hashBuffer[K, V]) release() {
+	if b.spare != nil {
+		b.spare.Put(b)
+	}
 }
 
 func (b *hashBuffer[K, V]) emit(k K, v V) {

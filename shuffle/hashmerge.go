@@ -2,8 +2,6 @@ package shuffle
 
 import (
 	"bytes"
-	"cmp"
-	"container/heap"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -96,27 +94,55 @@ func (r *hashRun) fill() error {
 	return nil
 }
 
-// hashRunHeap orders runs by the hash of their current key, then by the
-// key's encoding, as hashBuffer ordered them, then by map task.
+// hashRunHeap is a binary heap of runs ordered by the hash of their
+// current key, then by the key's encoding, as hashBuffer ordered them,
+// then by map task. Its methods are direct calls, not container/heap's
+// interface calls: the heap moves once per record.
 type hashRunHeap []*hashRun
 
-func (h hashRunHeap) Len() int { return len(h) }
-func (h hashRunHeap) Less(i, j int) bool {
-	if c := cmp.Compare(h[i].h, h[j].h); c != 0 {
+func (h hashRunHeap) less(i, j int) bool {
+	a, b := h[i], h[j]
+	if a.h != b.h {
+		return a.h < b.h
+	}
+	if c := bytes.Compare(a.key, b.key); c != 0 {
 		return c < 0
 	}
-	if c := bytes.Compare(h[i].key, h[j].key); c != 0 {
-		return c < 0
-	}
-	return h[i].idx < h[j].idx
+	return a.idx < b.idx
 }
-func (h hashRunHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *hashRunHeap) Push(x any)   { *h = append(*h, x.(*hashRun)) }
-func (h *hashRunHeap) Pop() any {
+
+// down moves run i down to its place.
+func (h hashRunHeap) down(i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && h.less(c+1, c) {
+			c++
+		}
+		if !h.less(c, i) {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+}
+
+func (h hashRunHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// dropTop removes the smallest run.
+func (h *hashRunHeap) dropTop() {
 	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+	n := len(old) - 1
+	old[0] = old[n]
+	old[n] = nil
+	*h = old[:n]
+	h.down(0)
 }
 
 // hashMerger merges hash-ordered runs into groups of one key.
@@ -137,12 +163,13 @@ func (m *hashMerger[V]) advance() {
 	switch {
 	case err != nil:
 		m.err = err
-		heap.Pop(&m.h)
+		top.rd.Close()
+		m.h.dropTop()
 	case ok:
-		heap.Fix(&m.h, 0)
+		m.h.down(0)
 	default:
 		top.rd.Close()
-		heap.Pop(&m.h)
+		m.h.dropTop()
 	}
 	m.nvals++
 }
@@ -226,6 +253,6 @@ func openHashRuns[V any](ctx context.Context, in reduceInput, vals Codec[V]) (*h
 		}
 		m.h = append(m.h, r)
 	}
-	heap.Init(&m.h)
+	m.h.init()
 	return m, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"sync"
 
 	"github.com/overcast-sc/overcast"
 )
@@ -36,6 +37,9 @@ type Job[K cmp.Ordered, V any] struct {
 	// Keys and Values encode keys and values; nil means DefaultCodec.
 	Keys   Codec[K]
 	Values Codec[V]
+	// spare holds the hash buffers of finished map tasks of an Unordered
+	// job, whose grown slices the next ones reuse.
+	spare *sync.Pool
 }
 
 // Define checks a job, registers its tasks and returns it. Call it at
@@ -51,6 +55,7 @@ func Define[K cmp.Ordered, V any](j Job[K, V]) *Job[K, V] {
 	if j.Values == nil {
 		j.Values = DefaultCodec[V]()
 	}
+	j.spare = &sync.Pool{}
 	jp := &j
 	overcast.Register(j.Name+"/map", jp.mapTask)
 	overcast.Register(j.Name+"/reduce", jp.reduceTask)

@@ -119,6 +119,8 @@ func (b *buffer[K, V]) finish() error {
 
 func (b *buffer[K, V]) size(r int) int { return len(b.parts[r]) }
 
+func (b *buffer[K, V]) release() {}
+
 // partitioner returns the function that sends a key to its reducer.
 func (j *Job[K, V]) partitioner(reducers int, splitters [][]byte) (func(K) int, error) {
 	if len(splitters) > 0 {
@@ -162,6 +164,8 @@ type mapBuffer[K, V any] interface {
 	// records and returns the bytes written.
 	size(r int) int
 	write(w io.Writer, r int) (int64, error)
+	// release gives the buffer's memory to the next map task.
+	release()
 }
 
 func (j *Job[K, V]) newBuffer(part func(K) int, reducers int, hashed bool) mapBuffer[K, V] {
@@ -169,7 +173,8 @@ func (j *Job[K, V]) newBuffer(part func(K) int, reducers int, hashed bool) mapBu
 		if hashed {
 			part = nil // the buffer hashes the key itself
 		}
-		return newHashBuffer(part, reducers, j.Keys, j.Values, j.Combine)
+		b, _ := j.spare.Get().(*hashBuffer[K, V])
+		return b.reset(part, reducers, j.Keys, j.Values, j.Combine, j.spare)
 	}
 	return &buffer[K, V]{part: part, reducers: reducers, combine: j.Combine,
 		parts: make([][]pair[K, V], reducers), limit: minCombineLimit, keys: j.Keys, values: j.Values}
@@ -185,6 +190,7 @@ func (j *Job[K, V]) mapTask(ctx context.Context, in mapInput) (mapOutput, error)
 	}
 	ctx, counters := withCounters(ctx)
 	buf := j.newBuffer(part, in.Reducers, len(in.Splitters) == 0 && j.Partition == nil)
+	defer buf.release()
 	if err := j.Map(ctx, in.Chunk, buf.emit); err != nil {
 		return mapOutput{}, err
 	}
