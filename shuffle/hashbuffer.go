@@ -29,7 +29,9 @@ type hashBuffer[K any, V any] struct {
 	held, limit int
 	err         error
 	tmp         []hashPair[V]
-	spare       *sync.Pool
+	// out collects records to write in pieces of about 1 MiB.
+	out   []byte
+	spare *sync.Pool
 }
 
 // hashPair is one pair of a hashBuffer: its key's encoding is
@@ -56,7 +58,7 @@ func (b *hashBuffer[K, V]) reset(part func(K) int, reducers int, keys Codec[K], 
 		parts[r] = parts[r][:0]
 	}
 	*b = hashBuffer[K, V]{part: part, reducers: reducers, keys: keys, values: values, combine: combine,
-		parts: parts, arena: b.arena[:0], limit: minCombineLimit, tmp: b.tmp[:0], spare: spare}
+		parts: parts, arena: b.arena[:0], limit: minCombineLimit, tmp: b.tmp[:0], out: b.out[:0], spare: spare}
 	return b
 }
 
@@ -187,19 +189,26 @@ func (b *hashBuffer[K, V]) size(r int) int { return len(b.parts[r]) }
 
 // write writes partition r's pairs as records.
 func (b *hashBuffer[K, V]) write(w io.Writer, r int) (int64, error) {
-	arena := b.arena
-	var rec, v []byte
+	arena, out := b.arena, b.out[:0]
+	var v []byte
 	var n int64
 	for _, p := range b.parts[r] {
 		v = b.values.Append(v[:0], p.v)
-		rec = binary.AppendUvarint(rec[:0], uint64(p.n))
-		rec = append(rec, arena[p.off:p.off+p.n]...)
-		rec = binary.AppendUvarint(rec, uint64(len(v)))
-		rec = append(rec, v...)
-		if _, err := w.Write(rec); err != nil {
-			return n, err
+		out = binary.AppendUvarint(out, uint64(p.n))
+		out = append(out, arena[p.off:p.off+p.n]...)
+		out = binary.AppendUvarint(out, uint64(len(v)))
+		out = append(out, v...)
+		if len(out) >= 1<<20 {
+			if _, err := w.Write(out); err != nil {
+				return n, err
+			}
+			n += int64(len(out))
+			out = out[:0]
 		}
-		n += int64(len(rec))
 	}
-	return n, nil
+	b.out = out
+	if _, err := w.Write(out); err != nil {
+		return n, err
+	}
+	return n + int64(len(out)), nil
 }
