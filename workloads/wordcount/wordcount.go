@@ -13,6 +13,7 @@ import (
 	"iter"
 	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/shuffle"
@@ -85,17 +86,31 @@ func mapChunk(ctx context.Context, in overcast.Chunk, emit func(string, int64)) 
 
 // reduceWord sums a word's counts and writes "word\tcount".
 func reduceWord(ctx context.Context, word string, counts iter.Seq[int64], out io.Writer) error {
-	var n int64
-	for c := range counts {
-		n += c
-	}
-	shuffle.Count(ctx, "words", n)
-	line := make([]byte, 0, len(word)+24)
-	line = append(append(line, word...), '\t')
-	line = append(strconv.AppendInt(line, n, 10), '\n')
-	_, err := out.Write(line)
+	s := sums.Get().(*sum)
+	defer sums.Put(s)
+	s.n = 0
+	counts(s.add)
+	shuffle.Count(ctx, "words", s.n)
+	s.line = append(append(s.line[:0], word...), '\t')
+	s.line = append(strconv.AppendInt(s.line, s.n, 10), '\n')
+	_, err := out.Write(s.line)
 	return err
 }
+
+// sum is a reducer's sum of one word's counts and its output line, kept
+// in sums so that reducing a word allocates nothing: a range over counts
+// would allocate its loop's closure and the sum it adds to.
+type sum struct {
+	n    int64
+	add  func(int64) bool
+	line []byte
+}
+
+var sums = sync.Pool{New: func() any {
+	s := &sum{}
+	s.add = func(c int64) bool { s.n += c; return true }
+	return s
+}}
 
 // Config is one word count.
 type Config struct {
