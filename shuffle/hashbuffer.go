@@ -2,6 +2,7 @@ package shuffle
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -95,25 +96,45 @@ func (b *hashBuffer[K, V]) emit(k K, v V) {
 
 // sortPart orders partition r by hash, then by encoding: it spreads the
 // pairs over about as many buckets as there are pairs by their hash's
-// top bits, in one pass, which leaves an insertion sort little to do.
+// top bits, in one pass, and sorts each bucket, which holds a pair or
+// two unless many pairs share a key.
 func (b *hashBuffer[K, V]) sortPart(r int) {
 	p := b.parts[r]
-	if len(p) > 64 {
-		shift := 64 - bits.Len(uint(len(p)))
-		starts := make([]int, 1<<(64-shift)+1)
-		for _, q := range p {
-			starts[q.h>>shift+1]++
-		}
-		for i := 1; i < len(starts); i++ {
-			starts[i] += starts[i-1]
-		}
-		b.tmp = slices.Grow(b.tmp[:0], len(p))[:len(p)]
-		for _, q := range p {
-			b.tmp[starts[q.h>>shift]] = q
-			starts[q.h>>shift]++
-		}
-		b.parts[r], b.tmp = b.tmp, p
-		p = b.parts[r]
+	if len(p) <= 64 {
+		b.sortBucket(p)
+		return
+	}
+	shift := 64 - bits.Len(uint(len(p)))
+	ends := make([]int, 1<<(64-shift)+1)
+	for _, q := range p {
+		ends[q.h>>shift+1]++
+	}
+	for i := 1; i < len(ends); i++ {
+		ends[i] += ends[i-1]
+	}
+	b.tmp = slices.Grow(b.tmp[:0], len(p))[:len(p)]
+	for _, q := range p {
+		b.tmp[ends[q.h>>shift]] = q
+		ends[q.h>>shift]++
+	}
+	b.parts[r], b.tmp = b.tmp, p
+	start := 0
+	for _, end := range ends[:len(ends)-1] {
+		b.sortBucket(b.parts[r][start:end])
+		start = end
+	}
+}
+
+// sortBucket sorts a few pairs by insertion, more with slices.SortFunc.
+func (b *hashBuffer[K, V]) sortBucket(p []hashPair[V]) {
+	if len(p) > 16 {
+		slices.SortFunc(p, func(x, y hashPair[V]) int {
+			if x.h != y.h {
+				return cmp.Compare(x.h, y.h)
+			}
+			return bytes.Compare(b.key(&x), b.key(&y))
+		})
+		return
 	}
 	for i := 1; i < len(p); i++ {
 		for j := i; j > 0 && b.less(&p[j], &p[j-1]); j-- {
