@@ -173,7 +173,10 @@ func (j *Job[K, V]) newBuffer(part func(K) int, reducers int, hashed bool) mapBu
 		if hashed {
 			part = nil // the buffer hashes the key itself
 		}
-		b, _ := j.spare.Get().(*hashBuffer[K, V])
+		var b *hashBuffer[K, V]
+		if j.spare != nil {
+			b, _ = j.spare.Get().(*hashBuffer[K, V])
+		}
 		return b.reset(part, reducers, j.Keys, j.Values, j.Combine, j.spare)
 	}
 	return &buffer[K, V]{part: part, reducers: reducers, combine: j.Combine,
