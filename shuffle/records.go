@@ -187,21 +187,7 @@ func (j *RecordJob) runReduces(ctx context.Context, ex *overcast.Executor, parts
 			ins[r].OutBucket, ins[r].OutPrefix = out.bucket.URL, out.prefix
 		}
 	}
-	f := overcast.Map[recordReduceInput, reduceOutput](ctx, ex, j.Name+"/reduce", ins)
-	outs, err := f.Wait(ctx)
-	<-f.Done()
-	res.Reduce = f.Report()
-	res.ReduceCounters = map[string]int64{}
-	for _, o := range outs {
-		if o.Output != "" {
-			res.Outputs = append(res.Outputs, o.Output)
-		}
-		addCounters(res.ReduceCounters, o.Counters)
-	}
-	if err = out.commit(ctx, res.Outputs, err); err != nil {
-		return fmt.Errorf("reduce phase: %w", err)
-	}
-	return nil
+	return reducePhase(ctx, ex, j.Name+"/reduce", ins, out, res)
 }
 
 // recordMapKey names map task index's object, under one of 65,536 hashed

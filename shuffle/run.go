@@ -102,21 +102,7 @@ func (j *Job[K, V]) runReduces(ctx context.Context, ex *overcast.Executor, parts
 			ins[r].OutBucket, ins[r].OutPrefix = out.bucket.URL, out.prefix
 		}
 	}
-	f := overcast.Map[reduceInput, reduceOutput](ctx, ex, j.Name+"/reduce", ins)
-	outs, err := f.Wait(ctx)
-	<-f.Done()
-	res.Reduce = f.Report()
-	res.ReduceCounters = map[string]int64{}
-	for _, o := range outs {
-		if o.Output != "" {
-			res.Outputs = append(res.Outputs, o.Output)
-		}
-		addCounters(res.ReduceCounters, o.Counters)
-	}
-	if err = out.commit(ctx, res.Outputs, err); err != nil {
-		return fmt.Errorf("reduce phase: %w", err)
-	}
-	return nil
+	return reducePhase(ctx, ex, j.Name+"/reduce", ins, out, res)
 }
 
 // commit deletes the part objects under the prefix that outputs, the
@@ -194,6 +180,27 @@ func deletePrefix(ctx context.Context, b *storage.Bucket, prefix string, keep ma
 				return fmt.Errorf("clean: %w", err)
 			}
 		}
+	}
+	return nil
+}
+
+// reducePhase runs the reduce tasks named task on ins, gathers their
+// outputs and counters into res, and commits the winning outputs under
+// out. Both the pair and the record shuffles end with it.
+func reducePhase[In any](ctx context.Context, ex *overcast.Executor, task string, ins []In, out *outputPrefix, res *Result) error {
+	f := overcast.Map[In, reduceOutput](ctx, ex, task, ins)
+	outs, err := f.Wait(ctx)
+	<-f.Done()
+	res.Reduce = f.Report()
+	res.ReduceCounters = map[string]int64{}
+	for _, o := range outs {
+		if o.Output != "" {
+			res.Outputs = append(res.Outputs, o.Output)
+		}
+		addCounters(res.ReduceCounters, o.Counters)
+	}
+	if err = out.commit(ctx, res.Outputs, err); err != nil {
+		return fmt.Errorf("reduce phase: %w", err)
 	}
 	return nil
 }
