@@ -122,6 +122,7 @@ unfinished tasks and produces the same answer.`,
 	cmd.AddCommand(newJobsListCmd(store, stdout, stderr), newJobsShowCmd(store, stdout),
 		newJobsResumeCmd(store, stdout, stderr), newJobsCleanCmd(store, stdout, stderr), newJobsPlotCmd(store, stdout),
 		newJobsLogsCmd(store, stdout))
+	cmd.AddCommand(newJobsReportCmd(store, stdout), newJobsServeCmd(store, stdout, stderr))
 	return cmd
 }
 
