@@ -155,7 +155,7 @@ func (d *Job) throughput() string {
 		s.rectTitle(p.x+p.w*float64(k)/float64(n), p.y+p.h-h, p.w/float64(n)-0.5, h, "bar",
 			fmt.Sprintf("%.3g tasks/s", rate))
 	}
-	s.text(p.x-4, p.y+8, "end", "tick", fmt.Sprintf("%.3g/s", top))
+	s.text(p.x-4, p.y+8, "end", "tick", compact(top)+"/s")
 	s.text(p.x-4, p.y+p.h, "end", "tick", "0")
 	s.timeAxis(p, span)
 	return s.String()
@@ -255,4 +255,22 @@ func (d *Job) eta() string {
 	rate := float64(n) / (float64(now-from) / 1e9)
 	secs := float64(left) / rate
 	return fmt.Sprintf("about %v at %.3g tasks/s", (time.Duration(secs * float64(time.Second))).Round(time.Second), rate)
+}
+
+// compact writes v in a few characters: 0.5, 950, 12k, 3.4M.
+func compact(v float64) string {
+	switch {
+	case v >= 1e6:
+		return short(v/1e6) + "M"
+	case v >= 1e3:
+		return short(v/1e3) + "k"
+	}
+	return short(v)
+}
+
+func short(v float64) string {
+	if v >= 10 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.2g", v)
 }

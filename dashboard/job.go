@@ -122,9 +122,13 @@ func (d *Job) origin() time.Time {
 	return time.Unix(0, first)
 }
 
-// end is the time the views end at.
+// end is the time the views end at: now for a live job, else the last
+// answer.
 func (d *Job) end() time.Time {
-	end := d.Now
+	var end time.Time
+	if d.Live() || len(d.Maps) == 0 {
+		end = d.Now
+	}
 	for _, r := range d.Maps {
 		for i := range r.Records.Len() {
 			if ret := r.Records.At(i).Returned; ret > end.UnixNano() {
