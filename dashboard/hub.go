@@ -20,6 +20,7 @@ type Hub struct {
 	maps    []*liveMap
 	flow    func() backend.Flow
 	changed chan struct{} // closed on the next change
+	ended   chan struct{} // closed by End
 }
 
 // liveMap is one Map of the job as it runs.
@@ -42,7 +43,7 @@ var (
 // NewHub returns the hub of the job id, running workload on backend.
 func NewHub(id, workload, backendName string) *Hub {
 	return &Hub{job: Job{ID: id, Workload: workload, Backend: backendName, State: string(journal.Running),
-		Started: time.Now(), Errors: map[string]int{}}, changed: make(chan struct{})}
+		Started: time.Now(), Errors: map[string]int{}}, changed: make(chan struct{}), ended: make(chan struct{})}
 }
 
 // ID returns the job's id.
@@ -72,10 +73,14 @@ func (h *Hub) wait() <-chan struct{} {
 func (h *Hub) End(state journal.State) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.job.State != string(journal.Running) {
+		return
+	}
 	h.sampleLocked()
 	h.job.State = string(state)
 	h.job.Now = time.Now()
 	h.changedLocked()
+	close(h.ended)
 }
 
 // Sample records the flow control's state now; the server calls it while

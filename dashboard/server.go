@@ -46,6 +46,7 @@ func NewServer(src Source, hub *Hub, token string) *Server {
 	s.mux.HandleFunc("GET /events", s.listEvents)
 	s.mux.HandleFunc("GET /jobs/{id}", s.jobPage)
 	s.mux.HandleFunc("GET /jobs/{id}/events", s.jobEvents)
+	s.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	return s
 }
 
@@ -228,15 +229,17 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 // pause waits for the next update of job id: the interval, and a change
 // of the hub's job when it is the one.
 func (s *Server) pause(ctx context.Context, id string) bool {
-	var changed <-chan struct{}
+	var changed, ended <-chan struct{}
 	if s.hub != nil && id == s.hub.ID() {
-		changed = s.hub.wait()
+		changed, ended = s.hub.wait(), s.hub.ended
 	}
 	t := time.NewTimer(s.Interval)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
+	case <-ended:
+		return true
 	case <-t.C:
 	}
 	if changed == nil {
