@@ -63,7 +63,7 @@ func browser(t *testing.T) (context.Context, func() []string) {
 // jsText returns what a JavaScript expression gives, as text.
 func jsText(t *testing.T, ctx context.Context, expr string) string {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[string]("String(" + expr + ")"))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string]("String("+expr+")"))
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", expr, err)
 	}
