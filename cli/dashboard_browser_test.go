@@ -107,14 +107,14 @@ func TestDashboardInBrowser(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	tasks := 600
+	tasks, concurrency := 600, 8
 	if os.Getenv("OVERCAST_DASHBOARD_SHOTS") != "" {
-		tasks = 10000 // the README's job
+		tasks, concurrency = 10000, 200 // the README's job
 	}
 	env, _ := homeEnv(t)
-	env = append(env, dashboardSim(t, 0.02)...)
+	env = append(env, dashboardSim(t, 0.15)...)
 	u, run, out := background(t, env, true, "run", "pi", "--backend", "openwhisk", "--tasks", strconv.Itoa(tasks),
-		"--samples", strconv.Itoa(tasks*20000), "--concurrency", "8", "--max-attempts", "1", "--dashboard", "127.0.0.1:0", "--json")
+		"--samples", strconv.Itoa(tasks*20000), "--concurrency", strconv.Itoa(concurrency), "--max-attempts", "2", "--dashboard", "127.0.0.1:0", "--json")
 	id := u[strings.LastIndex(u, "/")+1:]
 	if _, err := chromedp.Run(ctx, chromedp.Navigate(u)); err != nil {
 		t.Fatalf("open %s: %v", u, err)
