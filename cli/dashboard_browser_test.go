@@ -159,8 +159,18 @@ func TestDashboardInBrowser(t *testing.T) {
 	if errs := consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors on the live page: %q", errs)
 	}
-	if !strings.Contains(out.String(), `"job_id"`) {
-		t.Errorf("run printed no result: %s", out.String())
+	if r := decode[result](t, out.String(), "run --json"); r.FailedTasks != failed {
+		t.Errorf("the live page showed %d failed tasks, the run %d", failed, r.FailedTasks)
+	}
+	// Pages drawn from the journal show what it holds.
+	failed = 0
+	for _, s := range listJobs(t, env) {
+		if s.ID == id {
+			failed = s.FailedTasks
+		}
+	}
+	if failed == 0 {
+		t.Fatalf("the journal holds no failed task of job %s", id)
 	}
 
 	// jobs serve lists it; its page shows it from the journal.

@@ -18,8 +18,9 @@ import (
 )
 
 // background runs overcast with env in the background and returns the
-// first http:// URL it prints on out (its stdout or stderr), and the
-// command, which is killed when the test ends.
+// first http:// URL it prints on its stderr (stderrURL) or stdout, the
+// command, which is killed when the test ends, and what it writes on the
+// other stream.
 func background(t *testing.T, env []string, stderrURL bool, args ...string) (string, *exec.Cmd, *syncBuffer) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
@@ -55,11 +56,7 @@ func background(t *testing.T, env []string, stderrURL bool, args ...string) (str
 	sc := bufio.NewScanner(pipe)
 	for sc.Scan() {
 		if u := urlRE.FindString(sc.Text()); u != "" {
-			go func() {
-				for sc.Scan() {
-					rest.Write(append(sc.Bytes(), '\n'))
-				}
-			}()
+			go drain(sc)
 			return u, cmd, &rest
 		}
 	}

@@ -222,3 +222,27 @@ func TestServeTokenRequired(t *testing.T) {
 		}
 	}
 }
+
+func TestServeHubCountsEachTaskOnce(t *testing.T) {
+	h := NewHub("j", "pi", "local")
+	jl, err := h.Journal(nil).Job("j", 0, "t", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	fail := &overcast.TaskFailure{Index: 0, Err: errors.New("boom")}
+	jl.Failed(0, &overcast.TaskRecord{Invoked: now.UnixNano(), Returned: now.UnixNano()}, fail)
+	jl.Failed(0, &overcast.TaskRecord{Invoked: now.UnixNano(), Returned: now.UnixNano()}, fail) // a second copy fails too
+	if s := h.Summary(); s.FailedTasks != 1 || s.DoneTasks != 0 {
+		t.Fatalf("after two failures of one task: %+v", s)
+	}
+	jl.Finished(0, record(now, 0, 0.1, 0.2), nil) // a copy answers after all
+	jl.Finished(0, record(now, 0, 0.1, 0.2), nil)
+	jl.Finished(1, record(now, 0, 0.1, 0.2), nil)
+	if s := h.Summary(); s.FailedTasks != 0 || s.DoneTasks != 2 {
+		t.Fatalf("after the task finished: %+v", s)
+	}
+	if d := h.Snapshot(); d.Errors["failed: "+overcast.TaskFailure{}.Code.String()] != 1 {
+		t.Errorf("errors by kind: %v, want the one failure", d.Errors)
+	}
+}

@@ -29,7 +29,16 @@ type liveMap struct {
 	records  overcast.Records
 	inflight map[int]time.Time
 	report   *overcast.Report
+	// resolved is each task's outcome so far.
+	resolved []uint8
 }
+
+// Task outcomes in liveMap.resolved.
+const (
+	resolvedNot uint8 = iota
+	resolvedDone
+	resolvedFailed
+)
 
 // maxSamples bounds the flow samples kept: an hour at one a second.
 const maxSamples = 3600
@@ -196,7 +205,7 @@ func (j *hubJournal) Job(id string, seq int, task string, n int) (overcast.JobLo
 			return nil, err
 		}
 	}
-	m := &liveMap{task: task, records: overcast.NewRecords(n), inflight: map[int]time.Time{}}
+	m := &liveMap{task: task, records: overcast.NewRecords(n), inflight: map[int]time.Time{}, resolved: make([]uint8, n)}
 	h := j.h
 	h.mu.Lock()
 	h.maps = append(h.maps, m)

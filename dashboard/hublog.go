@@ -44,31 +44,44 @@ func (l *hubLog) Failed(i int, rec *overcast.TaskRecord, f *overcast.TaskFailure
 	if l.inner != nil {
 		l.inner.Failed(i, rec, f)
 	}
-	l.set(i, rec, true)
-	l.h.mu.Lock()
-	l.h.job.Errors["failed: "+f.Code.String()]++
-	l.h.mu.Unlock()
+	if l.set(i, rec, true) {
+		l.h.mu.Lock()
+		l.h.job.Errors["failed: "+f.Code.String()]++
+		l.h.mu.Unlock()
+	}
 }
 
-// set keeps task i's record and counts it.
-func (l *hubLog) set(i int, rec *overcast.TaskRecord, failed bool) {
+// set keeps task i's record and counts it. A task is resolved once, but
+// a failed task may finish after all (a copy of it answers later), as the
+// journal counts it.
+func (l *hubLog) set(i int, rec *overcast.TaskRecord, failed bool) bool {
 	h := l.h
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if i < 0 || i >= l.m.records.Len() {
-		return
+	if i < 0 || i >= len(l.m.resolved) {
+		return false
 	}
-	if st := l.m.records.State(i); st == overcast.Done || st == overcast.TaskFailedState {
-		return
+	was := l.m.resolved[i]
+	if was == resolvedDone || (was == resolvedFailed && failed) {
+		return false
 	}
-	l.m.records.Set(i, rec)
-	delete(l.m.inflight, i)
+	r := *rec
 	if failed {
+		r.State = overcast.TaskFailedState
+		l.m.resolved[i] = resolvedFailed
 		h.job.Failed++
 	} else {
+		r.State = overcast.Done
+		l.m.resolved[i] = resolvedDone
 		h.job.Done++
+		if was == resolvedFailed {
+			h.job.Failed--
+		}
 	}
+	l.m.records.Set(i, &r)
+	delete(l.m.inflight, i)
 	h.changedLocked()
+	return true
 }
 
 func (l *hubLog) Close(r *overcast.Report) error {
