@@ -254,7 +254,7 @@ func (d *Job) eta() string {
 	}
 	rate := float64(n) / (float64(now-from) / 1e9)
 	secs := float64(left) / rate
-	return fmt.Sprintf("about %v at %.3g tasks/s", (time.Duration(secs * float64(time.Second))).Round(time.Second), rate)
+	return fmt.Sprintf("about %v at %s tasks/s", (time.Duration(secs * float64(time.Second))).Round(time.Second), compact(rate))
 }
 
 // compact writes v in a few characters: 0.5, 950, 12k, 3.4M.

@@ -132,7 +132,7 @@ func (d *Job) taskStream() string {
 	t0, t1 := d.origin(), d.end()
 	span := max(t1.Sub(t0).Seconds(), 0.001)
 	bs := d.bars(t0, span)
-	p := area{x: 50, y: 10, w: streamW - 60, h: streamH - 40}
+	p := area{x: 74, y: 10, w: streamW - 84, h: streamH - 40}
 	s := newSVG(streamW, streamH, "task stream")
 	if len(bs) == 0 {
 		s.text(streamW/2, streamH/2, "middle", "empty", "no task has started yet")
