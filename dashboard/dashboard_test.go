@@ -246,3 +246,29 @@ func TestServeHubCountsEachTaskOnce(t *testing.T) {
 		t.Errorf("errors by kind: %v, want the one failure", d.Errors)
 	}
 }
+
+// BenchmarkReport10kTasks draws the views of a 10,000-task job, 200 at a
+// time, and reports the page's size.
+func BenchmarkReport10kTasks(b *testing.B) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	const n = 10000
+	recs := overcast.NewRecords(n)
+	for i := range n {
+		s := float64(i/200) * 0.05
+		r := record(t0, s, s+0.01, s+0.05+float64(i%7)*0.01)
+		r.Cold = i < 200
+		r.Attempts = int32(1 + i%13/12)
+		recs.Set(i, r)
+	}
+	rep := &overcast.Report{Job: "big", Task: "t", Tasks: n, Concurrency: 200, Start: t0, End: t0.Add(3 * time.Second), Records: recs}
+	d := &Job{ID: "big", State: "done", Tasks: n, Done: n, Started: t0, Now: rep.End, Maps: []*overcast.Report{rep}, Errors: map[string]int{}}
+	var size int
+	for b.Loop() {
+		var sb strings.Builder
+		if err := WriteReport(&sb, d); err != nil {
+			b.Fatal(err)
+		}
+		size = sb.Len()
+	}
+	b.ReportMetric(float64(size), "bytes/page")
+}
