@@ -272,3 +272,76 @@ func BenchmarkReport10kTasks(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "bytes/page")
 }
+
+// storeSource reads jobs straight from a journal store.
+type storeSource struct{ st *journal.Store }
+
+func (s storeSource) List() ([]*journal.Summary, error) { return s.st.List() }
+
+func (s storeSource) Job(id string) (*Job, error) {
+	j, err := s.st.Read(id)
+	if err != nil {
+		return nil, err
+	}
+	return FromJournal(j), nil
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	if _, err := bufio.NewReader(resp.Body).WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b.String()
+}
+
+func TestServeJobOfAnotherDriver(t *testing.T) {
+	st := journal.New(t.TempDir())
+	rec, err := st.Record(journal.Spec{ID: "other", Workload: "pi", Started: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jl, err := rec.Job("other", 0, "pi/sample", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	jl.Attempted(0, 1, "", nil)
+	jl.Finished(0, record(now, 0, 0.1, 0.2), []byte(`1`))
+	srv := httptest.NewServer(NewServer(storeSource{st}, nil, ""))
+	defer srv.Close()
+	page := ""
+	for i := 0; i < 100 && !strings.Contains(page, `<b id="done">1</b>`); i++ { // the driver writes its status every 100 ms
+		time.Sleep(50 * time.Millisecond)
+		_, page = get(t, srv.URL+"/jobs/other")
+	}
+	if !strings.Contains(page, `<b id="done">1</b>`) || !strings.Contains(page, "another overcast process runs this job") ||
+		!strings.Contains(page, `data-events="/jobs/other/events"`) {
+		t.Fatalf("page of a job another driver runs:\n%s", page)
+	}
+	jl.Finished(1, record(now, 0, 0.1, 0.3), []byte(`2`))
+	jl.Finished(2, record(now, 0.1, 0.2, 0.4), []byte(`3`))
+	if err := jl.Close(&overcast.Report{Job: "other", Task: "pi/sample", Tasks: 3, Concurrency: 2, Start: now, End: now.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.End(journal.Done, nil); err != nil {
+		t.Fatal(err)
+	}
+	code, page := get(t, srv.URL+"/jobs/other")
+	if code != 200 || !strings.Contains(page, `<b id="done">3</b>`) || strings.Contains(page, "another overcast process") ||
+		!strings.Contains(page, `class="s-run"`) || strings.Contains(page, `data-events="`) {
+		t.Errorf("page of the ended job: %d\n%s", code, page)
+	}
+	if code, _ := get(t, srv.URL+"/jobs/nosuch"); code != 404 {
+		t.Errorf("page of no job: %d, want 404", code)
+	}
+	code, page = get(t, srv.URL+"/")
+	if code != 200 || !strings.Contains(page, `<tr data-job="other">`) || !strings.Contains(page, `href="/jobs/other"`) {
+		t.Errorf("job list: %d\n%s", code, page)
+	}
+}

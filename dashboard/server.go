@@ -201,18 +201,18 @@ type jobUpdate struct {
 // jobEvents streams a job's views while it runs, and once more when it
 // has ended.
 func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	d, err := s.job(id)
+	if err != nil {
+		jobError(w, err)
+		return
+	}
 	send, ok := sse(w)
 	if !ok {
 		return
 	}
-	id := r.PathValue("id")
 	ctx := r.Context()
 	for {
-		d, err := s.job(id)
-		if err != nil {
-			jobError(w, err)
-			return
-		}
 		html, err := viewsHTML(d)
 		if err != nil {
 			return
@@ -222,6 +222,9 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		if !s.pause(ctx, id) {
 			return
+		}
+		if d, err = s.job(id); err != nil {
+			return // the job's journal went away: the page keeps what it has
 		}
 	}
 }
