@@ -84,11 +84,20 @@ func endJournal(rec *journal.Recorder, result any) error {
 	if err != nil {
 		return err
 	}
+	state, err := resultState(data)
+	if err != nil {
+		return err
+	}
+	return rec.End(state, data)
+}
+
+// resultState is the state of a job whose run ended with result data.
+func resultState(data []byte) (journal.State, error) {
 	var r struct {
 		Complete, Interrupted bool
 	}
 	if err := json.Unmarshal(data, &r); err != nil {
-		return err
+		return "", err
 	}
 	state := journal.Failed
 	switch {
@@ -97,7 +106,7 @@ func endJournal(rec *journal.Recorder, result any) error {
 	case r.Interrupted:
 		state = journal.Interrupted
 	}
-	return rec.End(state, data)
+	return state, nil
 }
 
 func newJobsCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -122,6 +131,7 @@ unfinished tasks and produces the same answer.`,
 	cmd.AddCommand(newJobsListCmd(store, stdout, stderr), newJobsShowCmd(store, stdout),
 		newJobsResumeCmd(store, stdout, stderr), newJobsCleanCmd(store, stdout, stderr), newJobsPlotCmd(store, stdout),
 		newJobsLogsCmd(store, stdout))
+	cmd.AddCommand(newJobsReportCmd(store, stdout), newJobsServeCmd(store, stdout, stderr))
 	return cmd
 }
 

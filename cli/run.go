@@ -32,20 +32,22 @@ type runFlags struct {
 	jobID           string
 	noDeploy        bool
 	storage         string
+	// dashboard and dashboardToken serve the run's dashboard (cli/dashboard.go).
+	dashboard, dashboardToken string
 	// args is the command line as flags the user set, without secrets,
 	// for the journal (so that jobs resume can run it again).
 	args []string
 }
 
 // secretFlags are never written to a journal or printed.
-var secretFlags = map[string]bool{"auth": true}
+var secretFlags = map[string]bool{"auth": true, "dashboard-token": true}
 
 // recordedArgs returns the flags the user set, as --name=value, minus
 // secrets and the job id.
 func recordedArgs(cmd *cobra.Command) []string {
 	var args []string
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if !secretFlags[f.Name] && f.Name != "job-id" && f.Name != "json" {
+		if !secretFlags[f.Name] && f.Name != "job-id" && f.Name != "json" && f.Name != "dashboard" {
 			v := withoutUserinfo(f.Value.String())
 			if f.Name == "storage" {
 				v = storage.Redact(f.Value.String())
@@ -96,6 +98,8 @@ func (f *runFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.jobID, "job-id", "", "use this job id (default: a fresh one)")
 	fs.BoolVar(&f.noDeploy, "no-deploy", false, "do not deploy the worker first; invoke what the platform already has")
 	fs.StringVar(&f.storage, "storage", "", "object storage for the job's data and for payloads over the backend's limit: file:///dir, mem://name or s3://bucket?endpoint=...&region=... (default $"+storageEnv+")")
+	fs.StringVar(&f.dashboard, "dashboard", "", "serve a live dashboard of the job at this address, e.g. 127.0.0.1:8787")
+	fs.StringVar(&f.dashboardToken, "dashboard-token", "", "the token a dashboard on a non-loopback address requires (default $"+dashboardTokenEnv+")")
 	addBackendFlags(fs, forRun)
 }
 
@@ -207,6 +211,11 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 			return err
 		}
 	}
+	dash, err := startDashboard(rf, w.name, opts, stderr)
+	if err != nil {
+		return err
+	}
+	defer dash.close()
 	b, err := openURL(ctx, url)
 	if err != nil {
 		return err
@@ -214,6 +223,7 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 	defer b.Close()
 	ex := overcast.NewExecutorFor(b, opts)
 	defer ex.Close()
+	dash.attach(ex)
 	if !rf.noDeploy {
 		if err := deployWorker(ctx, ex.Backend(), stderr); err != nil {
 			return err
@@ -236,6 +246,7 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 	if journalDone != nil {
 		journalDone(toJSON(out))
 	}
+	dash.end(toJSON(out))
 	if rf.json {
 		err = printJSON(stdout, out)
 	} else {
