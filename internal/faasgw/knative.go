@@ -171,8 +171,8 @@ func (k *Knative) refuse(w http.ResponseWriter, err error) {
 func (k *Knative) activate(ctx context.Context) (*replica, error) {
 	ctx, cancel := context.WithTimeout(ctx, k.opts.ActivationTimeout)
 	defer cancel()
-	for {
-		rep, wake, err := k.pick()
+	for first := true; ; first = false {
+		rep, wake, err := k.pick(first)
 		if rep != nil || err != nil {
 			return rep, err
 		}
@@ -188,8 +188,11 @@ func (k *Knative) activate(ctx context.Context) (*replica, error) {
 }
 
 // pick returns the least loaded instance, starting another when every one
-// is at its limit, or, with none ready, the channel to wait on.
-func (k *Knative) pick() (*replica, chan struct{}, error) {
+// is at its limit, or the channel to wait on: when none is ready, and in
+// Buffer mode when all are at their limit and another is starting. A request
+// that waited for a start that failed gets the failure; only a request's
+// first pick tries again.
+func (k *Knative) pick(first bool) (*replica, chan struct{}, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.closed {
@@ -202,13 +205,16 @@ func (k *Knative) pick() (*replica, chan struct{}, error) {
 		}
 	}
 	busy := best == nil || (k.opts.ContainerConcurrency > 0 && best.br.load() >= k.opts.ContainerConcurrency)
-	if busy && k.starting == 0 && len(k.replicas) < k.opts.MaxScale {
-		k.startLocked()
-	}
-	if best == nil && k.startErr != nil && k.starting == 0 {
+	if best == nil && !first && k.startErr != nil && k.starting == 0 {
 		return nil, nil, fmt.Errorf("instance failed to start: %w", k.startErr)
 	}
-	return best, k.wake, nil
+	if busy && k.starting == 0 && len(k.replicas) < k.opts.MaxScale && (first || k.startErr == nil) {
+		k.startLocked()
+	}
+	if best != nil && (!busy || k.starting == 0 || k.opts.Mode == Reject) {
+		return best, nil, nil
+	}
+	return nil, k.wake, nil
 }
 
 // startLocked starts one instance in the background; k.mu is held.
@@ -254,6 +260,18 @@ func (k *Knative) Stats() KnativeStats {
 	}
 }
 
+// InFlight returns the requests the queue-proxies hold, running or
+// waiting.
+func (k *Knative) InFlight() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	n := 0
+	for _, rep := range k.replicas {
+		n += rep.br.load()
+	}
+	return n
+}
+
 // Close stops every instance, waiting for starts in progress.
 func (k *Knative) Close() error {
 	k.mu.Lock()
@@ -262,6 +280,7 @@ func (k *Knative) Close() error {
 	k.replicas = nil
 	k.mu.Unlock()
 	k.starts.Wait()
+	defer transport.CloseIdleConnections()
 	var errs []error
 	for _, rep := range reps {
 		errs = append(errs, rep.Stop())

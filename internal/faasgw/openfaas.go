@@ -221,6 +221,7 @@ func (g *OpenFaaS) Stats() OpenFaaSStats {
 func (g *OpenFaaS) Close() error {
 	close(g.done)
 	g.work.Wait()
+	defer transport.CloseIdleConnections()
 	var errs []error
 	for _, fn := range g.fns {
 		errs = append(errs, fn.stop())
