@@ -13,6 +13,7 @@ import (
 type function struct {
 	name    string
 	starter Starter
+	tr      http.RoundTripper
 
 	mu   sync.Mutex // held while the replica starts: callers wait, as the gateway holds calls to a function scaling from zero
 	inst *Instance
@@ -78,7 +79,7 @@ func (f *function) call(ctx context.Context, method, path, query string, h http.
 	}
 	req.Header = h.Clone()
 	start := time.Now()
-	resp, err := transport.RoundTrip(req)
+	resp, err := f.tr.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}

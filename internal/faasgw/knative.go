@@ -85,7 +85,9 @@ type KnativeStats struct {
 // activator and queue-proxy. It is an http.Handler that forwards every
 // request, path unchanged, to one of its instances, starting them lazily.
 type Knative struct {
-	opts KnativeOptions
+	opts     KnativeOptions
+	tr       *http.Transport
+	handlers sync.WaitGroup
 
 	mu       sync.Mutex
 	replicas []*replica
@@ -121,13 +123,13 @@ func NewKnative(opts KnativeOptions) (*Knative, error) {
 	if opts.ActivationTimeout <= 0 {
 		opts.ActivationTimeout = opts.Timeout
 	}
-	return &Knative{opts: opts, wake: make(chan struct{})}, nil
+	return &Knative{opts: opts, tr: newTransport(), wake: make(chan struct{})}, nil
 }
 
 // ServeHTTP answers one request as the revision's front end would.
 func (k *Knative) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	k.requests.Add(1)
-	withTimeout(w, r, k.opts.Timeout, k.serve, func() { k.timeouts.Add(1) })
+	withTimeout(w, r, k.opts.Timeout, &k.handlers, k.serve, func() { k.timeouts.Add(1) })
 }
 
 func (k *Knative) serve(w http.ResponseWriter, r *http.Request) {
@@ -245,7 +247,7 @@ func (k *Knative) add(in *Instance, err error) {
 		in.Stop()
 	} else {
 		k.started.Add(1)
-		k.replicas = append(k.replicas, newReplica(in, k.opts.ContainerConcurrency))
+		k.replicas = append(k.replicas, newReplica(in, k.opts.ContainerConcurrency, k.tr))
 	}
 	close(k.wake)
 	k.wake = make(chan struct{})
@@ -272,7 +274,8 @@ func (k *Knative) InFlight() int {
 	return n
 }
 
-// Close stops every instance, waiting for starts in progress.
+// Close stops every instance, waiting for starts in progress and for
+// requests abandoned at their timeout.
 func (k *Knative) Close() error {
 	k.mu.Lock()
 	k.closed = true
@@ -280,7 +283,8 @@ func (k *Knative) Close() error {
 	k.replicas = nil
 	k.mu.Unlock()
 	k.starts.Wait()
-	defer transport.CloseIdleConnections()
+	k.handlers.Wait()
+	defer k.tr.CloseIdleConnections()
 	var errs []error
 	for _, rep := range reps {
 		errs = append(errs, rep.Stop())

@@ -68,6 +68,8 @@ type OpenFaaSStats struct {
 // function's server receives, as the watchdog forwards it.
 type OpenFaaS struct {
 	opts  OpenFaaSOptions
+	tr    *http.Transport
+	cb    *http.Client
 	mux   *http.ServeMux
 	fns   map[string]*function
 	queue chan *asyncCall
@@ -86,9 +88,12 @@ func NewOpenFaaS(opts OpenFaaSOptions) (*OpenFaaS, error) {
 		return nil, errors.New("faasgw: openfaas: basic auth needs both a user and a password")
 	}
 	setDefaults(&opts)
-	g := &OpenFaaS{opts: opts, fns: map[string]*function{}, queue: make(chan *asyncCall, 1<<16), done: make(chan struct{})}
+	g := &OpenFaaS{opts: opts, tr: newTransport(), fns: map[string]*function{}, queue: make(chan *asyncCall, 1<<16), done: make(chan struct{})}
+	// The queue-worker neither follows a callback's redirects nor retries it.
+	g.cb = &http.Client{Timeout: 30 * time.Second, Transport: g.tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for name, s := range opts.Functions {
-		g.fns[name] = &function{name: name, starter: s}
+		g.fns[name] = &function{name: name, starter: s, tr: g.tr}
 	}
 	g.routes()
 	for range opts.QueueWorkers {
@@ -221,7 +226,7 @@ func (g *OpenFaaS) Stats() OpenFaaSStats {
 func (g *OpenFaaS) Close() error {
 	close(g.done)
 	g.work.Wait()
-	defer transport.CloseIdleConnections()
+	defer g.tr.CloseIdleConnections()
 	var errs []error
 	for _, fn := range g.fns {
 		errs = append(errs, fn.stop())

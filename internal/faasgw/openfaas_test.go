@@ -187,7 +187,9 @@ func TestOpenFaaSBasicAuth(t *testing.T) {
 		return resp
 	}
 	for _, c := range [][2]string{{"", ""}, {"admin", "wrong"}, {"other", "pw"}} {
-		if resp := get(c[0], c[1]); resp.StatusCode != http.StatusUnauthorized {
+		resp := get(c[0], c[1])
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("/system/functions as %q/%q: %s, want 401", c[0], c[1], resp.Status)
 		}
 	}

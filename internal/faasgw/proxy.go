@@ -10,9 +10,11 @@ import (
 	"time"
 )
 
-// transport carries the stand-ins' requests to instances, which all
-// listen on 127.0.0.1.
-var transport = &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}
+// newTransport returns a transport for a stand-in's requests to its
+// instances, which all listen on 127.0.0.1.
+func newTransport() *http.Transport {
+	return &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}
+}
 
 // replica is one instance with its queue-proxy in front.
 type replica struct {
@@ -21,19 +23,19 @@ type replica struct {
 	proxy *httputil.ReverseProxy
 }
 
-func newReplica(in *Instance, cc int) *replica {
-	return &replica{Instance: in, br: newBreaker(cc), proxy: reverseProxy(in.URL)}
+func newReplica(in *Instance, cc int, tr http.RoundTripper) *replica {
+	return &replica{Instance: in, br: newBreaker(cc), proxy: reverseProxy(in.URL, tr)}
 }
 
 // reverseProxy forwards requests, path unchanged, to base; a failed
 // exchange is answered 502 as a gateway does.
-func reverseProxy(base string) *httputil.ReverseProxy {
+func reverseProxy(base string, tr http.RoundTripper) *httputil.ReverseProxy {
 	u, err := url.Parse(base)
 	if err != nil {
 		panic("faasgw: instance URL " + base + ": " + err.Error())
 	}
 	p := httputil.NewSingleHostReverseProxy(u)
-	p.Transport = transport
+	p.Transport = tr
 	p.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, "upstream: "+err.Error(), http.StatusBadGateway)
 	}
@@ -43,13 +45,15 @@ func reverseProxy(base string) *httputil.ReverseProxy {
 // withTimeout runs h with a request whose context ends after d. When h
 // has not finished by then the answer is 504 Gateway Timeout and onTimeout
 // runs; what h writes afterwards is dropped. h's answer is buffered, as
-// http.TimeoutHandler buffers it.
-func withTimeout(w http.ResponseWriter, r *http.Request, d time.Duration, h http.HandlerFunc, onTimeout func()) {
+// http.TimeoutHandler buffers it. h runs in a goroutine counted in wg.
+func withTimeout(w http.ResponseWriter, r *http.Request, d time.Duration, wg *sync.WaitGroup, h http.HandlerFunc, onTimeout func()) {
 	ctx, cancel := context.WithTimeout(r.Context(), d)
 	defer cancel()
 	bw := &bufferedWriter{header: http.Header{}}
 	done := make(chan struct{})
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		defer close(done)
 		h(bw, r.WithContext(ctx))
 	}()

@@ -93,21 +93,16 @@ func (g *OpenFaaS) run(c *asyncCall) {
 		g.dropped.Add(1)
 		return
 	}
-	if err := postResult(ctx, c, res); err != nil {
+	if err := postResult(ctx, g.cb, c, res); err != nil {
 		g.callbackErrors.Add(1)
 		return
 	}
 	g.callbacks.Add(1)
 }
 
-// callbackClient posts results; the queue-worker does not follow a
-// callback's redirects any more than it retries it.
-var callbackClient = &http.Client{Timeout: 30 * time.Second, Transport: transport,
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
 // postResult posts a function's answer to the call's callback URL with the
 // answer's headers, X-Function-Status and X-Call-Id.
-func postResult(ctx context.Context, c *asyncCall, res *answer) error {
+func postResult(ctx context.Context, client *http.Client, c *asyncCall, res *answer) error {
 	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodPost, c.callback.String(), bytes.NewReader(res.body))
 	if err != nil {
 		return err
@@ -120,7 +115,7 @@ func postResult(ctx context.Context, c *asyncCall, res *answer) error {
 	if c.callID != "" {
 		req.Header.Set("X-Call-Id", c.callID)
 	}
-	resp, err := callbackClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
