@@ -1,14 +1,17 @@
 package faasgw
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -32,53 +35,76 @@ type Instance struct {
 func (in *Instance) Stop() error { return in.stop() }
 
 // Process starts instances as real worker processes: Bin with Args and
-// "--addr 127.0.0.1:PORT" on a free loopback port, with OVERCAST_TOKEN set
-// to Token. It is ready once GET /healthz answers 200.
+// "--addr 127.0.0.1:0", with OVERCAST_TOKEN set to Token. The instance
+// listens where the process's "overcast worker: listening on ADDR" line
+// says, and is ready once GET /healthz answers 200.
 type Process struct {
 	// Bin is the overcast binary (internal/testbin).
 	Bin string
 	// Args precede --addr; nil means "worker serve".
 	Args []string
-	// Token is the credential the worker checks; empty sets none.
+	// Token is the credential the worker checks.
 	Token string
 	// Env is added to the process's environment.
 	Env []string
-	// ReadyTimeout bounds the wait for /healthz; zero means 20 s.
+	// ReadyTimeout bounds the wait for the process to listen and answer
+	// /healthz; zero means 20 s.
 	ReadyTimeout time.Duration
 	// Grace is how long Stop waits after SIGTERM before it kills; zero
 	// means 10 s.
 	Grace time.Duration
 	// Stderr receives the process's standard error; nil discards it.
-	Stderr *os.File
+	Stderr io.Writer
 }
+
+// listening is the worker's line saying where it listens.
+var listening = regexp.MustCompile(`overcast worker: listening on (127\.0\.0\.1:\d+)`)
 
 // Start starts one worker process and waits until it is ready.
 func (p *Process) Start(ctx context.Context) (*Instance, error) {
-	addr, err := freePort()
-	if err != nil {
-		return nil, err
-	}
 	args := p.Args
 	if args == nil {
 		args = []string{"worker", "serve"}
 	}
-	cmd := exec.Command(p.Bin, append(args, "--addr", addr)...)
+	cmd := exec.Command(p.Bin, append(slices.Clone(args), "--addr", "127.0.0.1:0")...)
 	cmd.Env = append(os.Environ(), p.Env...)
-	if p.Token != "" {
-		cmd.Env = append(cmd.Env, "OVERCAST_TOKEN="+p.Token)
+	cmd.Env = append(cmd.Env, "OVERCAST_TOKEN="+p.Token)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, fmt.Errorf("faasgw: %w", err)
 	}
-	cmd.Stderr = p.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("faasgw: start worker: %w", err)
 	}
+	addrs := make(chan string, 1)
+	go scanStderr(stderr, p.Stderr, addrs)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	in := &Instance{URL: "http://" + addr, stop: func() error { return stopProcess(cmd, exited, p.grace()) }}
-	if err := p.awaitReady(ctx, in.URL, exited); err != nil {
+	stop := func() error { return stopProcess(cmd, exited, p.grace()) }
+	url, err := p.awaitReady(ctx, addrs, exited)
+	if err != nil {
 		cmd.Process.Kill()
 		return nil, err
 	}
-	return in, nil
+	return &Instance{URL: url, stop: stop}, nil
+}
+
+// scanStderr copies the process's standard error to out, sending the
+// address of its listening line to addrs.
+func scanStderr(r io.Reader, out io.Writer, addrs chan<- string) {
+	if out == nil {
+		out = io.Discard
+	}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if m := listening.FindSubmatch(sc.Bytes()); m != nil {
+			select {
+			case addrs <- string(m[1]):
+			default:
+			}
+		}
+		fmt.Fprintln(out, sc.Text())
+	}
 }
 
 func (p *Process) grace() time.Duration {
@@ -88,27 +114,31 @@ func (p *Process) grace() time.Duration {
 	return p.Grace
 }
 
-// awaitReady polls GET /healthz until it answers 200, the process exits,
-// ctx is done or the ready timeout passes.
-func (p *Process) awaitReady(ctx context.Context, base string, exited chan error) error {
+// awaitReady waits for the listening line, then polls GET /healthz until
+// it answers 200; it fails when the process exits, ctx is done or the
+// ready timeout passes.
+func (p *Process) awaitReady(ctx context.Context, addrs <-chan string, exited chan error) (string, error) {
 	limit := p.ReadyTimeout
 	if limit == 0 {
 		limit = 20 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
+	base := ""
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if probe(ctx, base+"/healthz", p.Token) {
-			return nil
+		if base != "" && probe(ctx, base+"/healthz", p.Token) {
+			return base, nil
 		}
 		select {
+		case addr := <-addrs:
+			base = "http://" + addr
 		case err := <-exited:
 			exited <- err
-			return fmt.Errorf("faasgw: worker exited before it was ready: %v", err)
+			return "", fmt.Errorf("faasgw: worker exited before it was ready: %v", err)
 		case <-ctx.Done():
-			return fmt.Errorf("faasgw: worker not ready at %s: %w", base, ctx.Err())
+			return "", fmt.Errorf("faasgw: worker not ready: %w", ctx.Err())
 		case <-tick.C:
 		}
 	}
@@ -149,16 +179,6 @@ func stopProcess(cmd *exec.Cmd, exited chan error, grace time.Duration) error {
 		exited <- err
 		return fmt.Errorf("faasgw: worker did not exit within %v of SIGTERM; killed", grace)
 	}
-}
-
-// freePort returns a loopback address with a port nothing listens on.
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("faasgw: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 // Handler starts instances as in-process HTTP servers on 127.0.0.1 that
