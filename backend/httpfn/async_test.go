@@ -107,8 +107,8 @@ func (r *retries) count(c driver.ErrorCode) int {
 	return r.byCode[c]
 }
 
-// runEcho runs n echo tasks on d and checks every answer.
-func runEcho(t *testing.T, d driver.Backend, n int, rep overcast.Reporter) {
+// runAsyncEcho runs n echo tasks on d and checks every answer.
+func runAsyncEcho(t *testing.T, d driver.Backend, n int, rep overcast.Reporter) {
 	t.Helper()
 	ex := overcast.NewExecutorFor(backend.New("http", d), &overcast.Options{Reporter: rep, BackoffBase: 10 * time.Millisecond,
 		Speculation: overcast.Speculation{Disable: true}})
@@ -133,7 +133,7 @@ func TestAsyncJob(t *testing.T) {
 	g, url := gateway(t, faasgw.OpenFaaSOptions{QueueWorkers: 4}, nil)
 	a := newAsync(t, AsyncOptions{Endpoint: url + "/async-function/overcast"})
 	var rep retries
-	runEcho(t, a, 40, &rep)
+	runAsyncEcho(t, a, 40, &rep)
 	for i := 0; i < 1000 && g.Stats().Callbacks < 40; i++ {
 		time.Sleep(5 * time.Millisecond) // the gateway counts a callback once it is answered
 	}
@@ -190,7 +190,7 @@ func TestAsyncForgedCallback(t *testing.T) {
 	f := &forger{}
 	_, url := gateway(t, faasgw.OpenFaaSOptions{QueueWorkers: 2}, f.wrap)
 	a := newAsync(t, AsyncOptions{Endpoint: url + "/async-function/overcast"})
-	runEcho(t, a, 10, nil) // fails on a forged answer (-1)
+	runAsyncEcho(t, a, 10, nil) // fails on a forged answer (-1)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.codes) != 10 {
@@ -213,7 +213,7 @@ func TestAsyncLostCallback(t *testing.T) {
 		DropCallback: func(string) bool { return first.CompareAndSwap(false, true) }}, nil)
 	a := newAsync(t, AsyncOptions{Endpoint: url + "/async-function/overcast", CallbackTimeout: 2 * time.Second})
 	var rep retries
-	runEcho(t, a, 8, &rep)
+	runAsyncEcho(t, a, 8, &rep)
 	if s := g.Stats(); s.Dropped != 1 {
 		t.Errorf("gateway stats %+v, want one callback lost", s)
 	}

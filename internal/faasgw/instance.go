@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"regexp"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -43,7 +44,8 @@ type Process struct {
 	Bin string
 	// Args precede --addr; nil means "worker serve".
 	Args []string
-	// Token is the credential the worker checks.
+	// Token is the credential the worker checks; empty runs the worker
+	// with --insecure-no-auth.
 	Token string
 	// Env is added to the process's environment.
 	Env []string
@@ -66,8 +68,12 @@ func (p *Process) Start(ctx context.Context) (*Instance, error) {
 	if args == nil {
 		args = []string{"worker", "serve"}
 	}
-	cmd := exec.Command(p.Bin, append(slices.Clone(args), "--addr", "127.0.0.1:0")...)
-	cmd.Env = append(os.Environ(), p.Env...)
+	args = append(slices.Clone(args), "--addr", "127.0.0.1:0")
+	if p.Token == "" {
+		args = append(args, "--insecure-no-auth")
+	}
+	cmd := exec.Command(p.Bin, args...)
+	cmd.Env = append(workerEnv(), p.Env...)
 	cmd.Env = append(cmd.Env, "OVERCAST_TOKEN="+p.Token)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -87,6 +93,20 @@ func (p *Process) Start(ctx context.Context) (*Instance, error) {
 		return nil, err
 	}
 	return &Instance{URL: url, stop: stop}, nil
+}
+
+// workerEnv is this process's environment without what changes how a
+// worker starts.
+func workerEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "PORT", "OVERCAST_TOKEN", "FUNCTIONS_CUSTOMHANDLER_PORT":
+		default:
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // scanStderr copies the process's standard error to out, sending the
