@@ -57,7 +57,17 @@ type AsyncOptions struct {
 	MaxCallbackBody int64
 	// Capacity is how many calls wait for callbacks at once; zero means 100.
 	Capacity int
+	// PayloadLimit is the largest task envelope sent; zero means
+	// DefaultAsyncPayloadLimit. The gateway queues each call as one NATS
+	// message of at most max_payload (1 MiB unless raised), holding the
+	// request JSON-encoded with the body in base64: bigger inputs and
+	// outputs pass through object storage.
+	PayloadLimit int
 }
+
+// DefaultAsyncPayloadLimit is the envelope that fits, with its headers,
+// in NATS's default max_payload of 1 MiB once encoded in base64.
+const DefaultAsyncPayloadLimit = 512 << 10
 
 // Async is a driver.Backend for OpenFaaS's asynchronous invocations.
 type Async struct {
@@ -132,6 +142,9 @@ func asyncDefaults(o *AsyncOptions) error {
 	if o.Capacity <= 0 {
 		o.Capacity = 100
 	}
+	if o.PayloadLimit <= 0 {
+		o.PayloadLimit = DefaultAsyncPayloadLimit
+	}
 	return nil
 }
 
@@ -156,8 +169,15 @@ func (a *Async) Refused() int64 { return a.refused.Load() }
 // Capacity returns how many calls may wait for callbacks at once.
 func (a *Async) Capacity() int { return a.opts.Capacity }
 
+// PayloadLimit returns the largest envelope sent (driver.PayloadLimiter).
+func (a *Async) PayloadLimit() int { return a.opts.PayloadLimit }
+
 // Invoke sends inv to the gateway and waits for its callback.
 func (a *Async) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Activation, error) {
+	if len(inv.Payload) > a.opts.PayloadLimit {
+		return nil, &statusError{from: "driver", status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf(
+			"task envelope is %d bytes, over the async limit of %d; pass large data through object storage", len(inv.Payload), a.opts.PayloadLimit)}
+	}
 	n, c := a.register()
 	defer a.unregister(n)
 	callID, err := a.send(ctx, inv.Payload, fmt.Sprintf("%s/callback/%d/%s", a.base, n, c.token))

@@ -22,7 +22,7 @@ import (
 const (
 	DefaultUpstreamTimeout = 60 * time.Second
 	DefaultAckWait         = 30 * time.Second
-	DefaultMaxAsyncBody    = 1 << 20
+	DefaultMaxPayload      = 1 << 20
 )
 
 // OpenFaaSOptions configure an OpenFaaS gateway stand-in.
@@ -42,9 +42,11 @@ type OpenFaaSOptions struct {
 	QueueWorkers int
 	// AckWait bounds an asynchronous call; zero means 30 s.
 	AckWait time.Duration
-	// MaxAsyncBody bounds the body of an asynchronous request (NATS's
-	// max_payload); zero means 1 MiB.
-	MaxAsyncBody int64
+	// MaxPayload bounds the message an asynchronous call is queued as
+	// (NATS's max_payload): the request JSON-encoded with its headers, the
+	// body in base64, so a body of about 3/4 of it. Zero means 1 MiB;
+	// over it the call is answered 500, as the gateway answers it.
+	MaxPayload int64
 	// DropCallback, when set, is asked before each callback is posted;
 	// true loses it, as when the queue-worker dies after the function ran.
 	// For tests of callers that must survive lost callbacks.
@@ -113,8 +115,8 @@ func setDefaults(o *OpenFaaSOptions) {
 	if o.AckWait <= 0 {
 		o.AckWait = DefaultAckWait
 	}
-	if o.MaxAsyncBody <= 0 {
-		o.MaxAsyncBody = DefaultMaxAsyncBody
+	if o.MaxPayload <= 0 {
+		o.MaxPayload = DefaultMaxPayload
 	}
 }
 

@@ -3,6 +3,7 @@ package faasgw
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,18 +40,17 @@ func (g *OpenFaaS) asyncCall(w http.ResponseWriter, r *http.Request) {
 		}
 		cb = u
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.opts.MaxAsyncBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			http.Error(w, "nats: maximum payload exceeded", http.StatusInternalServerError)
-			return
-		}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.opts.MaxPayload))
+	if err != nil && !errors.As(err, new(*http.MaxBytesError)) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	c := &asyncCall{fn: fn, path: "/" + r.PathValue("path"), query: r.URL.RawQuery, header: r.Header.Clone(),
 		body: body, callback: cb, callID: r.Header.Get("X-Call-Id")}
+	if err != nil || c.queuedSize(r) > g.opts.MaxPayload {
+		http.Error(w, "nats: maximum payload exceeded", http.StatusInternalServerError)
+		return
+	}
 	select {
 	case g.queue <- c:
 	default:
@@ -59,6 +59,22 @@ func (g *OpenFaaS) asyncCall(w http.ResponseWriter, r *http.Request) {
 	}
 	g.asyncCalls.Add(1)
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// queuedSize is the size of the message the gateway queues for c: the
+// request JSON-encoded with its headers, the body in base64.
+func (c *asyncCall) queuedSize(r *http.Request) int64 {
+	b, _ := json.Marshal(struct {
+		Header      http.Header
+		Host        string
+		Body        []byte
+		Method      string
+		Path        string
+		QueryString string
+		Function    string
+		CallbackURL string `json:"CallbackUrl"`
+	}{c.header, r.Host, c.body, r.Method, c.path, c.query, c.fn.name, r.Header.Get("X-Callback-Url")})
+	return int64(len(b))
 }
 
 // queueWorker runs queued calls one at a time until the gateway closes.
