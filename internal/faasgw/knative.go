@@ -61,6 +61,11 @@ type KnativeOptions struct {
 	// by then is answered 504. Zero means DefaultRevisionTimeout; more
 	// than MaxRevisionTimeout is refused.
 	Timeout time.Duration
+	// ScaleToZeroAfter, when set, stops every instance once the revision
+	// has had no request for that long (Knative's stable window and
+	// scale-to-zero grace period); the next request scales from zero
+	// again. Zero keeps instances until Close.
+	ScaleToZeroAfter time.Duration
 }
 
 // KnativeStats counts what a Knative stand-in did.
@@ -77,8 +82,9 @@ type KnativeStats struct {
 	QueueFull int64
 	// Timeouts is requests answered 504 at the request timeout.
 	Timeouts int64
-	// Started is instances started, StartErrors starts that failed.
-	Started, StartErrors int64
+	// Started is instances started, StartErrors starts that failed,
+	// Stopped instances stopped on scaling to zero.
+	Started, StartErrors, Stopped int64
 }
 
 // Knative is a stand-in for a Knative Serving revision behind its
@@ -97,7 +103,11 @@ type Knative struct {
 	closed   bool
 	starts   sync.WaitGroup
 
-	requests, proxied, scaling, activationTimeouts, queueFull, timeouts, started, startErrors atomic.Int64
+	lastActive time.Time // when a request last ended; guarded by mu
+	inflight   int       // requests given a replica and not ended; guarded by mu
+	idle       chan struct{}
+
+	requests, proxied, scaling, activationTimeouts, queueFull, timeouts, started, startErrors, stopped atomic.Int64
 }
 
 // NewKnative returns a revision at zero instances.
@@ -111,8 +121,8 @@ func NewKnative(opts KnativeOptions) (*Knative, error) {
 	if opts.Timeout < 0 || opts.Timeout > MaxRevisionTimeout {
 		return nil, fmt.Errorf("faasgw: knative: timeout %v outside (0, %v]", opts.Timeout, MaxRevisionTimeout)
 	}
-	if opts.ContainerConcurrency < 0 || opts.MaxScale < 0 {
-		return nil, errors.New("faasgw: knative: negative containerConcurrency or maxScale")
+	if opts.ContainerConcurrency < 0 || opts.MaxScale < 0 || opts.ScaleToZeroAfter < 0 {
+		return nil, errors.New("faasgw: knative: negative containerConcurrency, maxScale or scale-to-zero time")
 	}
 	if opts.MaxScale == 0 {
 		opts.MaxScale = 1
@@ -123,7 +133,52 @@ func NewKnative(opts KnativeOptions) (*Knative, error) {
 	if opts.ActivationTimeout <= 0 {
 		opts.ActivationTimeout = opts.Timeout
 	}
-	return &Knative{opts: opts, tr: newTransport(), wake: make(chan struct{})}, nil
+	k := &Knative{opts: opts, tr: newTransport(), wake: make(chan struct{}), idle: make(chan struct{})}
+	if opts.ScaleToZeroAfter > 0 {
+		k.starts.Add(1)
+		go k.scaleToZero()
+	}
+	return k, nil
+}
+
+// scaleToZero stops the instances of a revision idle for
+// ScaleToZeroAfter, checking four times a period, until Close.
+func (k *Knative) scaleToZero() {
+	defer k.starts.Done()
+	tick := time.NewTicker(k.opts.ScaleToZeroAfter / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-k.idle:
+			return
+		case <-tick.C:
+		}
+		for _, rep := range k.idleReplicas() {
+			rep.Stop()
+			k.stopped.Add(1)
+		}
+	}
+}
+
+// idleReplicas takes the replicas out of the revision when none has
+// served a request for ScaleToZeroAfter.
+func (k *Knative) idleReplicas() []*replica {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.starting > 0 || k.inflight > 0 || time.Since(k.lastActive) < k.opts.ScaleToZeroAfter {
+		return nil
+	}
+	reps := k.replicas
+	k.replicas = nil
+	return reps
+}
+
+// ended notes that a request given a replica ended.
+func (k *Knative) ended() {
+	k.mu.Lock()
+	k.inflight--
+	k.lastActive = time.Now()
+	k.mu.Unlock()
 }
 
 // ServeHTTP answers one request as the revision's front end would.
@@ -138,6 +193,7 @@ func (k *Knative) serve(w http.ResponseWriter, r *http.Request) {
 		k.refuse(w, err)
 		return
 	}
+	defer k.ended()
 	if err := rep.br.acquire(r.Context()); err != nil {
 		if errors.Is(err, errQueueFull) {
 			k.queueFull.Add(1)
@@ -214,6 +270,7 @@ func (k *Knative) pick(first bool) (*replica, chan struct{}, error) {
 		k.startLocked()
 	}
 	if best != nil && (!busy || k.starting == 0 || k.opts.Mode == Reject) {
+		k.inflight++
 		return best, nil, nil
 	}
 	return nil, k.wake, nil
@@ -258,7 +315,7 @@ func (k *Knative) Stats() KnativeStats {
 	return KnativeStats{
 		Requests: k.requests.Load(), Proxied: k.proxied.Load(), Scaling: k.scaling.Load(),
 		ActivationTimeouts: k.activationTimeouts.Load(), QueueFull: k.queueFull.Load(),
-		Timeouts: k.timeouts.Load(), Started: k.started.Load(), StartErrors: k.startErrors.Load(),
+		Timeouts: k.timeouts.Load(), Started: k.started.Load(), StartErrors: k.startErrors.Load(), Stopped: k.stopped.Load(),
 	}
 }
 
@@ -278,6 +335,9 @@ func (k *Knative) InFlight() int {
 // requests abandoned at their timeout.
 func (k *Knative) Close() error {
 	k.mu.Lock()
+	if !k.closed {
+		close(k.idle)
+	}
 	k.closed = true
 	reps := k.replicas
 	k.replicas = nil

@@ -229,6 +229,20 @@ func TestKnativeScalesOut(t *testing.T) {
 	wg.Wait()
 }
 
+func TestKnativeScalesToZero(t *testing.T) {
+	fn := &echo{}
+	k, url := newKnative(t, KnativeOptions{Starter: Handler{fn}, ScaleToZeroAfter: 40 * time.Millisecond})
+	for i := range 2 {
+		if resp, body := post(t, url+"/invoke", "c"); body != "/invoke:c" {
+			t.Fatalf("request %d: %s %q", i, resp.Status, body)
+		}
+		eventually(t, "scaled to zero", func() bool { return k.Stats().Stopped == int64(i+1) })
+	}
+	if s := k.Stats(); s.Started != 2 || s.Proxied != 2 {
+		t.Errorf("stats %+v, want a start from zero per request", s)
+	}
+}
+
 func TestKnativeOptions(t *testing.T) {
 	for _, o := range []KnativeOptions{
 		{},
