@@ -10,13 +10,13 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/overcast-sc/overcast/backend/driver"
+	"github.com/overcast-sc/overcast/internal/retryafter"
 )
 
 // OpenFaaS's asynchronous mode: the driver POSTs each task to the
@@ -39,7 +39,7 @@ type AsyncOptions struct {
 	// http://GATEWAY/async-function/NAME; tasks go to Endpoint + "/invoke".
 	Endpoint string
 	// Client sends the calls; nil means a client with keep-alive.
-	Client *http.Client
+	Client HTTPClient
 	// Authorize, when set, adds the worker's credential to each call;
 	// the gateway passes it on to the worker.
 	Authorize func(*http.Request) error
@@ -72,7 +72,7 @@ const DefaultAsyncPayloadLimit = 512 << 10
 // Async is a driver.Backend for OpenFaaS's asynchronous invocations.
 type Async struct {
 	opts   AsyncOptions
-	client *http.Client
+	client HTTPClient
 	ln     net.Listener
 	srv    *http.Server
 	base   string
@@ -97,6 +97,32 @@ type result struct {
 	header http.Header
 	body   []byte
 	err    error // the callback could not be taken (too big, malformed)
+}
+
+// OpenAsync opens the asynchronous mode for o, whose one endpoint is a
+// function's asynchronous URL: o's auth signs the calls (the gateway
+// passes the worker's token on), o's TLS settings reach the gateway, and
+// o's callback settings place the listener.
+func OpenAsync(ctx context.Context, o *Options) (*Async, error) {
+	if len(o.Endpoints) != 1 {
+		return nil, fmt.Errorf("an async-function endpoint must be the only endpoint, got %d", len(o.Endpoints))
+	}
+	creds, err := newSigner(ctx, o.Auth, o.Endpoints)
+	if err != nil {
+		return nil, err
+	}
+	client := o.HTTPClient
+	if client == nil {
+		tr, err := newTransport(o)
+		if err != nil {
+			return nil, err
+		}
+		client = &http.Client{Transport: tr}
+	}
+	return NewAsync(AsyncOptions{Endpoint: o.Endpoints[0], Client: client,
+		Authorize:    func(r *http.Request) error { return creds.signer.sign(r, 0) },
+		CallbackAddr: o.CallbackAddr, CallbackURL: o.CallbackURL, CallbackTimeout: o.CallbackTimeout,
+		Capacity: o.Concurrency, PayloadLimit: o.PayloadLimit})
 }
 
 // NewAsync starts the callback listener and returns the driver.
@@ -323,14 +349,7 @@ type statusError struct {
 }
 
 func newStatusError(from string, status int, h http.Header, body []byte) *statusError {
-	e := &statusError{from: from, status: status, msg: strings.TrimSpace(string(body))}
-	if len(e.msg) > 512 {
-		e.msg = e.msg[:512]
-	}
-	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s > 0 {
-		e.retryAfter = time.Duration(s) * time.Second
-	}
-	return e
+	return &statusError{from: from, status: status, msg: bodyText(body), retryAfter: retryafter.Of(h, time.Now())}
 }
 
 func (e *statusError) Error() string {
