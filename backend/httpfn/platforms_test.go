@@ -98,6 +98,30 @@ func TestKnativeScalingFromZero(t *testing.T) {
 	checkRetryAfter(t, rec)
 }
 
+// TestKnativeBufferingFromZero runs a job through the Knative stand-in
+// whose activator holds requests while it scales from zero, as Knative's
+// does: the job completes with no throttle and no retry.
+func TestKnativeBufferingFromZero(t *testing.T) {
+	const token = "kn-buf-t0ken"
+	t.Setenv("OVERCAST_TOKEN", token)
+	k, err := faasgw.NewKnative(faasgw.KnativeOptions{Starter: workerStarter(t, token, "--concurrency", "4"),
+		Mode: faasgw.Buffer, ColdWindow: 300 * time.Millisecond, ContainerConcurrency: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(k)
+	t.Cleanup(func() {
+		srv.Close()
+		if err := k.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	rep := echo(t, executor(open(t, []string{srv.URL}, "&auth=bearer&concurrency=16"), nil), numbered(40))
+	if s := k.Stats(); s.Scaling != 0 || s.Started != 1 || s.Proxied != 40 || rep.Retries != 0 {
+		t.Errorf("stand-in %+v, %d retries; want 40 tasks held, then proxied to one instance, none retried", s, rep.Retries)
+	}
+}
+
 // checkRetryAfter checks that no task was sent again before the wait
 // the answer to its previous attempt asked for.
 func checkRetryAfter(t *testing.T, rec *exchangeLog) {
