@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -11,8 +12,10 @@ import (
 )
 
 var httpFlags struct {
-	auth, tokenFile, caFile string
-	concurrency, limit      int
+	auth, tokenFile, caFile   string
+	concurrency, limit        int
+	callbackAddr, callbackURL string
+	callbackTimeout           time.Duration
 }
 
 func init() {
@@ -31,6 +34,9 @@ func addHTTPFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM certificates to trust besides the system's, for workers behind TLS")
 	fs.Var(positive(&f.concurrency, 0), "http-concurrency", "invocations in flight per endpoint (default 100)")
 	fs.Var(positive(&f.limit, 0), "http-payload-limit", "largest task envelope in bytes the workers take; bigger data goes through --storage (default 32 MiB)")
+	fs.StringVar(&f.callbackAddr, "callback-addr", "", "OpenFaaS async (--endpoint http://GATEWAY/async-function/NAME): the address the result listener binds (default 127.0.0.1:0)")
+	fs.StringVar(&f.callbackURL, "callback-url", "", "OpenFaaS async: the listener's URL as the gateway reaches it, behind NAT or a proxy (default http://CALLBACK-ADDR)")
+	fs.DurationVar(&f.callbackTimeout, "callback-timeout", 0, "OpenFaaS async: how long a task waits for its result before it is tried again (default 15m)")
 }
 
 // httpURL turns the http flags into an http:// URL; the backend checks
@@ -62,6 +68,11 @@ func httpURL() (string, error) {
 	}
 	if f.limit > 0 {
 		q.Set("limit", strconv.Itoa(f.limit))
+	}
+	set("callback-addr", f.callbackAddr)
+	set("callback-url", f.callbackURL)
+	if f.callbackTimeout != 0 {
+		q.Set("callback-timeout", f.callbackTimeout.String())
 	}
 	return "http://?" + q.Encode(), nil
 }

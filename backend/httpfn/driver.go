@@ -37,6 +37,11 @@ func Open(ctx context.Context, o *Options) (*Driver, error) {
 	if len(o.Endpoints) == 0 {
 		return nil, fmt.Errorf("no endpoint: give the workers' base URLs with --endpoint URL[,URL...]")
 	}
+	for _, ep := range o.Endpoints {
+		if IsAsyncEndpoint(ep) {
+			return nil, fmt.Errorf("endpoint %s is an OpenFaaS async-function URL, which must be the only endpoint", ep)
+		}
+	}
 	creds, err := newSigner(ctx, o.Auth, o.Endpoints)
 	if err != nil {
 		return nil, err

@@ -31,6 +31,12 @@
 // through object storage. ca names a PEM file of certificates to trust
 // besides the system's.
 //
+// An endpoint http(s)://GATEWAY/async-function/NAME, the only one, selects
+// OpenFaaS's asynchronous mode (Async): each task is queued by the gateway
+// and its result POSTed back to a listener of the driver's
+// (callback-addr, callback-url as the gateway reaches it,
+// callback-timeout before a task counts as lost and is tried again).
+//
 // Errors carry the driver's codes: 429 and 503 (Knative while it scales
 // from zero) are ResourceExhausted with the Retry-After the platform sent
 // (driver.ThrottleError); 401 and 403 PermissionDenied, naming the auth
@@ -45,6 +51,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/backend/driver"
@@ -56,6 +63,9 @@ func init() {
 			opts, err := ParseURL(u)
 			if err != nil {
 				return nil, err
+			}
+			if opts.async() {
+				return OpenAsync(ctx, opts)
 			}
 			return Open(ctx, opts)
 		})
@@ -91,6 +101,11 @@ type Options struct {
 	// HTTPClient sends the driver's requests; nil means a client with a
 	// transport tuned for Concurrency connections per endpoint.
 	HTTPClient HTTPClient
+	// CallbackAddr, CallbackURL and CallbackTimeout place the callback
+	// listener of OpenFaaS's asynchronous mode, which an endpoint
+	// http(s)://GATEWAY/async-function/NAME selects (see AsyncOptions).
+	CallbackAddr, CallbackURL string
+	CallbackTimeout           time.Duration
 }
 
 // ParseURL reads Options from an http:// or https:// URL.
@@ -136,8 +151,17 @@ func (o *Options) set(k, v string) error {
 		o.Auth.File = v
 	case "ca":
 		o.CAFile = v
+	case "callback-addr":
+		o.CallbackAddr = v
+	case "callback-url":
+		o.CallbackURL = v
+	case "callback-timeout":
+		o.CallbackTimeout, err = time.ParseDuration(v)
+		if err == nil && o.CallbackTimeout <= 0 {
+			err = fmt.Errorf("callback-timeout must be positive, got %q", v)
+		}
 	default:
-		return fmt.Errorf("unknown setting %q (known: endpoint, concurrency, auth, token-file, limit, ca)", k)
+		return fmt.Errorf("unknown setting %q (known: endpoint, concurrency, auth, token-file, limit, ca, callback-addr, callback-url, callback-timeout)", k)
 	}
 	return err
 }
@@ -185,6 +209,12 @@ func redactURL(s string) string {
 		return s
 	}
 	return u.Redacted()
+}
+
+// async reports whether o selects OpenFaaS's asynchronous mode: one
+// endpoint, a function's /async-function/ URL.
+func (o *Options) async() bool {
+	return len(o.Endpoints) == 1 && IsAsyncEndpoint(o.Endpoints[0])
 }
 
 func (o *Options) perEndpoint() int {
