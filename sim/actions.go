@@ -31,11 +31,47 @@ var (
 	memoryBound      = limitBound{"Memory", "MB", func(l *actionLimits) int { return l.Memory }, 128, 512}
 	logsBound        = limitBound{"Logs", "MB", func(l *actionLimits) int { return l.Logs }, 0, 10}
 	concurrencyBound = limitBound{"Concurrency", "activations", func(l *actionLimits) int { return l.Concurrency }, 1, 500}
-	limitBounds      = []limitBound{timeoutBound, memoryBound, logsBound, concurrencyBound}
 )
 
-func (l *actionLimits) check() error {
-	for _, b := range limitBounds {
+// actionBounds are the bounds a server allows actions' limits, and the
+// limits an action gets when it sets none.
+type actionBounds struct {
+	bounds   []limitBound
+	defaults actionLimits
+}
+
+// newActionBounds applies Options.MemoryMB and TimeoutMS (min, max,
+// default; zero keeps OpenWhisk's) to OpenWhisk's default bounds.
+func newActionBounds(memoryMB, timeoutMS [3]int) actionBounds {
+	mem, tmo, def := memoryBound, timeoutBound, defaultLimits
+	set := func(b *limitBound, std *int, v [3]int) {
+		if v[0] > 0 {
+			b.min = v[0]
+		}
+		if v[1] > 0 {
+			b.max = v[1]
+		}
+		if v[2] > 0 {
+			*std = v[2]
+		}
+	}
+	set(&mem, &def.Memory, memoryMB)
+	set(&tmo, &def.Timeout, timeoutMS)
+	return actionBounds{bounds: []limitBound{tmo, mem, logsBound, concurrencyBound}, defaults: def}
+}
+
+// bound returns the bound of the named limit.
+func (ab *actionBounds) bound(name string) limitBound {
+	for _, b := range ab.bounds {
+		if b.name == name {
+			return b
+		}
+	}
+	panic("sim: no bound " + name)
+}
+
+func (l *actionLimits) check(bounds []limitBound) error {
+	for _, b := range bounds {
 		v := b.get(l)
 		if v < b.min {
 			//lint:ignore ST1005 OpenWhisk's own message, verbatim
@@ -90,8 +126,8 @@ type actionPut struct {
 var nameRE = regexp.MustCompile(`^[\w@.-][\w@ .-]{0,255}(/[\w@.-][\w@ .-]{0,255})?$`)
 
 // merge builds the action an update makes of old (nil on create).
-func (p *actionPut) merge(name string, old *action) (*action, error) {
-	a := &action{name: name, version: "0.0.1", limits: defaultLimits, annotations: json.RawMessage("[]"), parameters: json.RawMessage("[]")}
+func (p *actionPut) merge(name string, old *action, ab *actionBounds) (*action, error) {
+	a := &action{name: name, version: "0.0.1", limits: ab.defaults, annotations: json.RawMessage("[]"), parameters: json.RawMessage("[]")}
 	if old != nil {
 		c := *old
 		a = &c
@@ -120,7 +156,7 @@ func (p *actionPut) merge(name string, old *action) (*action, error) {
 		setIf(&a.limits.Logs, l.Logs)
 		setIf(&a.limits.Concurrency, l.Concurrency)
 	}
-	return a, a.limits.check()
+	return a, a.limits.check(ab.bounds)
 }
 
 func (a *action) setKeyValues(annotations, parameters json.RawMessage) error {

@@ -80,7 +80,7 @@ func (s *Server) putAction(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, msgExists)
 		return
 	}
-	a, err := put.merge(name, old)
+	a, err := put.merge(name, old, &s.bounds)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

@@ -8,7 +8,7 @@ import (
 // public reports whether path is answered without auth, as a controller
 // answers its API information.
 func public(path string) bool {
-	return path == "/" || path == "/api/v1" || path == "/api/v1/"
+	return path == "/" || path == "/api/v1" || path == "/api/v1/" || path == "/invokers"
 }
 
 // hostInfo answers GET / on the API host: what the platform offers, as a
@@ -20,7 +20,7 @@ func (s *Server) hostInfo(w http.ResponseWriter, r *http.Request) {
 	}
 	ms := func(l limitBound) [2]int { return [2]int{l.min, l.max} }
 	mb := func(l limitBound) [2]int { return [2]int{l.min << 20, l.max << 20} }
-	d, m, lg := ms(timeoutBound), mb(memoryBound), mb(logsBound)
+	d, m, lg := ms(s.bounds.bound(timeoutBound.name)), mb(s.bounds.bound(memoryBound.name)), mb(logsBound)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"description": "OpenWhisk-compatible local platform (overcast sim)",
 		"api_paths":   []string{"/api/v1"},

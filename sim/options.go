@@ -29,6 +29,18 @@ type Options struct {
 	// PerMinute is the namespace's limit of invocations in any 60 seconds;
 	// zero means unlimited.
 	PerMinute int
+	// MemoryMB and TimeoutMS bound actions' memory (MB) and time (ms)
+	// limits, as a chart's whisk.limits.actions.memory and .time do: min,
+	// max and the default of an action that sets none. A zero keeps
+	// OpenWhisk's: 128, 512 and 256 MB; 100, 300000 and 60000 ms.
+	MemoryMB, TimeoutMS [3]int
+	// Invokers and UserMemoryMB model the cluster's invokers, as a chart's
+	// invoker replicas and whisk.containerPool.userMemory do: each runs
+	// actions whose memory adds up to at most UserMemoryMB, and an
+	// activation that finds no invoker with room waits in one's queue
+	// until an action ends. GET /invokers lists them. Zero Invokers means
+	// no such bound.
+	Invokers, UserMemoryMB int
 	// ColdStart is added whenever a new container starts (in process mode,
 	// on top of the real process start).
 	ColdStart time.Duration
@@ -143,6 +155,10 @@ func (o *Options) check() error {
 		return fmt.Errorf("sim: the proxy %s is not an executable file", o.Proxy)
 	case o.Concurrency < 0, o.PerMinute < 0, o.ResultLimit < 0, o.PayloadLimit < 0, o.MaxActivations < 0:
 		return fmt.Errorf("sim: limits must be positive")
+	case o.Invokers < 0 || o.UserMemoryMB < 0 || (o.Invokers > 0 && o.UserMemoryMB == 0):
+		return fmt.Errorf("sim: invokers need their user memory, and neither may be negative")
+	case !limitsInOrder(o.MemoryMB, memoryBound, defaultLimits.Memory) || !limitsInOrder(o.TimeoutMS, timeoutBound, defaultLimits.Timeout):
+		return fmt.Errorf("sim: action limits need min <= default <= max, got memory %v MB, time %v ms", o.MemoryMB, o.TimeoutMS)
 	case o.ColdStart < 0 || o.APILatency < 0:
 		return fmt.Errorf("sim: durations must not be negative")
 	case !(o.RequestRate >= 0):
@@ -172,4 +188,20 @@ func (o *Options) check() error {
 func isExecutable(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+// limitsInOrder reports whether v (min, max, default) is not negative
+// and, once its zeros take b's values and std, in order.
+func limitsInOrder(v [3]int, b limitBound, std int) bool {
+	lo, hi := b.min, b.max
+	if v[0] > 0 {
+		lo = v[0]
+	}
+	if v[1] > 0 {
+		hi = v[1]
+	}
+	if v[2] > 0 {
+		std = v[2]
+	}
+	return v[0] >= 0 && v[1] >= 0 && v[2] >= 0 && lo <= std && std <= hi
 }

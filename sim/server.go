@@ -28,6 +28,8 @@ type Server struct {
 	store    *store
 	rt       runtimes
 	throttle *throttle
+	bounds   actionBounds
+	invokers *invokerPool
 	faults   *faultGen
 	ctrl     *controller
 	stats    counters
@@ -45,7 +47,8 @@ func New(opts *Options) (*Server, error) {
 	}
 	s := &Server{opts: o, authz: newAuthorizer(o.Auth), store: newStore(o.MaxActivations),
 		throttle: newThrottle(o.Concurrency, o.PerMinute), faults: newFaultGen(o.Faults, o.Seed),
-		rt: runtimes{kinds: o.Kinds}, ctrl: newController(o.RequestRate)}
+		rt: runtimes{kinds: o.Kinds}, ctrl: newController(o.RequestRate),
+		bounds: newActionBounds(o.MemoryMB, o.TimeoutMS), invokers: newInvokerPool(o.Invokers, o.UserMemoryMB)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if o.Mode != ModeInproc {
 		if s.tmp, s.owner, err = makeTemp(); err != nil {
@@ -125,6 +128,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	const ns = "/api/v1/namespaces/{ns}"
 	mux.HandleFunc("GET /{$}", s.hostInfo)
+	mux.HandleFunc("GET /invokers", s.invokerHealth)
 	mux.HandleFunc("GET /api/v1", s.apiInfo)
 	mux.HandleFunc("GET /api/v1/{$}", s.apiInfo)
 	mux.HandleFunc("GET /api/v1/namespaces", s.namespaces)
@@ -194,15 +198,16 @@ func (s *Server) limits(w http.ResponseWriter, r *http.Request) {
 	if perMinute == 0 {
 		perMinute = unlimited
 	}
+	mem, tmo := s.bounds.bound(memoryBound.name), s.bounds.bound(timeoutBound.name)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"concurrentInvocations": s.opts.Concurrency,
 		"invocationsPerMinute":  perMinute,
 		"firesPerMinute":        perMinute,
 		"maxParameterSize":      fmt.Sprintf("%d B", s.opts.PayloadLimit),
-		"minActionMemory":       128,
-		"maxActionMemory":       512,
-		"minActionTimeout":      100,
-		"maxActionTimeout":      300000,
+		"minActionMemory":       mem.min,
+		"maxActionMemory":       mem.max,
+		"minActionTimeout":      tmo.min,
+		"maxActionTimeout":      tmo.max,
 		"minActionLogs":         0,
 		"maxActionLogs":         10,
 		"minActionConcurrency":  1,
