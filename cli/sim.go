@@ -22,6 +22,7 @@ type simFlags struct {
 	payload     int
 	kinds       string
 	defaultKind string
+	helmValues  []string
 }
 
 func newSimCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -36,9 +37,14 @@ containers that are processes of Apache's own Go actionloop proxy, which
 /init and /run as an invoker does (--mode proxy --proxy PATH), or as
 goroutines of this process (--mode inproc, for tens of thousands at once).
 It models the namespace's limits, cold starts and API latency, and injects
-faults from a seeded generator.`,
+faults from a seeded generator. With --helm-values it takes its limits from
+values files of Apache OpenWhisk's Helm chart, as a cluster installed with
+them would have them (see deploy/openwhisk).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.applyHelmValues(cmd.Flags()); err != nil {
+				return err
+			}
 			return runSim(cmd, &f, stdout, stderr)
 		},
 	}
@@ -63,6 +69,7 @@ faults from a seeded generator.`,
 	fs.Float64Var(&o.Faults.LostRate, "lost-rate", 0, "share of activations whose record is never stored")
 	fs.Var(newCount(&o.Seed, 0), "seed", "seed of the fault generator (0 = random)")
 	fs.StringVar(&f.kinds, "kinds", "go:1.22,go:1.23,go:1.24,blackbox", "runtime kinds actions may use, as KIND or KIND=IMAGE, comma-separated (GET / lists them)")
+	fs.StringArrayVar(&f.helmValues, "helm-values", nil, "take the limits from a values file of Apache OpenWhisk's Helm chart (repeatable, later files override): concurrent and per-minute limits, action memory and time limits, payload limit, invokers x userMemory as capacity")
 	fs.StringVar(&f.defaultKind, "default-kind", "", "the default go kind (default the newest go:1.NN of --kinds; none for no default)")
 	return cmd
 }
@@ -112,6 +119,9 @@ func runSim(cmd *cobra.Command, f *simFlags, stdout, stderr io.Writer) error {
 		mu.Lock()
 		defer mu.Unlock()
 		fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+	}
+	if line := helmValuesSummary(f); line != "" {
+		f.opts.Logf("%s", line)
 	}
 	s, err := sim.New(&f.opts)
 	if err != nil {
