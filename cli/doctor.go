@@ -281,9 +281,9 @@ func printDoctor(w io.Writer, r *doctorReport) {
 	if r.Backend == "openwhisk" {
 		inv := "unknown"
 		if r.InvokerSlots > 0 {
-			inv = fmt.Sprintf("%d invokers, room for %d actions of %d MB", r.Invokers, r.InvokerSlots, r.ActionMemoryMB)
+			inv = fmt.Sprintf("%s, room for %d actions of %d MB", plural(r.Invokers, "invoker", "invokers"), r.InvokerSlots, r.ActionMemoryMB)
 		} else if r.Invokers > 0 {
-			inv = fmt.Sprintf("%d invokers, room unknown (--helm-values)", r.Invokers)
+			inv = fmt.Sprintf("%s, room unknown (--helm-values)", plural(r.Invokers, "invoker", "invokers"))
 		}
 		fmt.Fprintf(w, "invokers            %s\n", inv)
 	}

@@ -48,7 +48,7 @@ func helmValuesSummary(f *simFlags) string {
 	o := &f.opts
 	inv := "invokers unbounded (docker container factory: one per node)"
 	if o.Invokers > 0 {
-		inv = fmt.Sprintf("%d invokers x %d MB of user memory", o.Invokers, o.UserMemoryMB)
+		inv = fmt.Sprintf("%s x %d MB of user memory", plural(o.Invokers, "invoker", "invokers"), o.UserMemoryMB)
 	}
 	return fmt.Sprintf("sim: limits from %s: %d concurrent, %d a minute, action memory %d-%d MB, time %d-%d ms, payload %d bytes, %s",
 		strings.Join(f.helmValues, ", "), o.Concurrency, o.PerMinute, o.MemoryMB[0], o.MemoryMB[1], o.TimeoutMS[0], o.TimeoutMS[1], f.payload, inv)
