@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"strings"
 
 	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/backend/driver"
+	"github.com/overcast-sc/overcast/backend/lambda"
 )
 
 // doctorLambda gathers the report of a Lambda function: the account's
@@ -27,7 +29,19 @@ func doctorLambda(ctx context.Context, f *doctorFlags) (*doctorReport, error) {
 	if p, ok := b.Driver().(driver.PayloadLimiter); ok {
 		r.PayloadLimitBytes = p.PayloadLimit()
 	}
-	r.note("Lambda's account concurrency is shared by every function of the account and region; a function's reserved concurrency, when set, bounds it lower")
+	binding := bindAccount
+	if ld, ok := b.Driver().(interface{ Options() lambda.Options }); ok {
+		switch o := ld.Options(); {
+		case len(o.Endpoints) > 0:
+			binding = bindEndpoints
+			r.note("%s at %s: the width is what the driver sends them at once", plural(len(o.Endpoints), "endpoint", "endpoints"), strings.Join(o.Endpoints, ", "))
+		case o.Concurrency > 0:
+			binding = bindSetting
+			r.note("--concurrency sets the width; the account's own limit is not asked")
+		default:
+			r.note("the account's concurrency (GetAccountSettings) is shared by every function of the account and region; a function's reserved concurrency, when set, bounds it lower")
+		}
+	}
 	if !f.noInvoke {
 		if err := latency(ctx, b, r); err != nil {
 			if backend.Code(err) != backend.NotFound {
@@ -37,6 +51,6 @@ func doctorLambda(ctx context.Context, f *doctorFlags) (*doctorReport, error) {
 		}
 	}
 	r.decide(0, chartState{})
-	r.BindingLimit = bindAccount
+	r.BindingLimit = binding
 	return r, nil
 }

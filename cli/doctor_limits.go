@@ -11,6 +11,8 @@ const (
 	bindPerMinute  = "per_minute"
 	bindInvokers   = "invoker_capacity"
 	bindAccount    = "account_concurrency"
+	bindEndpoints  = "endpoints"
+	bindSetting    = "concurrency_setting"
 	bindFunction   = "function_concurrency"
 )
 

@@ -266,3 +266,22 @@ func TestCapacityBinding(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorLambdaEmulator runs doctor --backend lambda against the
+// worker under the Lambda Runtime Interface Emulator: the endpoint sets
+// the width, Lambda's payload limit is reported, and a warm invoke is
+// measured.
+func TestDoctorLambdaEmulator(t *testing.T) {
+	ep := startRIE(t, binary)
+	stdout, stderr, code := runBin(t, "doctor", "--backend", "lambda", "--endpoint", ep, "--json")
+	if code != 0 {
+		t.Fatalf("doctor: exit %d: %s", code, stderr)
+	}
+	var r doctorJSON
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, stdout)
+	}
+	if r.BindingLimit != bindEndpoints || r.MaxConcurrency == nil || *r.MaxConcurrency < 1 || r.WarmInvokeSeconds == nil || r.PayloadLimitBytes != 6<<20 {
+		t.Errorf("doctor on the emulator: %s", stdout)
+	}
+}
