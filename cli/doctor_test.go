@@ -204,6 +204,9 @@ func TestDoctorHelmValuesSim(t *testing.T) {
 		if *r.MaxConcurrency < 2000 || r.Target == nil || !r.Target.Reached || len(r.Target.Changes) != 0 {
 			t.Errorf("%v: target 1000 not reached without changes: %+v", tc.files, r.Target)
 		}
+		if *r.ExecEnv != "openwhisk/action-golang-v1.17" || strings.Join(r.Kinds, ",") != "go:1.17" {
+			t.Errorf("%v: exec_env %q, kinds %v; want the chart's go:1.17", tc.files, *r.ExecEnv, r.Kinds)
+		}
 		if len(r.MemoryLimitsMB) != 2 || r.MemoryLimitsMB[1] != 2048 {
 			t.Errorf("%v: memory limits %v, want up to 2048 MB", tc.files, r.MemoryLimitsMB)
 		}

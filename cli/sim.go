@@ -69,7 +69,7 @@ them would have them (see deploy/openwhisk).`,
 	fs.Float64Var(&o.Faults.LostRate, "lost-rate", 0, "share of activations whose record is never stored")
 	fs.Var(newCount(&o.Seed, 0), "seed", "seed of the fault generator (0 = random)")
 	fs.StringVar(&f.kinds, "kinds", "go:1.22,go:1.23,go:1.24,blackbox", "runtime kinds actions may use, as KIND or KIND=IMAGE, comma-separated (GET / lists them)")
-	fs.StringArrayVar(&f.helmValues, "helm-values", nil, "take the limits from a values file of Apache OpenWhisk's Helm chart (repeatable, later files override): concurrent and per-minute limits, action memory and time limits, payload limit, invokers x userMemory as capacity")
+	fs.StringArrayVar(&f.helmValues, "helm-values", nil, "take the limits from a values file of Apache OpenWhisk's Helm chart (repeatable, later files override): concurrent and per-minute limits, action memory and time limits, payload limit, invokers x userMemory as capacity; the kinds are the chart's, go:1.17 and blackbox, unless --kinds")
 	fs.StringVar(&f.defaultKind, "default-kind", "", "the default go kind (default the newest go:1.NN of --kinds; none for no default)")
 	return cmd
 }

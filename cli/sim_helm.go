@@ -15,7 +15,8 @@ var helmValueFlags = []string{"concurrency-limit", "per-minute", "payload-limit"
 // applyHelmValues sets the sim's limits from --helm-values files, read as
 // helm layers them over the chart's defaults: the namespace's concurrent
 // and per-minute limits, action memory and time bounds, the payload
-// limit, and the invokers with their user memory.
+// limit, and the invokers with their user memory. Unless --kinds says
+// otherwise, the kinds are the chart's: go:1.17 and blackbox.
 func (f *simFlags) applyHelmValues(fs *pflag.FlagSet) error {
 	if len(f.helmValues) == 0 {
 		return nil
@@ -31,6 +32,10 @@ func (f *simFlags) applyHelmValues(fs *pflag.FlagSet) error {
 	}
 	if v.Concurrent == 0 || v.PerMinute == 0 {
 		return usagef("--helm-values: the limits allow no invocation (concurrent %d, per minute %d)", v.Concurrent, v.PerMinute)
+	}
+	if !fs.Changed("kinds") && !fs.Changed("default-kind") {
+		// The chart's runtimes.json, which values files do not change.
+		f.kinds, f.defaultKind = owchart.ChartGoKind+"="+owchart.ChartGoImage+",blackbox", owchart.ChartGoKind
 	}
 	o := &f.opts
 	o.Concurrency, o.PerMinute, f.payload = v.Concurrent, v.PerMinute, v.PayloadBytes

@@ -2,6 +2,7 @@ package openwhisk
 
 import (
 	"bufio"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -218,5 +219,31 @@ func TestChartNumberTrap(t *testing.T) {
 	}
 	if _, err := Read(big); err == nil {
 		t.Error("Read accepted a limit helm renders as 1.2e+06")
+	}
+}
+
+// TestChartGoKind checks ChartGoKind and ChartGoImage against the chart's
+// runtimes.json: its only go kind, the default.
+func TestChartGoKind(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(helmtest.Chart(t), "runtimes.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rt struct {
+		Runtimes map[string][]struct {
+			Kind    string `json:"kind"`
+			Default bool   `json:"default"`
+			Image   struct {
+				Prefix, Name, Tag string
+			} `json:"image"`
+		} `json:"runtimes"`
+	}
+	if err := json.Unmarshal(data, &rt); err != nil {
+		t.Fatal(err)
+	}
+	gos := rt.Runtimes["go"]
+	if len(gos) != 1 || gos[0].Kind != ChartGoKind || !gos[0].Default ||
+		gos[0].Image.Prefix+"/"+gos[0].Image.Name+":"+gos[0].Image.Tag != ChartGoImage {
+		t.Errorf("the chart's go kinds %+v, want only %s (%s), the default", gos, ChartGoKind, ChartGoImage)
 	}
 }

@@ -187,3 +187,11 @@ func merge(base, over map[string]any) map[string]any {
 
 // errMissing is a key the layered values do not hold.
 var errMissing = errors.New("missing")
+
+// The chart's Go kind: its runtimes.json (chart 1.0.1) deploys go:1.17,
+// the default of the go family, in this image; blackbox actions run in
+// openwhisk/dockerskeleton. A test checks them against the chart.
+const (
+	ChartGoKind  = "go:1.17"
+	ChartGoImage = "openwhisk/action-golang-v1.17:1.20.0"
+)
