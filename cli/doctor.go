@@ -86,6 +86,8 @@ type doctorReport struct {
 	Kind            string `json:"kind,omitempty"`
 	KindWhy         string `json:"kind_why,omitempty"`
 	ConcurrentLimit int    `json:"concurrent_limit"`
+	// DriverCapacity is the most Overcast's driver keeps in flight.
+	DriverCapacity int `json:"driver_capacity"`
 	// PerMinuteWidth is the tasks of TaskSeconds the per-minute limit
 	// keeps running; 0 when unlimited.
 	PerMinuteWidth int     `json:"per_minute_width"`
@@ -120,7 +122,7 @@ func (r *doctorReport) note(format string, args ...any) {
 // decide fills the width, the binding limit and --target-concurrency's
 // answer from the limits gathered.
 func (r *doctorReport) decide(target int, chart chartState) {
-	c := capacity{Concurrent: r.ConcurrentLimit, PerMinute: r.PerMinute, Slots: r.InvokerSlots, TaskSeconds: r.TaskSeconds}
+	c := capacity{Concurrent: r.ConcurrentLimit, PerMinute: r.PerMinute, Slots: r.InvokerSlots, TaskSeconds: r.TaskSeconds, Driver: r.DriverCapacity}
 	r.MaxConcurrency, r.BindingLimit = c.binding()
 	r.PerMinuteWidth = c.perMinuteWidth()
 	if target > 0 && r.Backend == "openwhisk" {
@@ -273,6 +275,9 @@ func printDoctor(w io.Writer, r *doctorReport) {
 	fmt.Fprintf(w, "backend             %s\n", r.Backend)
 	fmt.Fprintf(w, "max --concurrency   %d (bound by %s)\n", r.MaxConcurrency, strings.ReplaceAll(r.BindingLimit, "_", " "))
 	fmt.Fprintf(w, "concurrent limit    %d\n", r.ConcurrentLimit)
+	if r.DriverCapacity > 0 && r.DriverCapacity < r.ConcurrentLimit {
+		fmt.Fprintf(w, "overcast's driver   at most %d in flight\n", r.DriverCapacity)
+	}
 	if r.PerMinute > 0 {
 		fmt.Fprintf(w, "per minute          %d: at %g s a task (--task-seconds), %d tasks running\n", r.PerMinute, r.TaskSeconds, r.PerMinuteWidth)
 	} else {

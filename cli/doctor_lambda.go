@@ -25,6 +25,7 @@ func doctorLambda(ctx context.Context, f *doctorFlags) (*doctorReport, error) {
 	r := &doctorReport{Backend: "lambda", TaskSeconds: f.taskSeconds, Kinds: []string{}, Notes: []string{}}
 	if c, ok := b.Driver().(interface{ Capacity() int }); ok {
 		r.ConcurrentLimit = c.Capacity()
+		r.DriverCapacity = r.ConcurrentLimit
 	}
 	if p, ok := b.Driver().(driver.PayloadLimiter); ok {
 		r.PayloadLimitBytes = p.PayloadLimit()

@@ -13,6 +13,7 @@ const (
 	bindAccount    = "account_concurrency"
 	bindEndpoints  = "endpoints"
 	bindSetting    = "concurrency_setting"
+	bindDriver     = "overcast_driver"
 	bindFunction   = "function_concurrency"
 )
 
@@ -27,6 +28,9 @@ type capacity struct {
 	Slots int
 	// TaskSeconds is the task duration per-minute pacing is judged at.
 	TaskSeconds float64
+	// Driver is the most the driver keeps in flight; 0 means no bound of
+	// its own.
+	Driver int
 }
 
 // perMinuteWidth is how many tasks of TaskSeconds the per-minute limit
@@ -40,7 +44,8 @@ func (c capacity) perMinuteWidth() int {
 
 // binding returns the largest useful --concurrency and the limit that sets
 // it: the smallest of the concurrent limit, the invokers' slots (when
-// known) and the per-minute limit's width; on a tie the first of these.
+// known), the per-minute limit's width and the driver's own bound; on a
+// tie the first of these.
 func (c capacity) binding() (int, string) {
 	width, name := c.Concurrent, bindConcurrent
 	if c.Slots > 0 && c.Slots < width {
@@ -48,6 +53,9 @@ func (c capacity) binding() (int, string) {
 	}
 	if w := c.perMinuteWidth(); w > 0 && w < width {
 		width, name = w, bindPerMinute
+	}
+	if c.Driver > 0 && c.Driver < width {
+		width, name = c.Driver, bindDriver
 	}
 	return width, name
 }

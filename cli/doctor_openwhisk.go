@@ -21,6 +21,7 @@ type owPlatform interface {
 	Platform(ctx context.Context) (*openwhisk.Platform, error)
 	MemoryMB() int
 	PayloadLimit() int
+	Capacity() int
 }
 
 // doctorOpenWhisk gathers the report of an OpenWhisk deployment.
@@ -55,7 +56,7 @@ func doctorOpenWhisk(ctx context.Context, f *doctorFlags) (*doctorReport, error)
 		return nil, fmt.Errorf("read the deployment: %w", err)
 	}
 	r := &doctorReport{Backend: "openwhisk", TaskSeconds: f.taskSeconds, Kinds: p.GoKinds, Kind: p.Kind, ExecEnv: p.ExecEnv,
-		KindWhy: p.Why, PayloadLimitBytes: d.PayloadLimit(), Notes: []string{}}
+		KindWhy: p.Why, PayloadLimitBytes: d.PayloadLimit(), DriverCapacity: d.Capacity(), Notes: []string{}}
 	owLimits(r, p, d.MemoryMB())
 	chart := owCapacity(r, p, values)
 	if p.KindErr != nil {

@@ -173,18 +173,20 @@ func startSimCmd(t *testing.T, args ...string) string {
 
 // TestDoctorHelmValuesSim runs doctor against `overcast sim --helm-values`
 // with the fan-out values: it reports at least 2000 at once, bound by the
-// concurrent limit with the invokers' 2048 slots behind it, and with the
-// 10,000-way overlay 20000.
+// concurrent limit with the invokers' 2048 slots behind it; with the
+// 10,000-way overlay (20000 concurrent, 20480 slots) Overcast's driver,
+// which keeps at most 10,000 in flight, binds.
 func TestDoctorHelmValuesSim(t *testing.T) {
 	k8s := filepath.Join("..", "deploy", "openwhisk", "values-kubernetes.yaml")
 	k10 := filepath.Join("..", "deploy", "openwhisk", "values-10k.yaml")
 	for _, tc := range []struct {
 		files          []string
 		width, slots   int
+		binding        string
 		invokers, perM int
 	}{
-		{[]string{k8s}, 2000, 2048, 16, 60000},
-		{[]string{k8s, k10}, 20000, 20480, 80, 600000},
+		{[]string{k8s}, 2000, 2048, bindConcurrent, 16, 60000},
+		{[]string{k8s, k10}, 10000, 20480, bindDriver, 80, 600000},
 	} {
 		var args []string
 		for _, f := range tc.files {
@@ -197,9 +199,9 @@ func TestDoctorHelmValuesSim(t *testing.T) {
 		if again := runDoctor(t, props, args...); again.ColdStartSeconds == nil || r.ColdStartSeconds == nil || again.WarmInvokeSeconds == nil {
 			t.Errorf("%v: cold %v then %v, warm %v", tc.files, r.ColdStartSeconds, again.ColdStartSeconds, again.WarmInvokeSeconds)
 		}
-		if *r.MaxConcurrency != tc.width || r.BindingLimit != bindConcurrent || r.InvokerSlots != tc.slots || r.Invokers != tc.invokers || *r.PerMinute != tc.perM {
-			t.Errorf("%v: max_concurrency %d by %s, slots %d, invokers %d, per minute %d; want %d by concurrent, %d, %d, %d",
-				tc.files, *r.MaxConcurrency, r.BindingLimit, r.InvokerSlots, r.Invokers, *r.PerMinute, tc.width, tc.slots, tc.invokers, tc.perM)
+		if *r.MaxConcurrency != tc.width || r.BindingLimit != tc.binding || r.InvokerSlots != tc.slots || r.Invokers != tc.invokers || *r.PerMinute != tc.perM {
+			t.Errorf("%v: max_concurrency %d by %s, slots %d, invokers %d, per minute %d; want %d by %s, %d, %d, %d",
+				tc.files, *r.MaxConcurrency, r.BindingLimit, r.InvokerSlots, r.Invokers, *r.PerMinute, tc.width, tc.binding, tc.slots, tc.invokers, tc.perM)
 		}
 		if *r.MaxConcurrency < 2000 || r.Target == nil || !r.Target.Reached || len(r.Target.Changes) != 0 {
 			t.Errorf("%v: target 1000 not reached without changes: %+v", tc.files, r.Target)
@@ -263,6 +265,7 @@ func TestCapacityBinding(t *testing.T) {
 		{capacity{Concurrent: 30, PerMinute: 0, TaskSeconds: 1}, 30, bindConcurrent},
 		{capacity{Concurrent: 30, PerMinute: 1, TaskSeconds: 1}, 1, bindPerMinute},
 		{capacity{Concurrent: 2000, PerMinute: 60000, Slots: 2000, TaskSeconds: 2}, 2000, bindConcurrent},
+		{capacity{Concurrent: 20000, PerMinute: 600000, Slots: 20480, TaskSeconds: 10, Driver: 10000}, 10000, bindDriver},
 	} {
 		if w, b := tc.c.binding(); w != tc.width || b != tc.binding {
 			t.Errorf("%+v: %d by %s, want %d by %s", tc.c, w, b, tc.width, tc.binding)
