@@ -48,9 +48,10 @@ func newDoctorCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Report what a platform allows a job: the widest useful --concurrency and the limit that binds",
 		Long: `Doctor reads a platform's limits and invokes the deployed worker cold and
 warm, and reports what Overcast will get and why: the largest useful
---concurrency, which limit binds it (the namespace's concurrent limit, its
-per-minute limit at --task-seconds a task, the invokers' room), the
-payload limit, the kind and exec.env deploy uses, the action's memory and
+--concurrency, which limit binds it (on OpenWhisk the namespace's
+concurrent limit, its per-minute limit at --task-seconds a task, the
+invokers' room, Overcast's own 10,000 in flight; on Lambda the account's
+concurrency, --concurrency or the endpoints), the payload limit, the kind and exec.env deploy uses, the action's memory and
 time limits, and cold and warm latency. With --target-concurrency N it
 names what to change to reach N: for OpenWhisk on Kubernetes, the exact
 values of Apache's Helm chart (see deploy/openwhisk).
