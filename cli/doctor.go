@@ -34,7 +34,7 @@ type doctorFlags struct {
 func (f *doctorFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.backend, "backend", "", "the platform: openwhisk or lambda")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
-	fs.Var(newCount(&f.target, 0), "target-concurrency", "name what to change for this many tasks at once (OpenWhisk: the Helm chart's values)")
+	fs.Var(newCount(&f.target, 0), "target-concurrency", "name what to change for this many tasks at once (OpenWhisk: the Helm chart's values; 0 = none)")
 	fs.Float64Var(&f.taskSeconds, "task-seconds", 10, "the task duration to judge per-minute pacing by: a per-minute limit P keeps P x this / 60 tasks running")
 	fs.StringArrayVar(&f.helmValues, "helm-values", nil, "OpenWhisk: the values files the cluster was installed with (repeatable), for the invokers' capacity")
 	fs.BoolVar(&f.noInvoke, "no-invoke", false, "do not invoke the worker (no cold and warm latency)")

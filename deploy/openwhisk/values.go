@@ -15,8 +15,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v3"
 )
 
 // chartDefaults are the keys of the chart's own values.yaml (chart 1.0.1)
@@ -95,16 +96,39 @@ func Read(files ...string) (*Values, error) {
 	return parse(docs)
 }
 
-// readDoc parses one values file: a YAML mapping, or nothing.
+// readDoc parses one values file: a YAML mapping, or nothing. Numbers
+// become float64, as helm reads them (through JSON).
 func readDoc(data []byte) (map[string]any, error) {
 	var doc map[string]any
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("not a YAML mapping: %w", err)
+		return nil, fmt.Errorf("not a YAML mapping: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	if doc == nil {
 		doc = map[string]any{}
 	}
-	return doc, nil
+	return asHelm(doc).(map[string]any), nil
+}
+
+// asHelm turns the numbers of a decoded YAML value into float64, as helm
+// holds them.
+func asHelm(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = asHelm(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = asHelm(e)
+		}
+	case int:
+		return float64(v)
+	case int64:
+		return float64(v)
+	case uint64:
+		return float64(v)
+	}
+	return v
 }
 
 func mustDoc(data []byte) map[string]any {
