@@ -145,8 +145,8 @@ func (h header) title(s string) string {
 
 func newHeader(cmd *cobra.Command, backend string) header {
 	args := []string{cmd.CommandPath()}
-	cmd.Flags().Visit(func(fl *pflag.Flag) {
-		if secretFlags[fl.Name] {
+	visitGiven(cmd.Flags(), func(fl *pflag.Flag) {
+		if isSecret(fl.Name) {
 			return
 		}
 		if sv, ok := fl.Value.(pflag.SliceValue); ok {

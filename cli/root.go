@@ -36,6 +36,7 @@ throttling, crashes and stragglers, and assembles the answer.`,
 	for _, add := range extraCommands {
 		root.AddCommand(add(stdout, stderr))
 	}
+	useProfiles(root)
 	return root
 }
 

@@ -42,12 +42,12 @@ type runFlags struct {
 // secretFlags are never written to a journal or printed.
 var secretFlags = map[string]bool{"auth": true, "dashboard-token": true}
 
-// recordedArgs returns the flags the user set, as --name=value, minus
-// secrets and the job id.
+// recordedArgs returns the flags the user or a profile set, as
+// --name=value, minus secrets and the job id.
 func recordedArgs(cmd *cobra.Command) []string {
 	var args []string
-	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if !secretFlags[f.Name] && f.Name != "job-id" && f.Name != "json" && f.Name != "dashboard" {
+	visitGiven(cmd.Flags(), func(f *pflag.Flag) {
+		if !isSecret(f.Name) && f.Name != "job-id" && f.Name != "json" && f.Name != "dashboard" {
 			v := withoutUserinfo(f.Value.String())
 			if f.Name == "storage" {
 				v = storage.Redact(f.Value.String())

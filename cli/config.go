@@ -1,0 +1,181 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The configuration file and the profile in it are chosen by flags, else
+// by these environment variables.
+const (
+	configEnv   = "OVERCAST_CONFIG"
+	profileEnv  = "OVERCAST_PROFILE"
+	configFlag  = "config"
+	profileFlag = "config-profile"
+	// defaultProfile is the profile used when none is named.
+	defaultProfile = "default"
+)
+
+// configFile is a parsed configuration file: top-level settings, which
+// every profile starts from, and named profiles. A setting is a flag name
+// and the value the flag would be given.
+type configFile struct {
+	path     string
+	top      map[string]yaml.Node
+	profiles map[string]map[string]yaml.Node
+}
+
+// profileSetting is one resolved setting of a profile: its value and
+// where it was written, for errors and config show.
+type profileSetting struct {
+	value  string
+	source string
+}
+
+// configPath returns the configuration file: --config, else
+// $OVERCAST_CONFIG, else $XDG_CONFIG_HOME/overcast/config.yaml (by default
+// ~/.config/overcast/config.yaml). named reports whether the user chose it,
+// in which case it must exist.
+func configPath(flagValue string) (path string, named bool, err error) {
+	if flagValue != "" {
+		return flagValue, true, nil
+	}
+	if p := os.Getenv(configEnv); p != "" {
+		return p, true, nil
+	}
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" || !filepath.IsAbs(dir) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", false, fmt.Errorf("configuration file: %w", err)
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "overcast", "config.yaml"), false, nil
+}
+
+// loadConfig reads and parses the configuration file at path. A missing
+// file that the user did not name is an empty configuration.
+func loadConfig(path string, named bool) (*configFile, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && !named {
+		return &configFile{path: path}, nil
+	}
+	if err != nil {
+		return nil, usagef("config %s: %v", path, unwrapPath(err))
+	}
+	c, err := parseConfig(data)
+	if err != nil {
+		return nil, usagef("config %s: %v", path, err)
+	}
+	c.path = path
+	return c, nil
+}
+
+// unwrapPath drops the path an os error repeats.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// parseConfig decodes a configuration file strictly: a key given twice or a
+// profile that is not a mapping is an error. Whether a key is a known
+// setting is checked by the command that reads it.
+func parseConfig(data []byte) (*configFile, error) {
+	var doc struct {
+		Profiles map[string]map[string]yaml.Node `yaml:"profiles"`
+		Top      map[string]yaml.Node            `yaml:",inline"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return &configFile{top: doc.Top, profiles: doc.Profiles}, nil
+}
+
+// profileNames returns the file's profile names, sorted.
+func (c *configFile) profileNames() []string {
+	var names []string
+	for n := range c.profiles {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// selectProfile returns the profile to use: --config-profile, else
+// $OVERCAST_PROFILE, else "default" if the file has it, else none ("").
+// A named profile the file lacks is an error.
+func (c *configFile) selectProfile(flagValue string) (string, error) {
+	name, from := flagValue, "--"+profileFlag
+	if name == "" {
+		name, from = os.Getenv(profileEnv), profileEnv
+	}
+	if name == "" {
+		if _, ok := c.profiles[defaultProfile]; ok {
+			return defaultProfile, nil
+		}
+		return "", nil
+	}
+	if _, ok := c.profiles[name]; !ok {
+		known := "it has none"
+		if names := c.profileNames(); len(names) > 0 {
+			known = "it has " + strings.Join(names, ", ")
+		}
+		if c.top == nil && c.profiles == nil {
+			if _, err := os.Stat(c.path); err != nil {
+				known = "the file does not exist"
+			}
+		}
+		return "", usagef("config %s: no profile %q (%s); %s", c.path, name, from, known)
+	}
+	return name, nil
+}
+
+// settings returns the settings of profile (none: "") over the top-level
+// ones, each with where it came from. A value that is not a single scalar
+// is an error naming the file, profile and key.
+func (c *configFile) settings(profile string) (map[string]profileSetting, error) {
+	out := map[string]profileSetting{}
+	add := func(m map[string]yaml.Node, where string) error {
+		for key, n := range m {
+			if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+				return usagef("config %s:%d: %s%s: want a single value", c.path, n.Line, where, key)
+			}
+			src := "config " + c.path
+			if profile != "" && where != "" {
+				src = "profile " + profile + " in " + c.path
+			}
+			out[key] = profileSetting{value: n.Value, source: src}
+		}
+		return nil
+	}
+	if err := add(c.top, ""); err != nil {
+		return nil, err
+	}
+	if profile != "" {
+		if err := add(c.profiles[profile], "profile "+profile+": "); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// line returns the line a setting was written on, 0 if unknown.
+func (c *configFile) line(profile, key string) int {
+	if n, ok := c.profiles[profile][key]; ok && profile != "" {
+		return n.Line
+	}
+	if n, ok := c.top[key]; ok {
+		return n.Line
+	}
+	return 0
+}
