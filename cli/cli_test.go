@@ -21,6 +21,7 @@ var binary string
 
 func TestMain(m *testing.M) {
 	awstest.Isolate() // for the SDK here and in every binary the tests start
+	isolateConfig()
 	var err error
 	if binary, err = testbin.OvercastPath(); err != nil {
 		panic(err)

@@ -71,6 +71,10 @@ func loadConfig(path string, named bool) (*configFile, error) {
 		return nil, usagef("config %s: %v", path, unwrapPath(err))
 	}
 	c, err := parseConfig(data)
+	var le *lineError
+	if errors.As(err, &le) {
+		return nil, usagef("config %s:%d: %s", path, le.line, le.msg)
+	}
 	if err != nil {
 		return nil, usagef("config %s: %v", path, err)
 	}
@@ -87,18 +91,75 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// parseConfig decodes a configuration file strictly: a key given twice or a
-// profile that is not a mapping is an error. Whether a key is a known
-// setting is checked by the command that reads it.
+// parseConfig decodes a configuration file strictly: a mapping of settings
+// and "profiles", a mapping of names to mappings of settings; a key given
+// twice is an error. Whether a key is a known setting is checked by the
+// command that reads it.
 func parseConfig(data []byte) (*configFile, error) {
-	var doc struct {
-		Profiles map[string]map[string]yaml.Node `yaml:"profiles"`
-		Top      map[string]yaml.Node            `yaml:",inline"`
-	}
+	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	return &configFile{top: doc.Top, profiles: doc.Profiles}, nil
+	c := &configFile{top: map[string]yaml.Node{}, profiles: map[string]map[string]yaml.Node{}}
+	if len(doc.Content) == 0 {
+		return c, nil // empty file
+	}
+	top, err := mapping(doc.Content[0], "the file")
+	if err != nil {
+		return nil, err
+	}
+	for _, kv := range top {
+		if kv[0].Value != "profiles" {
+			c.top[kv[0].Value] = *kv[1]
+			continue
+		}
+		profiles, err := mapping(kv[1], "profiles")
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range profiles {
+			settings, err := mapping(p[1], "profile "+p[0].Value)
+			if err != nil {
+				return nil, err
+			}
+			m := map[string]yaml.Node{}
+			for _, s := range settings {
+				m[s[0].Value] = *s[1]
+			}
+			c.profiles[p[0].Value] = m
+		}
+	}
+	return c, nil
+}
+
+// lineError is a mistake on one line of the file.
+type lineError struct {
+	line int
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+// mapping returns the key-value pairs of a mapping node (none for an empty
+// value), refusing any other node and a key given twice.
+func mapping(n *yaml.Node, what string) ([][2]*yaml.Node, error) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, &lineError{n.Line, what + " must be a mapping of names to values"}
+	}
+	var pairs [][2]*yaml.Node
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if l, dup := seen[k.Value]; dup {
+			return nil, &lineError{k.Line, fmt.Sprintf("%q is already set on line %d", k.Value, l)}
+		}
+		seen[k.Value] = k.Line
+		pairs = append(pairs, [2]*yaml.Node{k, n.Content[i+1]})
+	}
+	return pairs, nil
 }
 
 // profileNames returns the file's profile names, sorted.
@@ -130,10 +191,8 @@ func (c *configFile) selectProfile(flagValue string) (string, error) {
 		if names := c.profileNames(); len(names) > 0 {
 			known = "it has " + strings.Join(names, ", ")
 		}
-		if c.top == nil && c.profiles == nil {
-			if _, err := os.Stat(c.path); err != nil {
-				known = "the file does not exist"
-			}
+		if _, err := os.Stat(c.path); err != nil {
+			known = "the file does not exist"
 		}
 		return "", usagef("config %s: no profile %q (%s); %s", c.path, name, from, known)
 	}

@@ -93,6 +93,9 @@ func newConfigPathCmd(stdout io.Writer) *cobra.Command {
 // showConfig prints the settings of cmd's flags that a run on backend
 // would use: the general ones, the backend's, and any other given.
 func showConfig(ctx context.Context, cmd *cobra.Command, backend string, asJSON bool, w io.Writer) error {
+	if _, err := backendURL(backend); err != nil {
+		return err // a value run would refuse
+	}
 	fs := cmd.Flags()
 	file, _ := fs.GetString(configFlag)
 	path, _, err := configPath(file)

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"errors"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -48,7 +50,10 @@ func useProfiles(root *cobra.Command) {
 		fs.StringVar(&profile, profileFlag, "", `profile of the configuration file (default $`+profileEnv+`, else "`+defaultProfile+`")`)
 		setGroup(fs.Lookup(configFlag), configTitle)
 		setGroup(fs.Lookup(profileFlag), configTitle)
-		pre := cmd.PreRunE
+		pre, run := cmd.PreRunE, cmd.RunE
+		if run != nil {
+			cmd.RunE = func(c *cobra.Command, args []string) error { return blameConfig(c, run(c, args)) }
+		}
 		cmd.PreRunE = func(c *cobra.Command, args []string) error {
 			if err := applyProfile(c, file, profile); err != nil {
 				return err
@@ -136,6 +141,9 @@ func applyProfile(cmd *cobra.Command, file, profile string) error {
 		if f == nil || f.Changed || envFor(key) != "" {
 			continue
 		}
+		if v := set[key].value; key == "backend" && !strings.Contains(v, "://") && backendFlagSets[v] == nil {
+			return usagef("%s: backend: unknown backend %q (known: %s)", c.where(name, key), v, strings.Join(slices.Sorted(maps.Keys(backendFlagSets)), ", "))
+		}
 		if err := f.Value.Set(set[key].value); err != nil {
 			return usagef("%s: %s: %v", c.where(name, key), key, err)
 		}
@@ -145,6 +153,39 @@ func applyProfile(cmd *cobra.Command, file, profile string) error {
 		f.Annotations[sourceAnnotation] = []string{set[key].source}
 	}
 	return nil
+}
+
+// blameConfig adds to a usage error about a flag the configuration file
+// set where it was set.
+func blameConfig(cmd *cobra.Command, err error) error {
+	var ue *usageError
+	if !errors.As(err, &ue) {
+		return err
+	}
+	msg := err.Error()
+	var blamed error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		src := fromConfig(f)
+		if src == "" || blamed != nil {
+			return
+		}
+		if i := strings.Index(msg, "--"+f.Name); i >= 0 && !nameContinues(msg[i+2+len(f.Name):]) {
+			blamed = usagef("%v (%s from %s)", err, f.Name, src)
+		}
+	})
+	if blamed != nil {
+		return blamed
+	}
+	return err
+}
+
+// nameContinues reports whether rest carries on a flag name.
+func nameContinues(rest string) bool {
+	if rest == "" {
+		return false
+	}
+	c := rest[0]
+	return c == '-' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
 }
 
 // where names a setting's place for errors: FILE:LINE: profile NAME.
