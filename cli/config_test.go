@@ -336,3 +336,30 @@ func TestHelpShowsConfigurationFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigReadmeExample checks that the README's example configuration
+// is a valid file whose profiles resolve as it says.
+func TestConfigReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "## Configuration: profiles")
+	if !ok {
+		t.Fatal("the README has no Configuration section")
+	}
+	_, rest, ok = strings.Cut(rest, "```yaml\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("the README's Configuration section has no yaml block")
+	}
+	env, path := configHome(t, block, "")
+	s := showJSON(t, env)
+	if s.Profile != "default" || s.Settings["workers"].Value != "4" || s.Settings["outage-wait"].Source != "config "+path {
+		t.Errorf("default profile: %+v", s)
+	}
+	s = showJSON(t, env, "--config-profile", "big-openwhisk")
+	if b := s.Settings["backend"]; b.Value != "openwhisk" || b.Source != "profile big-openwhisk in "+path || s.Settings["concurrency"].Value != "400" {
+		t.Errorf("big-openwhisk profile: %+v", s)
+	}
+}
