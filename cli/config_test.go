@@ -363,3 +363,28 @@ func TestConfigReadmeExample(t *testing.T) {
 		t.Errorf("big-openwhisk profile: %+v", s)
 	}
 }
+
+// TestConfigPath checks where the configuration file is looked for.
+func TestConfigPath(t *testing.T) {
+	env, path := configHome(t, "", "")
+	xdg := t.TempDir()
+	cases := []struct {
+		name      string
+		env, args []string
+		want      string
+	}{
+		{"home", nil, nil, path},
+		{"XDG_CONFIG_HOME", []string{"XDG_CONFIG_HOME=" + xdg}, nil, filepath.Join(xdg, "overcast", "config.yaml")},
+		{"relative XDG_CONFIG_HOME is ignored", []string{"XDG_CONFIG_HOME=rel"}, nil, path},
+		{"OVERCAST_CONFIG", []string{"XDG_CONFIG_HOME=" + xdg, configEnv + "=/etc/oc.yaml"}, nil, "/etc/oc.yaml"},
+		{"--config", []string{configEnv + "=/etc/oc.yaml"}, []string{"--config", "/srv/oc.yaml"}, "/srv/oc.yaml"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			stdout, stderr, code := binIn(t, append(slices.Clone(env), c.env...), append([]string{"config", "path"}, c.args...)...)
+			if code != 0 || strings.TrimSpace(stdout) != c.want {
+				t.Errorf("exit %d, printed %q, want %q; stderr %s", code, stdout, c.want, stderr)
+			}
+		})
+	}
+}
