@@ -40,29 +40,32 @@ type profileSetting struct {
 
 // configPath returns the configuration file: --config, else
 // $OVERCAST_CONFIG, else $XDG_CONFIG_HOME/overcast/config.yaml (by default
-// ~/.config/overcast/config.yaml). named reports whether the user chose it,
-// in which case it must exist.
-func configPath(flagValue string) (path string, named bool, err error) {
+// ~/.config/overcast/config.yaml; none, "", without a home directory).
+// named reports whether the user chose it, in which case it must exist.
+func configPath(flagValue string) (path string, named bool) {
 	if flagValue != "" {
-		return flagValue, true, nil
+		return flagValue, true
 	}
 	if p := os.Getenv(configEnv); p != "" {
-		return p, true, nil
+		return p, true
 	}
 	dir := os.Getenv("XDG_CONFIG_HOME")
 	if dir == "" || !filepath.IsAbs(dir) {
 		home, err := os.UserHomeDir()
 		if err != nil {
-			return "", false, fmt.Errorf("configuration file: %w", err)
+			return "", false
 		}
 		dir = filepath.Join(home, ".config")
 	}
-	return filepath.Join(dir, "overcast", "config.yaml"), false, nil
+	return filepath.Join(dir, "overcast", "config.yaml"), false
 }
 
 // loadConfig reads and parses the configuration file at path. A missing
 // file that the user did not name is an empty configuration.
 func loadConfig(path string, named bool) (*configFile, error) {
+	if path == "" {
+		return &configFile{}, nil
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) && !named {
 		return &configFile{path: path}, nil
@@ -190,6 +193,9 @@ func (c *configFile) selectProfile(flagValue string) (string, error) {
 		known := "it has none"
 		if names := c.profileNames(); len(names) > 0 {
 			known = "it has " + strings.Join(names, ", ")
+		}
+		if c.path == "" {
+			return "", usagef("no profile %q (%s): %v", name, from, noConfigFile)
 		}
 		if _, err := os.Stat(c.path); err != nil {
 			known = "the file does not exist"

@@ -19,6 +19,9 @@ func init() {
 	extraCommands = append(extraCommands, newConfigCmd)
 }
 
+// noConfigFile says why there is no default configuration file.
+var noConfigFile = usagef("no home directory, so no configuration file unless --%s or %s names one", configFlag, configEnv)
+
 // resolved is one setting as a run would use it, and where it came from.
 // A secret's value is never kept: Set says whether it has one.
 type resolved struct {
@@ -78,11 +81,11 @@ func newConfigPathCmd(stdout io.Writer) *cobra.Command {
 		Short: "Print the configuration file's path",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path, _, err := configPath(file)
-			if err != nil {
-				return err
+			path, _ := configPath(file)
+			if path == "" {
+				return noConfigFile
 			}
-			_, err = fmt.Fprintln(stdout, path)
+			_, err := fmt.Fprintln(stdout, path)
 			return err
 		},
 	}
@@ -98,10 +101,7 @@ func showConfig(ctx context.Context, cmd *cobra.Command, backend string, asJSON 
 	}
 	fs := cmd.Flags()
 	file, _ := fs.GetString(configFlag)
-	path, _, err := configPath(file)
-	if err != nil {
-		return err
-	}
+	path, _ := configPath(file)
 	out := configJSON{Config: path, Settings: map[string]*resolved{}}
 	if _, err := os.Stat(path); err == nil {
 		out.Exists = true
@@ -146,11 +146,7 @@ func shownProfile(fs *pflag.FlagSet) string {
 	}
 	file, _ := fs.GetString(configFlag)
 	name, _ := fs.GetString(profileFlag)
-	path, named, err := configPath(file)
-	if err != nil {
-		return ""
-	}
-	c, err := loadConfig(path, named)
+	c, err := loadConfig(configPath(file))
 	if err != nil {
 		return ""
 	}
@@ -167,7 +163,11 @@ func printSettings(w io.Writer, c configJSON, rows []*resolved) error {
 			state = "no profile"
 		}
 	}
-	fmt.Fprintf(w, "config %s (%s)\n", c.Config, state)
+	if c.Config == "" {
+		fmt.Fprintf(w, "config none: %v\n", noConfigFile)
+	} else {
+		fmt.Fprintf(w, "config %s (%s)\n", c.Config, state)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, r := range rows {
 		v := r.Value

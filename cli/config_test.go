@@ -388,3 +388,20 @@ func TestConfigPath(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigWithoutHome checks that a command started with no home
+// directory (cron, a container) runs without a configuration file, and
+// that naming a profile then says why there is none.
+func TestConfigWithoutHome(t *testing.T) {
+	env := []string{"OVERCAST_JOURNAL=off"}
+	if _, stderr, code := runEnv(t, env, "run", "pi", "--tasks", "2", "--samples", "100", "--no-progress"); code != 0 {
+		t.Errorf("run pi without HOME: exit %d: %s", code, stderr)
+	}
+	_, stderr, code := runEnv(t, env, "run", "pi", "--tasks", "2", "--samples", "100", "--config-profile", "x")
+	if code != exitUsage || !strings.Contains(stderr, `no profile "x"`) || !strings.Contains(stderr, "no home directory") {
+		t.Errorf("a profile without HOME: exit %d, stderr %q", code, stderr)
+	}
+	if _, stderr, code := runEnv(t, env, "config", "path"); code != exitUsage || !strings.Contains(stderr, "no home directory") {
+		t.Errorf("config path without HOME: exit %d, stderr %q", code, stderr)
+	}
+}

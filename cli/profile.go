@@ -111,11 +111,7 @@ func applyProfile(cmd *cobra.Command, file, profile string) error {
 	if resuming() {
 		return nil
 	}
-	path, named, err := configPath(file)
-	if err != nil {
-		return err
-	}
-	c, err := loadConfig(path, named)
+	c, err := loadConfig(configPath(file))
 	if err != nil {
 		return err
 	}
