@@ -96,7 +96,8 @@ func unwrapPath(err error) error {
 
 // parseConfig decodes a configuration file strictly: a mapping of settings
 // and "profiles", a mapping of names to mappings of settings; a key given
-// twice is an error. Whether a key is a known setting is checked by the
+// twice is an error. Top-level keys starting "x-" are ignored: they hold
+// values that profiles share through YAML anchors. Whether a key is a known setting is checked by the
 // command that reads it.
 func parseConfig(data []byte) (*configFile, error) {
 	var doc yaml.Node
@@ -112,6 +113,9 @@ func parseConfig(data []byte) (*configFile, error) {
 		return nil, err
 	}
 	for _, kv := range top {
+		if strings.HasPrefix(kv[0].Value, "x-") {
+			continue // a place for anchors (&name) that profiles merge
+		}
 		if kv[0].Value != "profiles" {
 			c.top[kv[0].Value] = *kv[1]
 			continue
@@ -144,25 +148,55 @@ type lineError struct {
 func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
 
 // mapping returns the key-value pairs of a mapping node (none for an empty
-// value), refusing any other node and a key given twice.
+// value), refusing any other node and a key given twice. Aliases are
+// followed, and merge keys (<<: *base) add the keys the mapping lacks.
 func mapping(n *yaml.Node, what string) ([][2]*yaml.Node, error) {
+	n = deref(n)
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return nil, nil
 	}
 	if n.Kind != yaml.MappingNode {
 		return nil, &lineError{n.Line, what + " must be a mapping of names to values"}
 	}
-	var pairs [][2]*yaml.Node
+	var pairs, merged [][2]*yaml.Node
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
+		k, v := n.Content[i], deref(n.Content[i+1])
+		if k.Tag == "!!merge" {
+			bases := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				bases = v.Content
+			}
+			for _, b := range bases {
+				m, err := mapping(b, "a merged value")
+				if err != nil {
+					return nil, err
+				}
+				merged = append(merged, m...)
+			}
+			continue
+		}
 		if l, dup := seen[k.Value]; dup {
 			return nil, &lineError{k.Line, fmt.Sprintf("%q is already set on line %d", k.Value, l)}
 		}
 		seen[k.Value] = k.Line
-		pairs = append(pairs, [2]*yaml.Node{k, n.Content[i+1]})
+		pairs = append(pairs, [2]*yaml.Node{k, v})
+	}
+	for _, m := range merged {
+		if _, ok := seen[m[0].Value]; !ok {
+			seen[m[0].Value] = m[0].Line
+			pairs = append(pairs, m)
+		}
 	}
 	return pairs, nil
+}
+
+// deref follows an alias to the node it names.
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
 }
 
 // profileNames returns the file's profile names, sorted.
@@ -213,7 +247,11 @@ func (c *configFile) settings(profile string) (map[string]profileSetting, error)
 	add := func(m map[string]yaml.Node, where string) error {
 		for key, n := range m {
 			if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-				return usagef("config %s:%d: %s%s: want a single value", c.path, n.Line, where, key)
+				hint := ""
+				if n.Kind == yaml.MappingNode && where == "" {
+					hint = " (a profile goes under profiles:)"
+				}
+				return usagef("config %s:%d: %s%s: want a single value%s", c.path, n.Line, where, key, hint)
 			}
 			src := "config " + c.path
 			if profile != "" && where != "" {

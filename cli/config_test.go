@@ -70,7 +70,13 @@ func showJSON(t *testing.T, env []string, args ...string) shown {
 func TestConfigPrecedence(t *testing.T) {
 	const config = `
 concurrency: 7
+x-shared: &shared
+  namespace: from-anchor
+  action: from-anchor
 profiles:
+  merged:
+    <<: *shared
+    action: own
   default:
     apihost: http://from-default-profile
   big:
@@ -100,6 +106,8 @@ profiles:
 		{"storage env over profile", []string{storageEnv + "=mem://from-env"}, []string{"--config-profile", "big"}, "storage", "mem://from-env", "env " + storageEnv},
 		{"flag over env", []string{"WHISK_APIHOST=http://from-env"}, []string{"--config-profile", "big", "--apihost", "http://from-flag"}, "apihost", "http://from-flag", "flag --apihost"},
 		{"flag over profile", nil, []string{"--config-profile", "big", "--concurrency", "3"}, "concurrency", "3", "flag --concurrency"},
+		{"merged", nil, []string{"--config-profile", "merged", "--backend", "openwhisk"}, "namespace", "from-anchor", "profile merged in " + path},
+		{"merged, overridden", nil, []string{"--config-profile", "merged", "--backend", "openwhisk"}, "action", "own", "profile merged in " + path},
 		{"--config", []string{configEnv + "=" + os.DevNull}, []string{"--config", path, "--config-profile", "big"}, "namespace", "from-profile", inBig},
 		{"OVERCAST_CONFIG", []string{configEnv + "=" + path}, []string{"--config-profile", "big"}, "namespace", "from-profile", inBig},
 	}
@@ -192,6 +200,8 @@ func TestConfigErrors(t *testing.T) {
 		{"file not a mapping", "- backend\n", nil, nil, []string{":1: the file must be a mapping"}},
 		{"key twice", "profiles:\n  a:\n    workers: 1\n    workers: 2\n", nil, nil, []string{":4:", `"workers" is already set on line 3`}},
 		{"job id", "job-id: same\n", nil, nil, []string{`unknown setting "job-id"`}},
+		{"profile at top level", "big:\n  backend: openwhisk\n", nil, nil, []string{":2: big: want a single value (a profile goes under profiles:)"}},
+		{"bad merged value", "x-base: &b\n  workers: many\nprofiles:\n  p:\n    <<: *b\n", nil, []string{"--config-profile", "p"}, []string{":2: profile p: workers:", "many"}},
 		{"missing --config", "", nil, []string{"--config", "/nonexistent/overcast.yaml"}, []string{"/nonexistent/overcast.yaml", "no such file"}},
 		{"missing OVERCAST_CONFIG", "", []string{configEnv + "=/nonexistent/overcast.yaml"}, nil, []string{"/nonexistent/overcast.yaml", "no such file"}},
 	}
