@@ -251,6 +251,7 @@ func TestProfileRunsOnTheSim(t *testing.T) {
 	dead := "http://" + freeLoopback(t)
 	config := fmt.Sprintf(`outage-wait: 0s
 no-progress: true
+no-deploy: true
 profiles:
   sim:
     backend: openwhisk
@@ -265,6 +266,13 @@ profiles:
     auth: %q
 `, apihost, dead, apihost, simAuthFlag)
 	env, _ := configHome(t, config, "APIHOST="+dead+"\nAUTH="+simAuthFlag+"\n")
+	// deploy takes the profile too; the runs then invoke what it deployed.
+	if _, stderr, code := binIn(t, env, "deploy", "--config-profile", "sim", "--no-deploy=false"); code == 0 || !strings.Contains(stderr, "unknown flag") {
+		t.Fatalf("deploy --no-deploy=false: exit %d, stderr %q; want deploy to lack the flag", code, stderr)
+	}
+	if stdout, stderr, code := binIn(t, env, "deploy", "--config-profile", "sim"); code != 0 || !strings.Contains(stdout, "overcast on openwhisk: uploaded") {
+		t.Fatalf("deploy with the profile: exit %d:\n%s\n%s", code, stdout, stderr)
+	}
 	pi := []string{"run", "pi", "--samples", "1e5", "--tasks", "4", "--json"}
 	cases := []struct {
 		name      string
