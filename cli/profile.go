@@ -234,15 +234,8 @@ func visitGiven(fs *pflag.FlagSet, fn func(*pflag.Flag)) {
 }
 
 // isSecret reports whether a setting holds credentials: its value is never
-// printed or journaled.
+// printed or journaled. (Other credentials come from files and the
+// environment: --token-file names a file, --http-auth a mode.)
 func isSecret(name string) bool {
-	if secretFlags[name] {
-		return true
-	}
-	for _, w := range []string{"auth", "token", "secret", "password"} {
-		if strings.Contains(name, w) {
-			return true
-		}
-	}
-	return false
+	return secretFlags[name]
 }
