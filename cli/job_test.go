@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,12 +67,22 @@ var squareJob = &Job{
 	},
 }
 
+// squareFailsAbove makes clitest/square fail for inputs above it.
+var squareFailsAbove atomic.Int64
+
 func init() {
-	overcast.Register("clitest/square", func(_ context.Context, x int) (int, error) { return x * x, nil })
+	squareFailsAbove.Store(math.MaxInt64)
+	overcast.Register("clitest/square", func(_ context.Context, x int) (int, error) {
+		if int64(x) > squareFailsAbove.Load() {
+			return 0, fmt.Errorf("%d is too big today", x)
+		}
+		return x * x, nil
+	})
 }
 
 func TestUserJobRunsThroughTheCLI(t *testing.T) {
 	t.Setenv("OVERCAST_HOME", t.TempDir())
+	t.Setenv("OVERCAST_JOURNAL", "") // journaled, for jobs resume
 	c := New(WithJobs(squareJob))
 	var stdout, stderr strings.Builder
 	code := c.Run(context.Background(), []string{"run", "squares", "--n", "20", "--json", "--job-id", "sq"}, &stdout, &stderr)
@@ -90,6 +102,20 @@ func TestUserJobRunsThroughTheCLI(t *testing.T) {
 	// jobs resume runs the program's own command line.
 	if code := c.Run(context.Background(), []string{"jobs", "resume", "sq"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "already done: answer 2870") {
 		t.Errorf("jobs resume: exit %d, %q %q", code, stdout.String(), stderr.String())
+	}
+	// A failed run resumes through the program's command line: only its
+	// failed tasks run again.
+	squareFailsAbove.Store(15)
+	stdout.Reset()
+	if code := c.Run(context.Background(), []string{"run", "squares", "--n", "20", "--json", "--job-id", "sq2"}, &stdout, &stderr); code != 1 {
+		t.Fatalf("a run with failing tasks: exit %d", code)
+	}
+	squareFailsAbove.Store(math.MaxInt64)
+	stdout.Reset()
+	code = c.Run(context.Background(), []string{"jobs", "resume", "sq2", "--json"}, &stdout, &stderr)
+	var resumed resultJSON
+	if err := json.Unmarshal([]byte(stdout.String()), &resumed); err != nil || code != 0 || resumed.Answer != 2870.0 || !resumed.Check.OK {
+		t.Errorf("jobs resume of a failed user job: exit %d (%v)\n%s\n%s", code, err, stdout.String(), stderr.String())
 	}
 	if code := Run(context.Background(), []string{"run", "squares"}, &stdout, &stderr); code != exitUsage {
 		t.Errorf("the overcast command knows the user's job: exit %d", code)
