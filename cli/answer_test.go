@@ -98,15 +98,15 @@ func TestNonsensePlatformFailsFast(t *testing.T) {
 	}
 }
 
-// workloadRun parses args into w's flags and returns its start function.
-func workloadRun(t *testing.T, w *workload, args ...string) startFunc {
+// jobPlan parses args into j's flags and returns its plan.
+func jobPlan(t *testing.T, j *Job, args ...string) Plan {
 	t.Helper()
-	fs := pflag.NewFlagSet(w.name, pflag.ContinueOnError)
-	start, _ := w.flags(fs)
+	fs := pflag.NewFlagSet(j.Name, pflag.ContinueOnError)
+	plan := j.Setup(fs)
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	return start
+	return plan
 }
 
 // cancelAfter is a Reporter that cancels a job once n tasks have finished.
@@ -125,9 +125,9 @@ func (c *cancelAfter) Report(e overcast.Event) {
 
 // interrupted runs a workload on the local backend with one task in flight
 // and interrupts it after the third finished task.
-func interrupted(t *testing.T, w *workload, args ...string) *outcome {
+func interrupted(t *testing.T, j *Job, args ...string) *outcome {
 	t.Helper()
-	start := workloadRun(t, w, args...)
+	plan := jobPlan(t, j, args...)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ex, err := overcast.NewExecutor(ctx, "local", &overcast.Options{Concurrency: 1, Reporter: &cancelAfter{n: 3, cancel: cancel}})
@@ -135,14 +135,14 @@ func interrupted(t *testing.T, w *workload, args ...string) *outcome {
 		t.Fatal(err)
 	}
 	defer ex.Close()
-	out, err := start(ctx, ex)
-	if err != nil {
+	res, err := plan.Run(ctx, ex)
+	if res == nil {
 		t.Fatal(err)
 	}
-	out.workload, out.backend, out.interrupted = w.name, "local", true
-	done := out.report.Succeeded()
-	if out.err == nil || done < 3 || done == out.report.Tasks {
-		t.Fatalf("done %d of %d, err %v: the job was not interrupted part-way", done, out.report.Tasks, out.err)
+	out := &outcome{Result: res, err: err, workload: j.Name, backend: "local", interrupted: true}
+	done := out.Report.Succeeded()
+	if out.err == nil || done < 3 || done == out.Report.Tasks {
+		t.Fatalf("done %d of %d, err %v: the job was not interrupted part-way", done, out.Report.Tasks, out.err)
 	}
 	return out
 }
@@ -163,20 +163,20 @@ func checkPartial(t *testing.T, out *outcome, workDone float64) {
 	if j.Check != nil || j.Answer == nil {
 		t.Errorf("check %+v, answer %v: a partial answer is given but not checked", j.Check, j.Answer)
 	}
-	want := workDone / out.report.Wall().Seconds()
+	want := workDone / out.Report.Wall().Seconds()
 	if math.Abs(j.Throughput-want) > 1e-9*want {
 		t.Errorf("throughput %g, want %g from the work of the finished tasks", j.Throughput, want)
 	}
 }
 
 func TestInterruptedPrimesIsPartialNotWrong(t *testing.T) {
-	out := interrupted(t, primesWorkload, "--to", "1e13", "--tasks", "100000") // 1e8 numbers a task
+	out := interrupted(t, primesJob, "--to", "1e13", "--tasks", "100000") // 1e8 numbers a task
 	ins, err := primes.Plan(1e13, 100000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var work float64
-	for i, r := range out.report.Records.Slice() {
+	for i, r := range out.Report.Records.Slice() {
 		if r.State == overcast.Done {
 			work += float64(ins[i].Hi - ins[i].Lo)
 		}
@@ -185,8 +185,8 @@ func TestInterruptedPrimesIsPartialNotWrong(t *testing.T) {
 }
 
 func TestInterruptedPiIsPartial(t *testing.T) {
-	out := interrupted(t, piWorkload, "--samples", "1e12", "--tasks", "100000")
-	checkPartial(t, out, float64(out.report.Succeeded())*1e7)
+	out := interrupted(t, piJob, "--samples", "1e12", "--tasks", "100000")
+	checkPartial(t, out, float64(out.Report.Succeeded())*1e7)
 }
 
 // cancelOn is a writer that cancels a context once it is written text.

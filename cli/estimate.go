@@ -11,27 +11,27 @@ import (
 	"github.com/overcast-sc/overcast/workloads/primes"
 )
 
-// sizer estimates a workload's work before it starts, by timing its task
-// on a small slice of the work in this process: the CPU time the whole
-// job needs at this machine's speed, and its task count.
-type sizer func() (cpu time.Duration, tasks int)
-
 // bigJob is the estimated CPU time from which a run says what it is about
 // to cost before it starts.
 const bigJob = time.Minute
 
-// printEstimate tells, before a big job is dispatched, about how much CPU
-// time it needs and how long it should take at the executor's concurrency.
-// It writes to stderr only, so that --json output stays one object.
-func printEstimate(stderr io.Writer, size sizer, ex *overcast.Executor) {
+// sizeUp runs a job's Size, when it has one, before the job is
+// dispatched: for a big job it tells about how much CPU time it needs and
+// how long it should take at the executor's concurrency (on stderr only,
+// so that --json output stays one object); for a job that counts its
+// tasks it checks that they fit this machine (see preflight).
+func sizeUp(size func() (time.Duration, int), ex *overcast.Executor, stderr io.Writer) error {
 	if size == nil {
-		return
+		return nil
 	}
 	cpu, tasks := size()
-	if cpu < bigJob {
-		return
+	if cpu >= bigJob {
+		fmt.Fprintf(stderr, "overcast: %s\n", estimateLine(cpu, tasks, ex.Concurrency(), ex.Backend().Name()))
 	}
-	fmt.Fprintf(stderr, "overcast: %s\n", estimateLine(cpu, tasks, ex.Concurrency(), ex.Backend().Name()))
+	if tasks > 0 {
+		return preflight(ex, tasks)
+	}
+	return nil
 }
 
 // estimateLine says what cpu of work over tasks tasks means at

@@ -264,7 +264,7 @@ func resumeJob(ctx context.Context, st *journal.Store, id string, out resumeOutp
 		resumeDir.dir = ""
 		resumeDir.Unlock()
 	}()
-	if code := Run(ctx, args, stdout, stderr); code != exitOK {
+	if code := fromContext(ctx).Run(ctx, args, stdout, stderr); code != exitOK {
 		return &exitError{code}
 	}
 	return nil

@@ -11,27 +11,16 @@ import (
 	"github.com/overcast-sc/overcast/report"
 )
 
-// outcome is a finished (or stopped) workload run.
+// outcome is a finished (or stopped) run of a job: its result, and the
+// run's figures.
 type outcome struct {
+	*Result
 	workload, backend string
-	answer            any
-	summary           string
-	check             *check
-	work              float64
-	unit              string
-	details           map[string]any
-	report            *overcast.Report
-	err               error
-	interrupted       bool
+	// err is the job's error when it stopped part way.
+	err         error
+	interrupted bool
 	// result caches toJSON's answer: a job's records are gone over once.
 	result *resultJSON
-}
-
-// check compares the answer with a known value.
-type check struct {
-	Expected float64 `json:"expected"`
-	Error    float64 `json:"error"`
-	OK       bool    `json:"ok"`
 }
 
 type failureJSON struct {
@@ -46,7 +35,7 @@ type resultJSON struct {
 	Workload    string         `json:"workload"`
 	Backend     string         `json:"backend"`
 	Answer      any            `json:"answer"`
-	Check       *check         `json:"check"`
+	Check       *Check         `json:"check"`
 	Complete    bool           `json:"complete"`
 	Interrupted bool           `json:"interrupted,omitempty"`
 	Tasks       int            `json:"tasks"`
@@ -85,19 +74,27 @@ func toJSON(o *outcome) *resultJSON {
 }
 
 func toJSONOnce(o *outcome) *resultJSON {
-	r := o.report
+	r := o.Report
 	st := report.Summarize(r)
-	answer := o.answer
+	answer := o.Answer
 	if st.Done == 0 {
 		answer = nil // nothing was computed: no answer, not a zero
 	}
+	if f, ok := answer.(float64); ok && !finite(f) {
+		answer = nil // JSON has no NaN
+	}
+	partial := o.err != nil
+	work, unit := o.Work, o.Unit
+	if unit == "" {
+		work, unit = float64(st.Done), "tasks"
+	}
 	j := &resultJSON{JobID: r.Job, Workload: o.workload, Backend: o.backend, Answer: answer,
-		Check: o.check, Complete: o.err == nil, Interrupted: o.interrupted, Tasks: r.Tasks,
+		Check: o.Check.sane(partial), Complete: o.err == nil, Interrupted: o.interrupted, Tasks: r.Tasks,
 		DoneTasks: st.Done, FailedTasks: len(r.Failed), Retries: r.Retries, Throttled: r.Throttles,
 		ColdStarts: st.Cold, Concurrency: r.Concurrency, WallSeconds: r.Wall().Seconds(),
-		Unit: o.unit + "/s", Details: o.details}
+		Unit: unit + "/s", Details: o.Details}
 	if s := r.Wall().Seconds(); s > 0 {
-		j.Throughput = o.work / s
+		j.Throughput = work / s
 	}
 	if math.IsNaN(j.Throughput) || math.IsInf(j.Throughput, 0) {
 		j.Throughput = 0
@@ -134,7 +131,7 @@ func printHuman(w io.Writer, o *outcome) error {
 	if !j.Complete {
 		fmt.Fprintf(w, "PARTIAL (%d of %s done) ", j.DoneTasks, plural(j.Tasks, "task", "tasks"))
 	}
-	fmt.Fprintln(w, o.summary)
+	fmt.Fprintln(w, o.summaryLine())
 	fmt.Fprintf(w, "job      %s on %s, up to %s in flight\n", j.JobID, j.Backend, plural(j.Concurrency, "task", "tasks"))
 	fmt.Fprintf(w, "tasks    %d: %d done, %d failed, %s, %d throttled%s\n", j.Tasks, j.DoneTasks, j.FailedTasks,
 		plural(j.Retries, "retry", "retries"), j.Throttled, coldStarts(j.Backend, j.ColdStarts))
@@ -142,6 +139,18 @@ func printHuman(w io.Writer, o *outcome) error {
 	_, err := fmt.Fprintf(w, "rate     %.3g %s\n", j.Throughput, j.Unit)
 	printCost(w, j.Cost)
 	return err
+}
+
+// summaryLine is the result's summary, or "NAME: ANSWER" without one.
+func (o *outcome) summaryLine() string {
+	if o.Summary != "" {
+		return o.Summary
+	}
+	b, err := json.Marshal(toJSON(o).Answer)
+	if err != nil {
+		return fmt.Sprintf("%s: %v", o.workload, o.Answer)
+	}
+	return fmt.Sprintf("%s: %s", o.workload, b)
 }
 
 // coldStarts is ", N cold starts" for a backend that has them, else "".
@@ -155,7 +164,7 @@ func coldStarts(backend string, n int) string {
 // noAnswer is the one line that replaces the answer of a job in which no
 // task finished: why, from the most common failure.
 func noAnswer(o *outcome) string {
-	r := o.report
+	r := o.Report
 	msg := fmt.Sprintf("%s: no task finished, so there is no answer (job %s)", o.workload, r.Job)
 	var oe *overcast.OutageError
 	if len(r.Failed) == 0 {

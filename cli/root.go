@@ -16,7 +16,7 @@ import (
 // Version is set at build time with -ldflags "-X github.com/overcast-sc/overcast/cli.Version=v1.2.3".
 var Version = "dev"
 
-func newRoot(stdout, stderr io.Writer) *cobra.Command {
+func (c *CLI) newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "overcast",
 		Short: "Run highly parallel jobs as thousands of serverless function calls",
@@ -32,7 +32,7 @@ throttling, crashes and stragglers, and assembles the answer.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(newRunCmd(stdout, stderr), newTasksCmd(stdout), newVersionCmd(stdout))
+	root.AddCommand(newRunCmd(c.jobs, stdout, stderr), newTasksCmd(c.jobs, stdout), newVersionCmd(stdout))
 	for _, add := range extraCommands {
 		root.AddCommand(add(stdout, stderr))
 	}
@@ -50,15 +50,15 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-func newTasksCmd(stdout io.Writer) *cobra.Command {
+func newTasksCmd(jobs []*Job, stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "tasks",
 		Short: "List the registered tasks, workloads and backends",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintln(stdout, "workloads (overcast run WORKLOAD):")
-			for _, w := range workloads {
-				fmt.Fprintf(stdout, "  %-10s %s\n", w.name, w.short)
+			for _, j := range jobs {
+				fmt.Fprintf(stdout, "  %-10s %s\n", j.Name, j.Short)
 			}
 			fmt.Fprintln(stdout, "tasks:")
 			for _, t := range overcast.Tasks() {

@@ -113,71 +113,89 @@ func (f *runFlags) validate() error {
 	return nil
 }
 
-// workload is one subcommand of run.
-type workload struct {
-	name, short, example string
-	// flags adds the workload's flags and returns the function that runs
-	// it and the one that sizes it (see sizer).
-	flags func(fs *pflag.FlagSet) (startFunc, sizer)
-}
-
-// startFunc runs a workload on ex.
-type startFunc func(ctx context.Context, ex *overcast.Executor) (*outcome, error)
-
-var workloads []*workload
-
-func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
+func newRunCmd(jobs []*Job, stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run WORKLOAD [flags]",
 		Short: "Run a workload as many parallel tasks",
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usagef("run needs a workload (%s)", workloadNames())
+				return usagef("run needs a workload (%s)", jobNames(jobs))
 			}
-			return usagef("unknown workload %q (known: %s)", args[0], workloadNames())
+			return usagef("unknown workload %q (known: %s)", args[0], jobNames(jobs))
 		},
 	}
-	for _, w := range workloads {
-		cmd.AddCommand(newWorkloadCmd(w, stdout, stderr))
+	for _, j := range jobs {
+		cmd.AddCommand(newJobCmd(j, stdout, stderr))
 	}
 	return cmd
 }
 
-func newWorkloadCmd(w *workload, stdout, stderr io.Writer) *cobra.Command {
+func newJobCmd(j *Job, stdout, stderr io.Writer) *cobra.Command {
 	var rf runFlags
-	var start startFunc
-	var size sizer
+	var plan Plan
 	cmd := &cobra.Command{
-		Use:     w.name,
-		Short:   w.short,
-		Example: w.example,
+		Use:     j.Name,
+		Short:   j.Short,
+		Example: j.Example,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := rf.validate(); err != nil {
 				return err
 			}
+			if plan.Run == nil {
+				return fmt.Errorf("job %s: its Setup returned no Run", j.Name)
+			}
 			rf.args = recordedArgs(cmd)
-			return runWorkload(cmd.Context(), w, &rf, start, size, stdout, stderr)
+			return runWorkload(cmd.Context(), j.Name, &rf, plan, stdout, stderr)
 		},
 	}
-	start, size = w.flags(cmd.Flags())
+	plan = j.Setup(cmd.Flags())
 	rf.add(cmd.Flags())
 	return cmd
 }
 
-func workloadNames() string {
+func jobNames(jobs []*Job) string {
 	s := ""
-	for i, w := range workloads {
+	for i, j := range jobs {
 		if i > 0 {
 			s += ", "
 		}
-		s += w.name
+		s += j.Name
 	}
 	return s
 }
 
-func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc, size sizer, stdout, stderr io.Writer) error {
+// checkJobs refuses jobs without a name or Setup, and names taken twice.
+func checkJobs(jobs []*Job) error {
+	seen := map[string]bool{}
+	for _, j := range jobs {
+		switch {
+		case j == nil || j.Setup == nil:
+			return errors.New("a job has no Setup")
+		case !validJobName(j.Name):
+			return fmt.Errorf("job name %q: want letters, digits, '-' and '_'", j.Name)
+		case seen[j.Name]:
+			return fmt.Errorf("two jobs are named %q", j.Name)
+		}
+		seen[j.Name] = true
+	}
+	return nil
+}
+
+func validJobName(name string) bool {
+	if name == "" || name[0] == '-' {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func runWorkload(ctx context.Context, name string, rf *runFlags, plan Plan, stdout, stderr io.Writer) error {
 	url, err := backendURL(rf.backend)
 	if err != nil {
 		return err
@@ -206,12 +224,12 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 	}
 	var journalDone func(result any)
 	if journalHook != nil {
-		spec := &JobSpec{ID: opts.JobID, Workload: w.name, Backend: rf.backend, Args: rf.args, Started: time.Now(), Storage: store}
+		spec := &JobSpec{ID: opts.JobID, Workload: name, Backend: rf.backend, Args: rf.args, Started: time.Now(), Storage: store}
 		if opts.Journal, journalDone, err = journalHook(spec); err != nil {
 			return err
 		}
 	}
-	dash, err := startDashboard(rf, w.name, opts, stderr)
+	dash, err := startDashboard(rf, name, opts, stderr)
 	if err != nil {
 		return err
 	}
@@ -229,19 +247,25 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 			return err
 		}
 	}
-	printEstimate(stderr, size, ex)
-	out, err := start(withJobID(ctx, opts.JobID), ex)
+	if err := sizeUp(plan.Size, ex, stderr); err != nil {
+		return err
+	}
+	res, err := plan.Run(ctx, ex)
 	if progress != nil {
 		progress.Wait()
 	}
-	if err != nil && out == nil {
+	if res == nil || res.Report == nil {
 		var ue *usageError
-		if errors.As(err, &ue) {
+		switch {
+		case err == nil:
+			return fmt.Errorf("%s: the job returned no report of its tasks", name)
+		case errors.As(err, &ue):
 			return err
 		}
-		return fmt.Errorf("%s: %w", w.name, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	out.workload, out.backend = w.name, ex.Backend().Name()
+	out := &outcome{Result: res, err: err}
+	out.workload, out.backend = name, ex.Backend().Name()
 	out.interrupted = ctx.Err() != nil
 	if journalDone != nil {
 		journalDone(toJSON(out))
@@ -261,7 +285,7 @@ func runWorkload(ctx context.Context, w *workload, rf *runFlags, start startFunc
 	if errors.As(out.err, &oe) && journalDone != nil {
 		hint = "; once it answers, run: overcast jobs resume " + opts.JobID
 	}
-	if out.report.Tasks > 0 && out.report.Succeeded() == 0 {
+	if out.Report.Tasks > 0 && out.Report.Succeeded() == 0 {
 		fmt.Fprintf(stderr, "overcast: %s%s\n", noAnswer(out), hint)
 		return &exitError{exitFailed}
 	}

@@ -13,92 +13,88 @@ import (
 	"github.com/overcast-sc/overcast/workloads/primes"
 )
 
-func init() {
-	workloads = append(workloads, piWorkload, primesWorkload)
+// builtinJobs are the workloads of every overcast command line, in the
+// order run and tasks list them.
+func builtinJobs() []*Job {
+	return []*Job{transferJob, wordcountJob, piJob, primesJob, sortJob, mandelbrotJob}
 }
 
-var piWorkload = &workload{
-	name:    "pi",
-	short:   "Estimate π by Monte Carlo sampling",
-	example: "  overcast run pi --samples 1e10 --tasks 1000",
-	flags: func(fs *pflag.FlagSet) (startFunc, sizer) {
+var piJob = &Job{
+	Name:    "pi",
+	Short:   "Estimate π by Monte Carlo sampling",
+	Example: "  overcast run pi --samples 1e10 --tasks 1000",
+	Setup: func(fs *pflag.FlagSet) Plan {
 		var samples, seed uint64
 		var tasks int
-		fs.Var(positive(&samples, 1e9), "samples", "total samples, e.g. 1e10")
-		fs.Var(positive(&tasks, 100), "tasks", "number of tasks, e.g. 1e3")
-		fs.Var(newCount(&seed, 1), "seed", "job seed: the same seed gives the same answer")
+		fs.Var(Positive(&samples, 1e9), "samples", "total samples, e.g. 1e10")
+		fs.Var(Positive(&tasks, 100), "tasks", "number of tasks, e.g. 1e3")
+		fs.Var(Count(&seed, 1), "seed", "job seed: the same seed gives the same answer")
 		size := func() (time.Duration, int) { return sizePi(samples, tasks) }
-		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
-			if err := preflight(ex, tasks); err != nil {
-				return nil, err
-			}
+		return Plan{Size: size, Run: func(ctx context.Context, ex *overcast.Executor) (*Result, error) {
 			if _, err := pi.Plan(samples, tasks, seed); err != nil {
-				return nil, &usageError{err}
+				return nil, Usage(err)
 			}
 			res, rep, err := pi.Run(ctx, ex, samples, tasks, seed)
 			if rep == nil {
 				return nil, err
 			}
-			o := &outcome{
-				answer: res.Estimate, report: rep, err: err,
-				summary: fmt.Sprintf("pi ≈ %.10f (error %+.2e; standard error %.1e)", res.Estimate, res.Error(), res.StdErr),
+			r := &Result{
+				Answer: res.Estimate, Report: rep,
+				Summary: fmt.Sprintf("pi ≈ %.10f (error %+.2e; standard error %.1e)", res.Estimate, res.Error(), res.StdErr),
 				// res counts the samples of finished tasks only.
-				work: float64(res.Samples), unit: "samples",
-				details: map[string]any{"samples": res.Samples, "inside": res.Inside, "std_err": res.StdErr, "seed": seed},
+				Work: float64(res.Samples), Unit: "samples",
+				Details: map[string]any{"samples": res.Samples, "inside": res.Inside, "std_err": res.StdErr, "seed": seed},
 			}
 			if err != nil {
-				o.summary = fmt.Sprintf("pi ≈ %.10f from %d of %d samples (standard error %.1e; not checked: partial)",
+				r.Summary = fmt.Sprintf("pi ≈ %.10f from %d of %d samples (standard error %.1e; not checked: partial)",
 					res.Estimate, res.Samples, samples, res.StdErr)
-				return o, nil
+				return r, err
 			}
-			o.check = &check{Expected: math.Pi, Error: res.Error(), OK: math.Abs(res.Error()) <= 6*res.StdErr}
-			return o, nil
-		}, size
+			r.Check = Within(res.Estimate, math.Pi, 6*res.StdErr)
+			return r, nil
+		}}
 	},
 }
 
-var primesWorkload = &workload{
-	name:    "primes",
-	short:   "Count the primes up to N with a segmented sieve",
-	example: "  overcast run primes --to 1e10 --tasks 200",
-	flags: func(fs *pflag.FlagSet) (startFunc, sizer) {
+var primesJob = &Job{
+	Name:    "primes",
+	Short:   "Count the primes up to N with a segmented sieve",
+	Example: "  overcast run primes --to 1e10 --tasks 200",
+	Setup: func(fs *pflag.FlagSet) Plan {
 		var to uint64
 		var tasks int
-		fs.Var(positive(&to, 1e9), "to", "count primes p <= N, e.g. 1e10")
-		fs.Var(positive(&tasks, 200), "tasks", "number of tasks, e.g. 1e3")
+		fs.Var(Positive(&to, 1e9), "to", "count primes p <= N, e.g. 1e10")
+		fs.Var(Positive(&tasks, 200), "tasks", "number of tasks, e.g. 1e3")
 		size := func() (time.Duration, int) { return sizePrimes(to, tasks) }
-		return func(ctx context.Context, ex *overcast.Executor) (*outcome, error) {
-			if err := preflight(ex, tasks); err != nil {
-				return nil, err
-			}
+		return Plan{Size: size, Run: func(ctx context.Context, ex *overcast.Executor) (*Result, error) {
 			if _, err := primes.Plan(to, tasks); err != nil {
-				return nil, &usageError{err}
+				return nil, Usage(err)
 			}
 			n, rep, err := primes.Run(ctx, ex, to, tasks)
 			if rep == nil {
 				return nil, err
 			}
-			o := &outcome{
-				answer: n, report: rep, err: err,
-				summary: fmt.Sprintf("primes up to %d: %d", to, n),
-				work:    doneWork(rep, rangeSize(to+1, tasks)), unit: "numbers",
-				details: map[string]any{"to": to},
+			r := &Result{
+				Answer: n, Report: rep,
+				Summary: fmt.Sprintf("primes up to %d: %d", to, n),
+				Work:    doneWork(rep, rangeSize(to+1, tasks)), Unit: "numbers",
+				Details: map[string]any{"to": to},
 			}
 			if err != nil {
-				o.summary = fmt.Sprintf("primes up to %d: %d in the finished ranges (%.3g of %d numbers; not checked: partial)",
-					to, n, o.work, to+1)
-				return o, nil
+				r.Summary = fmt.Sprintf("primes up to %d: %d in the finished ranges (%.3g of %d numbers; not checked: partial)",
+					to, n, r.Work, to+1)
+				return r, err
 			}
 			if want, ok := primes.Known[to]; ok {
-				o.check = &check{Expected: float64(want), Error: float64(n) - float64(want), OK: n == want}
+				r.Check = Equal(n, want)
 				if n == want {
-					o.summary += fmt.Sprintf(" (matches the known π(%d))", to)
+					r.Summary += fmt.Sprintf(" (matches the known π(%d))", to)
 				} else {
-					o.summary += fmt.Sprintf(" (WRONG: the known π(%d) is %d)", to, want)
+					r.Summary += fmt.Sprintf(" (WRONG: the known π(%d) is %d)", to, want)
 				}
 			}
-			return o, nil
-		}, size
+			return r, nil
+		}}
 	},
 }
 

@@ -21,6 +21,7 @@ package testbin
 import (
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/overcast-sc/overcast/deploy"
@@ -75,6 +76,31 @@ func OvercastPath() (string, error) {
 func BootstrapPath() (string, error) {
 	return bootstrap.path()
 }
+
+// Example returns the path of the example program examples/name (a user
+// program that calls cli.Main), built as Overcast is: a static binary
+// that deploys itself as its own worker. OVERCAST_TEST_BIN does not
+// apply to it. The test fails when it cannot be built.
+func Example(t testing.TB, name string) string {
+	t.Helper()
+	examplesMu.Lock()
+	p := examples[name]
+	if p == nil {
+		p = &program{name: "example-" + name, pkg: "./examples/" + name, args: overcast.args, own: true}
+		examples[name] = p
+	}
+	examplesMu.Unlock()
+	bin, err := p.path()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+var (
+	examplesMu sync.Mutex
+	examples   = map[string]*program{}
+)
 
 // Both programs compile every package with the flags deploy builds a
 // worker with, so that the go build cache serves the tests that build
