@@ -268,7 +268,11 @@ func (j *job) runTask(ctx context.Context, i int) {
 			return
 		}
 		if !j.reserve(i) {
-			// Backup copies took the task's last attempts and failed.
+			// Backup copies took the task's last attempts and failed:
+			// their last error is the task's.
+			if bc, berr := j.spec.lastError(i); berr != nil {
+				code, err = bc, berr
+			}
 			j.fail(i, &rec, &TaskFailure{Index: i, Attempts: int(j.tries[i].Load()), Code: code, Err: err})
 			return
 		}
@@ -350,6 +354,11 @@ func (j *job) retryable(code backend.ErrorCode) bool {
 func (j *job) fail(i int, rec *TaskRecord, f *TaskFailure) {
 	if !j.state[i].CompareAndSwap(stateRunning, stateFailed) {
 		return
+	}
+	if f.Err == nil {
+		// Every path above carries an error; this keeps a failure that
+		// lost it from reaching callers as a nil error.
+		f.Err = fmt.Errorf("task %d failed after %d attempts", i, f.Attempts)
 	}
 	rec.State = TaskFailedState
 	rec.Attempts = j.tries[i].Load()

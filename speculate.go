@@ -78,6 +78,10 @@ const maxBackups = 3
 type copies struct {
 	launched, running int
 	last              int64 // when a copy last started an attempt, Unix ns
+	// code and err are the last failed attempt of a backup copy: the
+	// task's error when backups used up its attempts.
+	code backend.ErrorCode
+	err  error
 }
 
 // speculate watches for stragglers until the job's tasks are resolved or
@@ -107,7 +111,10 @@ func (j *job) speculate(ctx context.Context, wg *sync.WaitGroup) {
 			low++
 		}
 		for i := low; i < next; i++ {
-			if j.state[i].Load() != stateRunning || now-j.invoked[i].Load() < limit ||
+			// A task whose first attempt has not begun (invoked is zero)
+			// is not a straggler: its copy is still building its request.
+			inv := j.invoked[i].Load()
+			if j.state[i].Load() != stateRunning || inv == 0 || now-inv < limit ||
 				int(j.tries[i].Load()) >= j.ex.opts.MaxAttempts || !j.spec.claimBackup(i, now, limit) {
 				continue
 			}
@@ -147,6 +154,25 @@ func (s *speculation) started(i int) {
 	s.mu.Unlock()
 }
 
+// failed records a backup copy's failed attempt of task i.
+func (s *speculation) failed(i int, code backend.ErrorCode, err error) {
+	s.mu.Lock()
+	s.copies[i].code, s.copies[i].err = code, err
+	s.mu.Unlock()
+}
+
+// lastError returns the last failed attempt of task i's backup copies, or
+// a nil error when none failed.
+func (s *speculation) lastError(i int) (backend.ErrorCode, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.copies[i]
+	if c == nil {
+		return backend.OK, nil
+	}
+	return c.code, c.err
+}
+
 func (s *speculation) ended(i int) {
 	s.mu.Lock()
 	s.copies[i].running--
@@ -168,7 +194,10 @@ func (j *job) backup(ctx context.Context, i int) {
 		}
 		rec := TaskRecord{Backup: true}
 		j.spec.started(i)
-		code, _ := j.attempt(ctx, i, req, &rec, true)
+		code, err := j.attempt(ctx, i, req, &rec, true)
+		if code != backend.OK && err != nil {
+			j.spec.failed(i, code, err)
+		}
 		if code == backend.OK {
 			// rec is this copy's own: its state says whether its output
 			// was taken, without reading the task's record, which the

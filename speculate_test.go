@@ -2,7 +2,11 @@ package overcast_test
 
 import (
 	"context"
+	"errors"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -190,5 +194,82 @@ func TestBackupCopiesDoNotReadTheWinnersRecord(t *testing.T) {
 	}
 	if len(rep.Records.At(1).Spent) == 0 {
 		t.Fatal("the losing copy is not billed")
+	}
+}
+
+// gate holds the first encoding of task 1's input (its first copy building
+// its request) until a backup of it is invoked, or a second passes.
+type gate struct {
+	calls  atomic.Int32
+	backup chan struct{}
+}
+
+// gatedInt is an input whose encoding task 1's first copy waits on.
+type gatedInt struct {
+	v int
+	g *gate
+}
+
+func (g gatedInt) MarshalJSON() ([]byte, error) {
+	if g.v == 1 && g.g.calls.Add(1) == 1 {
+		select {
+		case <-g.g.backup:
+		case <-time.After(time.Second):
+		}
+	}
+	return []byte(strconv.Itoa(g.v)), nil
+}
+
+// crashDriver crashes every attempt of task 1 and answers the others; it
+// opens the gate when a second copy of task 1 is invoked.
+type crashDriver struct {
+	g     *gate
+	mu    sync.Mutex
+	calls int
+}
+
+func (d *crashDriver) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.Activation, error) {
+	if inv.Index != 1 {
+		return &driver.Activation{Payload: worker.Handle(ctx, inv.Payload)}, nil
+	}
+	d.mu.Lock()
+	d.calls++
+	if d.calls == 1 && inv.Attempt == 1 {
+		defer close(d.g.backup) // the copy that began first is held in the gate
+	}
+	d.mu.Unlock()
+	return nil, errors.New("worker crashed")
+}
+func (d *crashDriver) Capacity() int                    { return 8 }
+func (d *crashDriver) ErrorCode(error) driver.ErrorCode { return driver.TaskFailed }
+func (d *crashDriver) Close() error                     { return nil }
+
+// A task whose first copy is still building its request is no straggler:
+// no backup takes its only attempt, and its failure carries the error of
+// the attempt that failed (a backup that did left the task's error nil,
+// and `overcast run --json` panicked on it).
+func TestFailedTaskCarriesItsErrorWithBackups(t *testing.T) {
+	g := &gate{backup: make(chan struct{})}
+	d := &crashDriver{g: g}
+	ex := overcast.NewExecutorFor(backend.New("crash", d), &overcast.Options{MaxAttempts: 1,
+		Speculation: overcast.Speculation{Min: time.Millisecond}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	in := make([]gatedInt, 10)
+	for i := range in {
+		in[i] = gatedInt{i, g}
+	}
+	f := overcast.Map[gatedInt, int](ctx, ex, "test/double", in)
+	_, err := f.Wait(ctx)
+	var je *overcast.JobError
+	if !errors.As(err, &je) || len(je.Failed) != 1 || je.Unfinished != 0 {
+		t.Fatalf("err = %v; want task 1 failed", err)
+	}
+	fl := je.Failed[0]
+	if fl.Index != 1 || fl.Err == nil || !strings.Contains(fl.Err.Error(), "worker crashed") || fl.Attempts != 1 {
+		t.Fatalf("failure %+v; want task 1's crash after 1 attempt", fl)
+	}
+	if rep := f.Report(); rep.Backups != 0 {
+		t.Fatalf("%d backups of a task whose first attempt had not begun", rep.Backups)
 	}
 }

@@ -107,7 +107,7 @@ func toJSONOnce(o *outcome) *resultJSON {
 	}
 	j.Failures = []failureJSON{}
 	for _, f := range r.Failed {
-		j.Failures = append(j.Failures, failureJSON{f.Index, f.Attempts, f.Code.String(), f.Err.Error()})
+		j.Failures = append(j.Failures, failureJSON{f.Index, f.Attempts, f.Code.String(), failureText(f)})
 	}
 	if o.err != nil {
 		j.Error = o.err.Error()
@@ -197,11 +197,20 @@ func commonFailure(failed []*overcast.TaskFailure) (string, int) {
 	count := map[string]int{}
 	best, most := "", 0
 	for _, f := range failed {
-		text := f.Err.Error()
+		text := failureText(f)
 		count[text]++
 		if c := count[text]; c > most {
 			best, most = text, c
 		}
 	}
 	return best, most
+}
+
+// failureText is a failed task's last error; a failure without one (which
+// the scheduler never makes) reads as unknown rather than panicking.
+func failureText(f *overcast.TaskFailure) string {
+	if f.Err == nil {
+		return "unknown error"
+	}
+	return f.Err.Error()
 }

@@ -43,10 +43,13 @@ func (r *tasksReplay) apply(e *event) {
 		t.addActivation(e.id)
 	case evAttempted:
 		t.Attempts++
-		if t.State != TaskDone {
-			t.State = TaskRunning
-		}
 		t.addActivation(e.id)
+		// A losing copy's late attempt leaves a resolved task as it is; a
+		// failure of an earlier run is undone, as the task runs again.
+		if t.State == TaskDone || t.State == TaskFailed && t.Run == r.run {
+			break
+		}
+		t.State = TaskRunning
 		if e.hasFail {
 			t.Error = e.err
 		}

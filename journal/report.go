@@ -27,6 +27,9 @@ func (j *Job) Report(m *Map) *overcast.Report {
 			rec.Spent = append(slices.Clip(t.Spent), rec.Spent...)
 		}
 		rec.Attempts = int32(t.Attempts)
+		if t.State == TaskRunning && rec.State == overcast.TaskFailedState {
+			rec.State = overcast.Running // an earlier run failed it; this one runs it again
+		}
 		if inv := rec.Invoked; inv != 0 && (first == 0 || inv < first) {
 			first = inv
 		}

@@ -140,21 +140,25 @@ type tracker struct {
 	done, attempted, cold bitset
 	actives               map[int]*active
 	failures              map[int]*Failure
-	bills                 map[int]*taskBills
-	sum                   MapSummary
-	dirtyFailures         map[int]bool
-	keepDirty             bool
+	// failedNow holds the tasks that failed in this run: final until the
+	// next run, whatever late records of their losing copies follow.
+	failedNow     map[int]bool
+	bills         map[int]*taskBills
+	sum           MapSummary
+	dirtyFailures map[int]bool
+	keepDirty     bool
 }
 
 func newTracker(n int) *tracker {
 	return &tracker{n: n, done: newBitset(n), attempted: newBitset(n), cold: newBitset(n),
-		actives: map[int]*active{}, failures: map[int]*Failure{}, bills: map[int]*taskBills{},
+		actives: map[int]*active{}, failures: map[int]*Failure{}, failedNow: map[int]bool{}, bills: map[int]*taskBills{},
 		sum:           MapSummary{Tasks: n, Usage: report.Usage{Measured: true, MemoryMB: report.DefaultMemoryMB}},
 		dirtyFailures: map[int]bool{}}
 }
 
 // newRun starts a run: bills of unresolved tasks become earlier runs'.
 func (t *tracker) newRun() {
+	clear(t.failedNow)
 	for i, b := range t.bills {
 		if !t.done.has(i) && len(b.current) > 0 {
 			b.carried = append(b.carried, b.current...)
@@ -219,7 +223,9 @@ func (t *tracker) attempt(i int, e *event) {
 		t.sum.Retries++
 	}
 	t.attempted.set(i)
-	if t.done.has(i) {
+	if t.done.has(i) || t.failedNow[i] {
+		// A losing copy's late attempt: the task stays resolved. A
+		// failure of an earlier run is undone, as the task runs again.
 		t.addID(i, e.id)
 		return
 	}
@@ -244,6 +250,7 @@ func (t *tracker) finish(i int, rec *overcast.TaskRecord) {
 	}
 	t.done.set(i)
 	t.sum.Done++
+	delete(t.failedNow, i)
 	if _, ok := t.failures[i]; ok {
 		delete(t.failures, i)
 		t.sum.Failed--
@@ -284,6 +291,7 @@ func (t *tracker) fail(i int, e *event) {
 		t.sum.Failed++
 	}
 	t.failures[i] = f
+	t.failedNow[i] = true
 	t.markFailure(i)
 	t.setBills(i, e.rec.Spent, &e.rec)
 }
