@@ -20,7 +20,7 @@ func TestOutputFailureWithoutError(t *testing.T) {
 		Records: overcast.NewRecords(2), Failed: []*overcast.TaskFailure{
 			{Index: 0, Attempts: 1, Code: backend.TaskFailed},
 			{Index: 1, Attempts: 1, Code: backend.TaskFailed, Err: errors.New("worker crashed")}}}
-	o := &outcome{workload: "pi", backend: "local", report: rep, err: errors.New("2 tasks failed")}
+	o := &outcome{Result: &Result{Report: rep}, workload: "pi", backend: "local", err: errors.New("2 tasks failed")}
 	var b bytes.Buffer
 	if err := printJSON(&b, o); err != nil {
 		t.Fatal(err)
