@@ -32,26 +32,29 @@ type doctorFlags struct {
 }
 
 func (f *doctorFlags) add(fs *pflag.FlagSet) {
-	fs.StringVar(&f.backend, "backend", "", "the platform: openwhisk or lambda")
+	fs.StringVar(&f.backend, "backend", "", "the platform: openwhisk, lambda or http")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
 	fs.Var(newCount(&f.target, 0), "target-concurrency", "name what to change for this many tasks at once (OpenWhisk: the Helm chart's values; 0 = none)")
 	fs.Float64Var(&f.taskSeconds, "task-seconds", 10, "the task duration to judge per-minute pacing by: a per-minute limit P keeps P x this / 60 tasks running")
 	fs.StringArrayVar(&f.helmValues, "helm-values", nil, "OpenWhisk: the values files the cluster was installed with (repeatable), for the invokers' capacity")
 	fs.BoolVar(&f.noInvoke, "no-invoke", false, "do not invoke the worker (no cold and warm latency)")
 	addBackendFlags(fs, forDeploy)
+	addDoctorHTTPFlags(fs)
 }
 
 func newDoctorCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f doctorFlags
 	cmd := &cobra.Command{
-		Use:   "doctor --backend openwhisk|lambda [--target-concurrency N] [--json]",
+		Use:   "doctor --backend openwhisk|lambda|http [--target-concurrency N] [--json]",
 		Short: "Report what a platform allows a job: the widest useful --concurrency and the limit that binds",
 		Long: `Doctor reads a platform's limits and invokes the deployed worker cold and
 warm, and reports what Overcast will get and why: the largest useful
 --concurrency, which limit binds it (on OpenWhisk the namespace's
 concurrent limit, its per-minute limit at --task-seconds a task, the
 invokers' room, Overcast's own 10,000 in flight; on Lambda the account's
-concurrency, --concurrency or the endpoints), the payload limit, the kind and exec.env deploy uses, the action's memory and
+concurrency, --concurrency or the endpoints; on http workers each
+worker's own concurrency, which it names in a 429, or --http-concurrency),
+the payload limit, the kind and exec.env deploy uses, the action's memory and
 time limits, and cold and warm latency. With --target-concurrency N it
 names what to change to reach N: for OpenWhisk on Kubernetes, the exact
 values of Apache's Helm chart (see deploy/openwhisk).
@@ -62,7 +65,8 @@ not in the API: give the values files the cluster was installed with
 first for the latencies.`,
 		Example: `  overcast doctor --backend openwhisk
   overcast doctor --backend openwhisk --helm-values deploy/openwhisk/values-kubernetes.yaml --target-concurrency 1000 --json
-  overcast doctor --backend lambda`,
+  overcast doctor --backend lambda
+  overcast doctor --backend http --endpoint http://10.0.0.5:8080,http://10.0.0.6:8080`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return doctor(cmd.Context(), &f, stdout, stderr)
@@ -106,7 +110,9 @@ type doctorReport struct {
 	MemoryLimitsMB    []int         `json:"memory_limits_mb,omitempty"`
 	TimeLimitsSeconds []float64     `json:"time_limits_seconds,omitempty"`
 	Target            *doctorTarget `json:"target,omitempty"`
-	Notes             []string      `json:"notes"`
+	// Endpoints are the http backend's workers, one by one.
+	Endpoints []endpointReport `json:"endpoints,omitempty"`
+	Notes     []string         `json:"notes"`
 }
 
 // doctorTarget is --target-concurrency's answer.
@@ -149,10 +155,15 @@ func doctor(ctx context.Context, f *doctorFlags, stdout, stderr io.Writer) error
 			return usagef("--helm-values is for --backend openwhisk")
 		}
 		r, err = doctorLambda(ctx, f)
+	case "http":
+		if len(f.helmValues) > 0 {
+			return usagef("--helm-values is for --backend openwhisk")
+		}
+		r, err = doctorHTTP(ctx, f)
 	case "":
-		return usagef("doctor needs --backend (openwhisk or lambda)")
+		return usagef("doctor needs --backend (openwhisk, lambda or http)")
 	default:
-		return usagef("doctor knows --backend openwhisk and lambda, got %q", f.backend)
+		return usagef("doctor knows --backend openwhisk, lambda and http, got %q", f.backend)
 	}
 	if err != nil {
 		return err
@@ -293,22 +304,19 @@ func printDoctor(w io.Writer, r *doctorReport) {
 		}
 		fmt.Fprintf(w, "invokers            %s\n", inv)
 	}
+	for _, e := range r.Endpoints {
+		fmt.Fprintf(w, "endpoint            %s\n", endpointLine(e))
+	}
 	fmt.Fprintf(w, "payload limit       %d bytes\n", r.PayloadLimitBytes)
-	if r.Kinds != nil {
+	if len(r.Kinds) > 0 {
 		fmt.Fprintf(w, "go kinds            %s\n", strings.Join(r.Kinds, ", "))
 	}
 	if r.Kind != "" {
 		fmt.Fprintf(w, "deploy uses         %s\n", r.KindWhy)
 	}
-	state := "not deployed"
-	if r.Deployed {
-		state = "deployed"
+	if r.Backend != "http" {
+		printAction(w, r)
 	}
-	fmt.Fprintf(w, "action              %s: %d MB, %g s", state, r.ActionMemoryMB, r.ActionTimeoutSeconds)
-	if len(r.MemoryLimitsMB) == 2 && len(r.TimeLimitsSeconds) == 2 {
-		fmt.Fprintf(w, " (allowed %d-%d MB, %g-%g s)", r.MemoryLimitsMB[0], r.MemoryLimitsMB[1], r.TimeLimitsSeconds[0], r.TimeLimitsSeconds[1])
-	}
-	fmt.Fprintln(w)
 	fmt.Fprintf(w, "cold start          %s\n", seconds(r.ColdStartSeconds))
 	fmt.Fprintf(w, "warm invoke         %s\n", seconds(r.WarmInvokeSeconds))
 	if t := r.Target; t != nil {
@@ -324,6 +332,33 @@ func printDoctor(w io.Writer, r *doctorReport) {
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
+}
+
+// printAction prints the deployed action's line.
+func printAction(w io.Writer, r *doctorReport) {
+	state := "not deployed"
+	if r.Deployed {
+		state = "deployed"
+	}
+	fmt.Fprintf(w, "action              %s: %d MB, %g s", state, r.ActionMemoryMB, r.ActionTimeoutSeconds)
+	if len(r.MemoryLimitsMB) == 2 && len(r.TimeLimitsSeconds) == 2 {
+		fmt.Fprintf(w, " (allowed %d-%d MB, %g-%g s)", r.MemoryLimitsMB[0], r.MemoryLimitsMB[1], r.TimeLimitsSeconds[0], r.TimeLimitsSeconds[1])
+	}
+	fmt.Fprintln(w)
+}
+
+// endpointLine describes an http endpoint on one line.
+func endpointLine(e endpointReport) string {
+	if !e.Up {
+		return fmt.Sprintf("%s down: %s", e.URL, e.Health)
+	}
+	switch {
+	case e.Concurrency > 0:
+		return fmt.Sprintf("%s up, concurrency %d, cold %s, warm %s", e.URL, e.Concurrency, seconds(e.ColdStartSeconds), seconds(e.WarmInvokeSeconds))
+	case e.AtLeast > 0:
+		return fmt.Sprintf("%s up, concurrency at least %d, cold %s, warm %s", e.URL, e.AtLeast, seconds(e.ColdStartSeconds), seconds(e.WarmInvokeSeconds))
+	}
+	return fmt.Sprintf("%s up (health %s)", e.URL, e.Health)
 }
 
 func seconds(s *float64) string {

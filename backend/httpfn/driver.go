@@ -124,6 +124,20 @@ func (d *Driver) answers(ctx context.Context, i int) bool {
 	return true
 }
 
+// Health asks endpoint i's GET /healthz and returns the answer's status.
+func (d *Driver) Health(ctx context.Context, i int) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, healthURL(d.opts.Endpoints[i]), nil)
+	if err != nil {
+		return 0, fmt.Errorf("health: %w", err)
+	}
+	resp, err := d.hc.Do(req)
+	if err != nil {
+		return 0, d.scrub(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
 // Capacity returns how many invocations the driver has in flight at most:
 // the concurrency per endpoint times the endpoints.
 func (d *Driver) Capacity() int { return d.rot.Capacity() }
