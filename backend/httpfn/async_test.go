@@ -39,7 +39,10 @@ func workerProcess(t *testing.T) *faasgw.Process {
 	if out, err := exec.Command(bin, "worker", "serve", "--help").CombinedOutput(); err != nil {
 		testpeer.Skip(t, "%s has no worker serve: %v\n%s", bin, err, out)
 	}
-	return &faasgw.Process{Bin: bin, Token: testToken, Stderr: os.Stderr}
+	// The worker takes more tasks at once than the gateway's queue workers
+	// send, so that a test's "no retry" cannot meet the worker's own 429
+	// (its default is GOMAXPROCS, below the 4 queue workers here).
+	return &faasgw.Process{Bin: bin, Args: []string{"worker", "serve", "--concurrency", "16"}, Token: testToken, Stderr: os.Stderr}
 }
 
 // gateway serves an OpenFaaS stand-in with the function "overcast" on
