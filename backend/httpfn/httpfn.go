@@ -55,6 +55,7 @@ import (
 
 	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/backend/driver"
+	"github.com/overcast-sc/overcast/backend/internal/rotation"
 )
 
 func init() {
@@ -174,41 +175,10 @@ func positiveInt(k, v string) (int, error) {
 	return n, nil
 }
 
-// parseEndpoints reads comma-separated http(s) base URLs, without a
-// trailing slash. A URL that holds credentials is refused: endpoints are
-// shown in messages.
+// parseEndpoints reads comma-separated http(s) base URLs
+// (rotation.ParseEndpoints).
 func parseEndpoints(v string) ([]string, error) {
-	var eps []string
-	for _, s := range strings.Split(v, ",") {
-		s = strings.TrimRight(strings.TrimSpace(s), "/")
-		if s == "" {
-			continue
-		}
-		u, err := url.Parse(s)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return nil, fmt.Errorf("endpoint must be http(s)://HOST[:PORT][/PATH] base URLs separated by commas, got %q", redactURL(s))
-		}
-		if u.User != nil {
-			return nil, fmt.Errorf("endpoint %s holds credentials: set %s, %s or %s, or --token-file, instead", redactURL(s), EnvToken, EnvAzureKey, EnvBasic)
-		}
-		eps = append(eps, s)
-	}
-	if len(eps) == 0 {
-		return nil, fmt.Errorf("endpoint is empty")
-	}
-	return eps, nil
-}
-
-// redactURL returns s with any password it holds replaced.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		if i := strings.Index(s, "@"); i >= 0 {
-			return "[redacted]" + s[i:]
-		}
-		return s
-	}
-	return u.Redacted()
+	return rotation.ParseEndpoints(v, fmt.Sprintf("set %s, %s or %s, or --token-file, instead", EnvToken, EnvAzureKey, EnvBasic))
 }
 
 // async reports whether o selects OpenFaaS's asynchronous mode: one

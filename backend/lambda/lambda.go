@@ -43,6 +43,7 @@ import (
 
 	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/backend/driver"
+	"github.com/overcast-sc/overcast/backend/internal/rotation"
 )
 
 func init() {
@@ -202,23 +203,10 @@ func parseSeconds(v string) (time.Duration, error) {
 	return d, nil
 }
 
+// parseEndpoints reads comma-separated http(s) base URLs
+// (rotation.ParseEndpoints).
 func parseEndpoints(v string) ([]string, error) {
-	var eps []string
-	for _, s := range strings.Split(v, ",") {
-		s = strings.TrimRight(strings.TrimSpace(s), "/")
-		if s == "" {
-			continue
-		}
-		u, err := url.Parse(s)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("endpoint must be http(s)://HOST[:PORT] base URLs separated by commas, got %q", s)
-		}
-		eps = append(eps, s)
-	}
-	if len(eps) == 0 {
-		return nil, fmt.Errorf("endpoint is empty")
-	}
-	return eps, nil
+	return rotation.ParseEndpoints(v, "the driver signs its requests with the AWS credentials chain (or profile=) instead")
 }
 
 // GOARCH returns the Go architecture of a Lambda architecture name.

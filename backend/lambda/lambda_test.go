@@ -37,7 +37,8 @@ func TestParseURL(t *testing.T) {
 func TestParseURLErrors(t *testing.T) {
 	for _, s := range []string{"lambda://f/x", "lambda://?arch=mips", "lambda://?memory=64", "lambda://?memory=x",
 		"lambda://?timeout=0", "lambda://?timeout=901", "lambda://?timeout=1.5s", "lambda://?deploy=maybe",
-		"lambda://?concurrency=0", "lambda://?endpoint=ftp://x", "lambda://?endpoint=,", "lambda://?bogus=1"} {
+		"lambda://?concurrency=0", "lambda://?endpoint=ftp://x", "lambda://?endpoint=,", "lambda://?bogus=1",
+		"lambda://?endpoint=http://ada:pw@127.0.0.1:9000", "lambda://?endpoint=http://127.0.0.1:9000%3Fx=1"} {
 		u, _ := url.Parse(s)
 		if o, err := ParseURL(u); err == nil {
 			t.Errorf("ParseURL(%q) = %+v, want an error", s, o)
