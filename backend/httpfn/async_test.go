@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,8 +20,7 @@ import (
 	"github.com/overcast-sc/overcast/backend/driver"
 	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
 	"github.com/overcast-sc/overcast/internal/faasgw"
-	"github.com/overcast-sc/overcast/internal/testbin"
-	"github.com/overcast-sc/overcast/internal/testpeer"
+	"github.com/overcast-sc/overcast/internal/faasgw/faasgwtest"
 )
 
 const testToken = "t0ken"
@@ -32,17 +30,10 @@ const testToken = "t0ken"
 // or has no worker serve.
 func workerProcess(t *testing.T) *faasgw.Process {
 	t.Helper()
-	bin, err := testbin.OvercastPath()
-	if err != nil {
-		testpeer.Skip(t, "overcast binary: %v", err)
-	}
-	if out, err := exec.Command(bin, "worker", "serve", "--help").CombinedOutput(); err != nil {
-		testpeer.Skip(t, "%s has no worker serve: %v\n%s", bin, err, out)
-	}
 	// The worker takes more tasks at once than the gateway's queue workers
 	// send, so that a test's "no retry" cannot meet the worker's own 429
 	// (its default is GOMAXPROCS, below the 4 queue workers here).
-	return &faasgw.Process{Bin: bin, Args: []string{"worker", "serve", "--concurrency", "16"}, Token: testToken, Stderr: os.Stderr}
+	return &faasgw.Process{Bin: faasgwtest.WorkerBin(t), Args: []string{"worker", "serve", "--concurrency", "16"}, Token: testToken, Stderr: os.Stderr}
 }
 
 // gateway serves an OpenFaaS stand-in with the function "overcast" on
@@ -58,14 +49,7 @@ func gateway(t *testing.T, opts faasgw.OpenFaaSOptions, wrap func(http.Handler) 
 	if wrap != nil {
 		h = wrap(g)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() {
-		srv.Close()
-		if err := g.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return g, srv.URL
+	return g, faasgwtest.Serve(t, h, g)
 }
 
 func bearer(r *http.Request) error {

@@ -5,9 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -16,8 +14,7 @@ import (
 	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/backend/httpfn"
 	"github.com/overcast-sc/overcast/internal/faasgw"
-	"github.com/overcast-sc/overcast/internal/testbin"
-	"github.com/overcast-sc/overcast/internal/testpeer"
+	"github.com/overcast-sc/overcast/internal/faasgw/faasgwtest"
 	"github.com/overcast-sc/overcast/worker"
 )
 
@@ -25,14 +22,7 @@ import (
 // skipping the test (failing it under REQUIRE_PEERS=1) without the binary.
 func workerStarter(t *testing.T, token string, flags ...string) *faasgw.Process {
 	t.Helper()
-	bin, err := testbin.OvercastPath()
-	if err != nil {
-		testpeer.Skip(t, "the overcast binary: %v", err)
-	}
-	if out, err := exec.Command(bin, "worker", "serve", "--help").CombinedOutput(); err != nil {
-		testpeer.Skip(t, "%s has no worker serve: %v\n%s", bin, err, out)
-	}
-	return &faasgw.Process{Bin: bin, Token: token, Args: append([]string{"worker", "serve"}, flags...), Stderr: os.Stderr}
+	return &faasgw.Process{Bin: faasgwtest.WorkerBin(t), Token: token, Args: append([]string{"worker", "serve"}, flags...), Stderr: os.Stderr}
 }
 
 // exchange is one request a platform stand-in answered.
@@ -79,15 +69,9 @@ func TestKnativeScalingFromZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &exchangeLog{next: k}
-	srv := httptest.NewServer(rec)
-	t.Cleanup(func() {
-		srv.Close()
-		if err := k.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	base := faasgwtest.Serve(t, rec, k)
 	const n = 12
-	rep := echo(t, executor(open(t, []string{srv.URL}, "&auth=bearer&concurrency=4"), nil), numbered(n))
+	rep := echo(t, executor(open(t, []string{base}, "&auth=bearer&concurrency=4"), nil), numbered(n))
 	s := k.Stats()
 	if s.Scaling == 0 || s.Started != 1 || s.Proxied != n {
 		t.Fatalf("stand-in %+v; want 503s while scaling, one instance, %d tasks proxied", s, n)
@@ -109,14 +93,8 @@ func TestKnativeBufferingFromZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(k)
-	t.Cleanup(func() {
-		srv.Close()
-		if err := k.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	rep := echo(t, executor(open(t, []string{srv.URL}, "&auth=bearer&concurrency=16"), nil), numbered(40))
+	base := faasgwtest.Serve(t, k, k)
+	rep := echo(t, executor(open(t, []string{base}, "&auth=bearer&concurrency=16"), nil), numbered(40))
 	if s := k.Stats(); s.Scaling != 0 || s.Started != 1 || s.Proxied != 40 || rep.Retries != 0 {
 		t.Errorf("stand-in %+v, %d retries; want 40 tasks held, then proxied to one instance, none retried", s, rep.Retries)
 	}
@@ -151,15 +129,9 @@ func TestOpenFaaSSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(g)
-	t.Cleanup(func() {
-		srv.Close()
-		if err := g.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	base := faasgwtest.Serve(t, g, g)
 	// Fewer calls in flight than the worker takes: none is throttled.
-	rep := echo(t, executor(open(t, []string{srv.URL + "/function/overcast"}, "&auth=bearer&concurrency=8"), nil), numbered(30))
+	rep := echo(t, executor(open(t, []string{base + "/function/overcast"}, "&auth=bearer&concurrency=8"), nil), numbered(30))
 	if s := g.Stats(); s.Sync != 30 || rep.Retries != 0 {
 		t.Errorf("gateway %+v, %d retries; want 30 sync calls, none retried", s, rep.Retries)
 	}
@@ -176,14 +148,8 @@ func TestOpenFaaSAsyncByURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(g)
-	t.Cleanup(func() {
-		srv.Close()
-		if err := g.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	b := open(t, []string{srv.URL + "/async-function/overcast"}, "&auth=bearer&callback-addr=127.0.0.1:0&callback-timeout=1m")
+	base := faasgwtest.Serve(t, g, g)
+	b := open(t, []string{base + "/async-function/overcast"}, "&auth=bearer&callback-addr=127.0.0.1:0&callback-timeout=1m")
 	a, ok := b.Driver().(*httpfn.Async)
 	if !ok || !strings.HasPrefix(a.CallbackURL(), "http://127.0.0.1:") {
 		t.Fatalf("driver %T, want *httpfn.Async listening on 127.0.0.1", b.Driver())

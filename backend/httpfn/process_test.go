@@ -13,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/overcast-sc/overcast/internal/testbin"
-	"github.com/overcast-sc/overcast/internal/testpeer"
+	"github.com/overcast-sc/overcast/internal/faasgw/faasgwtest"
 )
 
 // workerProc is a running `overcast worker serve` process of the built
@@ -33,10 +32,7 @@ type workerProc struct {
 // binary the test skips, or fails under REQUIRE_PEERS=1.
 func startWorkers(t testing.TB, n int, token string, flags ...string) []*workerProc {
 	t.Helper()
-	bin, err := testbin.OvercastPath()
-	if err != nil {
-		testpeer.Skip(t, "the overcast binary: %v", err)
-	}
+	bin := faasgwtest.WorkerBin(t)
 	ps := make([]*workerProc, n)
 	for i := range ps {
 		ps[i] = startWorker(t, bin, token, flags)

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/overcast-sc/overcast/internal/faasgw/faasgwtest"
 )
 
 // echo is a function instance that answers the path and body it got, and
@@ -59,14 +60,7 @@ func newKnative(t *testing.T, opts KnativeOptions) (*Knative, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(k)
-	t.Cleanup(func() {
-		srv.Close()
-		if err := k.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return k, srv.URL
+	return k, faasgwtest.Serve(t, k, k)
 }
 
 func post(t *testing.T, url, body string) (*http.Response, string) {

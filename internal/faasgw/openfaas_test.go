@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/overcast-sc/overcast/internal/faasgw/faasgwtest"
 )
 
 func newOpenFaaS(t *testing.T, opts OpenFaaSOptions) (*OpenFaaS, string) {
@@ -16,14 +18,7 @@ func newOpenFaaS(t *testing.T, opts OpenFaaSOptions) (*OpenFaaS, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(g)
-	t.Cleanup(func() {
-		srv.Close()
-		if err := g.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return g, srv.URL
+	return g, faasgwtest.Serve(t, g, g)
 }
 
 // callback is one result the gateway posted.

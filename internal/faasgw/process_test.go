@@ -4,14 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/overcast-sc/overcast/internal/testbin"
-	"github.com/overcast-sc/overcast/internal/testpeer"
+	"github.com/overcast-sc/overcast/internal/faasgw/faasgwtest"
 	"github.com/overcast-sc/overcast/worker"
 )
 
@@ -19,14 +17,7 @@ import (
 // under REQUIRE_PEERS=1) when it cannot be built or has no worker serve.
 func workerBin(t *testing.T) string {
 	t.Helper()
-	bin, err := testbin.OvercastPath()
-	if err != nil {
-		testpeer.Skip(t, "overcast binary: %v", err)
-	}
-	if out, err := exec.Command(bin, "worker", "serve", "--help").CombinedOutput(); err != nil {
-		testpeer.Skip(t, "%s has no worker serve: %v\n%s", bin, err, out)
-	}
-	return bin
+	return faasgwtest.WorkerBin(t)
 }
 
 // echoEnvelope is the encoded envelope of selftest/echo with input n.
