@@ -17,11 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overcast-sc/overcast/internal/owproxy"
 	"github.com/overcast-sc/overcast/internal/testpeer"
 )
-
-// proxyDir is Apache's Go actionloop proxy with its loopback main.
-const proxyDir = "../../shared/openwhisk/runtime-go"
 
 // proxyEnv configures the proxy as the action-golang-v1.24 image does.
 var proxyEnv = []string{"OW_EXECUTION_ENV=openwhisk/action-golang-v1.24", "OW_WAIT_FOR_ACK=1", "OW_LOG_INIT_ERROR=1"}
@@ -30,9 +28,13 @@ var proxyEnv = []string{"OW_EXECUTION_ENV=openwhisk/action-golang-v1.24", "OW_WA
 func buildProxy(tb testing.TB, dir string) string {
 	tb.Helper()
 	out := filepath.Join(dir, "owproxy")
-	cmd := exec.Command("go", "-C", proxyDir, "build", "-o", out, "./cmd/loopback-proxy")
+	src, err := owproxy.Source()
+	if err != nil {
+		testpeer.Skip(tb, "Apache's Go proxy: %v", err)
+	}
+	cmd := exec.Command("go", "-C", src, "build", "-o", out, "./cmd/loopback-proxy")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		testpeer.Skip(tb, "cannot build Apache's Go proxy from %s (../shared/openwhisk/runtime-go): %v: %s", proxyDir, err, b)
+		testpeer.Skip(tb, "cannot build Apache's Go proxy from %s (../shared/openwhisk/runtime-go, or set %s): %v: %s", src, owproxy.SourceEnv, err, b)
 	}
 	return out
 }

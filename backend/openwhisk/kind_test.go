@@ -10,12 +10,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/overcast-sc/overcast"
-	"github.com/overcast-sc/overcast/internal/testpeer"
+	"github.com/overcast-sc/overcast/internal/shareddir"
 	"github.com/overcast-sc/overcast/sim"
 )
 
@@ -57,7 +56,7 @@ func manifestRuntimes(t *testing.T, path string) map[string][]fixtureRuntime {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
-		testpeer.Skip(t, "no runtime manifest at %s (../shared/openwhisk): %v", path, err)
+		t.Fatal(err)
 	}
 	var m struct {
 		Runtimes map[string][]struct {
@@ -81,8 +80,6 @@ func manifestRuntimes(t *testing.T, path string) map[string][]fixtureRuntime {
 	}
 	return fams
 }
-
-const sharedOpenWhisk = "../../../shared/openwhisk"
 
 // runtimeGoHEAD is a deployment of the images apache/openwhisk-runtime-go
 // builds today, with no default go kind.
@@ -164,10 +161,10 @@ func TestKindFromDeployment(t *testing.T) {
 		wantKind, wantEV string
 	}{
 		{"core manifest", func(t *testing.T) map[string][]fixtureRuntime {
-			return manifestRuntimes(t, filepath.Join(sharedOpenWhisk, "runtimes.json"))
+			return manifestRuntimes(t, shareddir.Need(t, "openwhisk", "runtimes.json"))
 		}, "go:1.20", "openwhisk/action-golang-v1.20"},
 		{"helm chart", func(t *testing.T) map[string][]fixtureRuntime {
-			return manifestRuntimes(t, filepath.Join(sharedOpenWhisk, "deploy-kube/helm/openwhisk/runtimes.json"))
+			return manifestRuntimes(t, shareddir.Need(t, "openwhisk", "deploy-kube", "helm", "openwhisk", "runtimes.json"))
 		}, "go:1.17", "openwhisk/action-golang-v1.17"},
 		{"runtime-go HEAD, no default", func(*testing.T) map[string][]fixtureRuntime { return runtimeGoHEAD }, "go:1.24", "openwhisk/action-golang-v1.24"},
 		{"own registry", func(*testing.T) map[string][]fixtureRuntime { return registry }, "go:1.23", "openwhisk/action-golang-v1.23"},

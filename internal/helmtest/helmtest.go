@@ -22,12 +22,13 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/overcast-sc/overcast/internal/shareddir"
 	"github.com/overcast-sc/overcast/internal/testpeer"
 )
 
 // SharedEnv names the environment variable that points at the read-only
 // shared folder holding openwhisk/deploy-kube (Apache's chart).
-const SharedEnv = "OVERCAST_SHARED"
+const SharedEnv = shareddir.Env
 
 // Install is how to install the helm this package expects.
 const Install = "go install helm.sh/helm/v3/cmd/helm@v3.22.0 (.ci/install-helm)"
@@ -66,15 +67,10 @@ func Helm(t testing.TB) string {
 // under ../shared beside the root of the module holding the working
 // directory.
 func ChartDir() (string, error) {
-	shared := os.Getenv(SharedEnv)
-	if shared == "" {
-		root, err := moduleRoot()
-		if err != nil {
-			return "", err
-		}
-		shared = filepath.Join(filepath.Dir(root), "shared")
+	dir, err := shareddir.Path("openwhisk", "deploy-kube", "helm", "openwhisk")
+	if err != nil {
+		return "", err
 	}
-	dir := filepath.Join(shared, "openwhisk", "deploy-kube", "helm", "openwhisk")
 	if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err != nil {
 		return "", fmt.Errorf("no OpenWhisk chart at %s (set %s to the folder holding openwhisk/deploy-kube): %w", dir, SharedEnv, err)
 	}
@@ -90,24 +86,6 @@ func Chart(t testing.TB) string {
 		testpeer.Skip(t, "%v", err)
 	}
 	return dir
-}
-
-// moduleRoot walks up from the working directory to the folder of go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory; set " + SharedEnv)
-		}
-		dir = parent
-	}
 }
 
 // Run runs helm with args and returns its standard output; a failure

@@ -3,7 +3,6 @@ package owproxy
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/overcast-sc/overcast/internal/shareddir"
 )
 
 // SourceEnv names the environment variable that points at a copy of
@@ -19,35 +20,18 @@ import (
 const SourceEnv = "OVERCAST_OW_RUNTIME_GO"
 
 // Source returns the folder of apache/openwhisk-runtime-go to build the
-// proxy from: $OVERCAST_OW_RUNTIME_GO, else ../shared/openwhisk/runtime-go
-// beside the root of the module holding the working directory.
+// proxy from: $OVERCAST_OW_RUNTIME_GO, else openwhisk/runtime-go in the
+// shared folder (shareddir.Dir: $OVERCAST_SHARED, or ../shared beside the
+// root of the module holding the working directory).
 func Source() (string, error) {
 	if d := os.Getenv(SourceEnv); d != "" {
 		return d, nil
 	}
-	root, err := moduleRoot()
+	dir, err := shareddir.Path("openwhisk", "runtime-go")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("owproxy: %w (or set %s)", err, SourceEnv)
 	}
-	return filepath.Join(filepath.Dir(root), "shared", "openwhisk", "runtime-go"), nil
-}
-
-// moduleRoot walks up from the working directory to the folder of go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("owproxy: no go.mod above the working directory; set " + SourceEnv)
-		}
-		dir = parent
-	}
+	return dir, nil
 }
 
 var built struct {

@@ -3,7 +3,6 @@ package testbin
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,25 +10,18 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/overcast-sc/overcast/internal/shareddir"
 )
 
 // moduleRoot returns the directory of the go.mod above the working
 // directory, which go test sets to the package's own.
 func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
+	root, err := shareddir.ModuleRoot()
 	if err != nil {
 		return "", fmt.Errorf("testbin: %w", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("testbin: no go.mod above the working directory")
-		}
-		dir = parent
-	}
+	return root, nil
 }
 
 // sourceKey hashes what the build's output depends on: the Go version,
