@@ -11,6 +11,7 @@ import (
 
 	"github.com/overcast-sc/overcast"
 	_ "github.com/overcast-sc/overcast/backend/local"
+	"github.com/overcast-sc/overcast/internal/testpeer"
 	"github.com/overcast-sc/overcast/workloads/primes"
 )
 
@@ -20,7 +21,7 @@ import (
 func BenchmarkLocalVsPrimesieve(b *testing.B) {
 	ps, err := exec.LookPath("primesieve")
 	if err != nil {
-		b.Skip("primesieve is not installed (Debian package primesieve)")
+		testpeer.Skip(b, "primesieve is not installed (Debian package primesieve)")
 	}
 	const to = 1e10
 	ctx := context.Background()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/overcast-sc/overcast"
 	_ "github.com/overcast-sc/overcast/backend/local"
+	"github.com/overcast-sc/overcast/internal/testpeer"
 	"github.com/overcast-sc/overcast/storage"
 	"github.com/overcast-sc/overcast/workloads/sortbench"
 )
@@ -31,7 +32,7 @@ const sortBytes = 1e9
 func BenchmarkLocalVsGNUSort(b *testing.B) {
 	gnu, err := exec.LookPath("sort")
 	if err != nil {
-		b.Skip("no sort on PATH")
+		testpeer.Skip(b, "no sort on PATH (coreutils)")
 	}
 	ctx := context.Background()
 	dir := b.TempDir()
