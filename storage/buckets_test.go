@@ -255,3 +255,40 @@ func TestS3RangedReadsPrintNothing(t *testing.T) {
 		t.Errorf("a ranged read printed %q to stderr", printed)
 	}
 }
+
+// TestS3RemoveIsOneRequest checks that removing an object of an S3 bucket,
+// or one already gone, sends one DELETE and no HEAD, and that a key
+// gocloud escapes is still removed.
+func TestS3RemoveIsOneRequest(t *testing.T) {
+	counter := s3test.Start(t).Counter(t)
+	ctx := context.Background()
+	b, err := Open(ctx, counter.Bucket(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, key := range []string{"overcast/job-1/part-0", "overcast/a/../b", "overcast/x\x01y", "overcast/__0x2f__"} {
+		if err := b.Put(ctx, key, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		counter.Take()
+		if err := b.Remove(ctx, key); err != nil {
+			t.Fatalf("remove %q: %v", key, err)
+		}
+		if ok, err := b.Exists(ctx, key); ok || err != nil {
+			t.Fatalf("%q after Remove: exists %v, %v", key, ok, err)
+		}
+	}
+	if err := b.Put(ctx, "overcast/job-1/part-1", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	counter.Take()
+	for range 2 { // the second finds it gone
+		if err := b.Remove(ctx, "overcast/job-1/part-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := counter.Take(); n.Deletes != 2 || n.Requests() != 2 {
+		t.Errorf("two removals of a plain key sent %+v, want 2 DELETEs and nothing else", n)
+	}
+}

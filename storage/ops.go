@@ -54,15 +54,26 @@ func (b *Bucket) Put(ctx context.Context, key string, data []byte) error {
 }
 
 // Remove deletes an object; an object already gone is no error, so that
-// a retried or repeated removal succeeds.
+// a retried or repeated removal succeeds. On S3 it is one request.
 func (b *Bucket) Remove(ctx context.Context, key string) error {
 	err := DefaultBackoff.do(ctx, func() error {
-		if err := b.Delete(ctx, key); err != nil && !IsNotFound(err) {
+		if err := b.remove(ctx, key); err != nil && !IsNotFound(err) {
 			return err
 		}
 		return nil
 	})
 	return b.errorf("remove", key, err)
+}
+
+// remove deletes key, or reports it missing. gocloud's Delete on S3 asks
+// for the object's attributes first (a HEAD), only to report a missing
+// object, which S3's DeleteObject does not; Remove takes a missing object
+// as removed, so on S3 remove sends the DeleteObject alone.
+func (b *Bucket) remove(ctx context.Context, key string) error {
+	if b.s3 != nil && b.s3.plain(key) {
+		return b.s3.delete(ctx, key)
+	}
+	return b.Delete(ctx, key)
 }
 
 // Object is a listed object: its key and size in bytes.

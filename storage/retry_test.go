@@ -154,6 +154,13 @@ func TestFinalErrorsAreNotRetried(t *testing.T) {
 			t.Errorf("get %s: %d requests, want 1 (no retry)", key, n)
 		}
 	}
+	before := p.requests
+	if err := b.Remove(ctx, "deny/k"); err == nil || Transient(ctx, errors.Unwrap(err)) {
+		t.Errorf("remove deny/k: %v, want a final error", err)
+	}
+	if n := p.requests - before; n != 1 {
+		t.Errorf("remove deny/k: %d requests, want 1 (no retry)", n)
+	}
 }
 
 func TestTransientRespectsTheContext(t *testing.T) {

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	gcaws "gocloud.dev/aws"
 	"gocloud.dev/blob"
@@ -49,4 +52,45 @@ func (s3Opener) OpenBucketURL(ctx context.Context, u *url.URL) (*blob.Bucket, er
 	})
 	opts := &s3blob.Options{RequestChecksumCalculation: cfg.RequestChecksumCalculation}
 	return s3blob.OpenBucket(ctx, client, u.Host, opts)
+}
+
+// s3Deleter deletes objects of an S3 bucket with the client gocloud's
+// bucket holds.
+type s3Deleter struct {
+	client *s3.Client
+	bucket string
+}
+
+// newS3Deleter returns the deleter of b, an S3 bucket opened from u, or
+// nil for another bucket or one whose keys gocloud prefixes (its prefix=
+// and key= parameters).
+func newS3Deleter(b *blob.Bucket, u *url.URL) *s3Deleter {
+	q := u.Query()
+	var client *s3.Client
+	if u.Scheme != s3blob.Scheme || q.Has("prefix") || q.Has("key") || !b.As(&client) {
+		return nil
+	}
+	return &s3Deleter{client: client, bucket: u.Host}
+}
+
+// plain reports whether gocloud sends key to S3 as it is: valid UTF-8
+// with no control character, no "../" and nothing that looks like
+// gocloud's hex escape "__0x". Other keys are deleted through gocloud,
+// which escapes them.
+func (d *s3Deleter) plain(key string) bool {
+	if !utf8.ValidString(key) || strings.Contains(key, "../") || strings.Contains(key, "__0x") {
+		return false
+	}
+	for _, r := range key {
+		if r < 32 {
+			return false
+		}
+	}
+	return key != ""
+}
+
+// delete sends one DeleteObject, which succeeds for a missing key too.
+func (d *s3Deleter) delete(ctx context.Context, key string) error {
+	_, err := d.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(d.bucket), Key: aws.String(key)})
+	return err
 }

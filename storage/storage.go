@@ -36,6 +36,9 @@ type Bucket struct {
 	// URL opens the same bucket with Open. It holds no credential.
 	URL    string
 	shared bool
+	// s3 deletes an S3 bucket's objects without gocloud's check that
+	// each exists (see remove); nil for other buckets.
+	s3 *s3Deleter
 }
 
 // Close releases the bucket. A mem bucket lives as long as the process,
@@ -96,7 +99,7 @@ func Open(ctx context.Context, bucketURL string) (*Bucket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open storage %s: %w", Redact(bucketURL), err)
 	}
-	return &Bucket{Bucket: b, URL: bucketURL}, nil
+	return &Bucket{Bucket: b, URL: bucketURL, s3: newS3Deleter(b, u)}, nil
 }
 
 // plainFiles returns a file bucket's URL set to write objects as plain
