@@ -47,21 +47,25 @@ func invokeLoop(t *testing.T, s *Server, params string) (int, *activation, loopR
 	return code, &a, r
 }
 
-func TestProcessWarmReuse(t *testing.T) {
-	s := processServer(t, &Options{})
-	code, a, r := invokeLoop(t, s, `{"echo": {"x": [1, 2]},
-		"log": "hello"}`)
+// invokeCold invokes the loop action for the first time with params,
+// which log "hello", so that it starts its container, and checks what the
+// action saw.
+func invokeCold(t *testing.T, s *Server, params string) (*activation, loopResult) {
+	t.Helper()
+	code, a, r := invokeLoop(t, s, params)
 	if code != 200 || a.Response.Status != "success" || a.annotation("initTime") == "" {
 		t.Fatalf("first invoke: %d %+v", code, a)
 	}
 	if r.ActivationID != a.ActivationID || r.ActionName != "/guest/loop" || r.Namespace != "guest" || len(r.Deadline) < 13 || r.Count != 1 {
 		t.Errorf("run body as the action saw it: %+v", r)
 	}
-	for _, k := range r.Env {
-		if !strings.HasPrefix(k, "__OW_") {
-			t.Errorf("environment has %s", k)
-		}
-	}
+	return a, r
+}
+
+// checkWarmReuse checks the logs of the first activation a, result r,
+// and that a second invocation reuses its container.
+func checkWarmReuse(t *testing.T, s *Server, a *activation, r loopResult) {
+	t.Helper()
 	if len(a.Logs) != 2 || !strings.HasSuffix(a.Logs[0], " stdout: hello") || !strings.HasSuffix(a.Logs[1], " stderr: err: hello") {
 		t.Errorf("logs %q", a.Logs)
 	}
@@ -74,26 +78,24 @@ func TestProcessWarmReuse(t *testing.T) {
 	}
 }
 
-func TestProcessFailures(t *testing.T) {
-	s := processServer(t, &Options{ResultLimit: 1000})
+// failure is a way the loop action fails, and what the invoker answers.
+type failure struct {
+	name, params string
+	status, msg  string
+	newProcess   bool // the container was discarded
+}
+
+// checkFailures invokes the loop action once, then with each failure in
+// turn: each answers 502 with its status and message, and the invocation
+// after it runs in a new container exactly when the failure discards one.
+func checkFailures(t *testing.T, s *Server, tests []failure) {
+	t.Helper()
 	_, _, first := invokeLoop(t, s, `{}`)
-	tests := []struct {
-		name, params string
-		code         int
-		status, msg  string
-		newProcess   bool // the container was discarded
-	}{
-		{"application error", `{"error":"bad input"}`, 502, "application error", `{"error":"bad input"}`, false},
-		{"result limit", `{"big":2000}`, 502, "application error", "exceeded the allowed length", false},
-		{"bad output", `{"bad":true}`, 502, "action developer error", "did not produce a valid JSON response: this is not json", true},
-		{"exit", `{"exit":3}`, 502, "action developer error", msgAbnormalRun, true},
-		{"timeout", `{"sleep_ms":5000}`, 502, "action developer error", msgTimeout(2000), true},
-	}
 	pid := first.PID
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, a, _ := invokeLoop(t, s, tt.params)
-			if code != tt.code || a.Response.Status != tt.status || !strings.Contains(string(a.Response.Result), tt.msg) {
+			if code != 502 || a.Response.Status != tt.status || !strings.Contains(string(a.Response.Result), tt.msg) {
 				t.Fatalf("got %d %s %s", code, a.Response.Status, a.Response.Result)
 			}
 			if (a.annotation("timeout") == "true") != (tt.name == "timeout") {
@@ -108,9 +110,11 @@ func TestProcessFailures(t *testing.T) {
 	}
 }
 
-func TestProcessCrashFault(t *testing.T) {
-	s := processServer(t, &Options{Faults: Faults{CrashRate: 1}})
-	for i := 0; i < 2; i++ {
+// checkCrashes invokes the loop action twice on a server whose containers
+// always crash: each answers 502 and counts a crash and a cold start.
+func checkCrashes(t *testing.T, s *Server) {
+	t.Helper()
+	for range 2 {
 		code, a, _ := invokeLoop(t, s, `{}`)
 		if code != 502 || a.Response.Status != "action developer error" || !strings.Contains(string(a.Response.Result), msgAbnormalRun) {
 			t.Fatalf("crash: %d %s", code, a.Response.Result)
@@ -119,6 +123,35 @@ func TestProcessCrashFault(t *testing.T) {
 	if st := s.Stats(); st.Crashes != 2 || st.ColdStarts != 2 {
 		t.Errorf("stats %+v", st)
 	}
+}
+
+func TestProcessWarmReuse(t *testing.T) {
+	s := processServer(t, &Options{})
+	a, r := invokeCold(t, s, `{"echo": {"x": [1, 2]},
+		"log": "hello"}`)
+	for _, k := range r.Env {
+		if !strings.HasPrefix(k, "__OW_") {
+			t.Errorf("environment has %s", k)
+		}
+	}
+	checkWarmReuse(t, s, a, r)
+}
+
+func TestProcessFailures(t *testing.T) {
+	s := processServer(t, &Options{ResultLimit: 1000})
+	tests := []failure{
+		{"application error", `{"error":"bad input"}`, "application error", `{"error":"bad input"}`, false},
+		{"result limit", `{"big":2000}`, "application error", "exceeded the allowed length", false},
+		{"bad output", `{"bad":true}`, "action developer error", "did not produce a valid JSON response: this is not json", true},
+		{"exit", `{"exit":3}`, "action developer error", msgAbnormalRun, true},
+		{"timeout", `{"sleep_ms":5000}`, "action developer error", msgTimeout(2000), true},
+	}
+	checkFailures(t, s, tests)
+}
+
+func TestProcessCrashFault(t *testing.T) {
+	s := processServer(t, &Options{Faults: Faults{CrashRate: 1}})
+	checkCrashes(t, s)
 }
 
 func TestProcessBadExec(t *testing.T) {

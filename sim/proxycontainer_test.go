@@ -51,64 +51,28 @@ func withExecEnv(t *testing.T, code, execEnv string) string {
 
 func TestProxyWarmReuse(t *testing.T) {
 	s := proxyServer(t, &Options{}, "go:1.24", "openwhisk/action-golang-v1.24")
-	code, a, r := invokeLoop(t, s, `{"echo": {"x": [1, 2]}, "log": "hello"}`)
-	if code != 200 || a.Response.Status != "success" || a.annotation("initTime") == "" {
-		t.Fatalf("first invoke: %d %+v", code, a)
-	}
-	if r.ActivationID != a.ActivationID || r.ActionName != "/guest/loop" || r.Namespace != "guest" || len(r.Deadline) < 13 || r.Count != 1 {
-		t.Errorf("run body as the action saw it: %+v", r)
-	}
+	a, r := invokeCold(t, s, `{"echo": {"x": [1, 2]}, "log": "hello"}`)
 	env := strings.Join(r.Env, " ")
 	for _, k := range []string{"__OW_API_HOST", "__OW_EXECUTION_ENV", "__OW_WAIT_FOR_ACK", "__OW_ACTION_NAME", "__OW_PROXY_VERSION"} {
 		if !strings.Contains(env, k) {
 			t.Errorf("action environment %s lacks %s", env, k)
 		}
 	}
-	if len(a.Logs) != 2 || !strings.HasSuffix(a.Logs[0], " stdout: hello") || !strings.HasSuffix(a.Logs[1], " stderr: err: hello") {
-		t.Errorf("logs %q", a.Logs)
-	}
-	code, a2, r2 := invokeLoop(t, s, `{"echo":2}`)
-	if code != 200 || r2.PID != r.PID || r2.Count != 2 || a2.annotation("initTime") != "" || len(a2.Logs) != 0 {
-		t.Errorf("second invoke not warm: %d %+v %+v", code, r2, a2)
-	}
-	if st := s.Stats(); st.ColdStarts != 1 {
-		t.Errorf("cold starts %d", st.ColdStarts)
-	}
+	checkWarmReuse(t, s, a, r)
 }
 
 // TestProxyFailures checks each failure as the real proxy reports it and
 // the invoker classifies it.
 func TestProxyFailures(t *testing.T) {
 	s := proxyServer(t, &Options{ResultLimit: 1000}, "go:1.24", "openwhisk/action-golang-v1.24")
-	_, _, first := invokeLoop(t, s, `{}`)
-	tests := []struct {
-		name, params string
-		status, msg  string
-		newProcess   bool // the container was discarded
-	}{
+	tests := []failure{
 		{"application error", `{"error":"bad input"}`, "application error", `{"error":"bad input"}`, false},
 		{"result limit", `{"big":2000}`, "application error", "exceeded the allowed length", false},
 		{"bad output", `{"bad":true}`, "action developer error", "The action did not return a dictionary or array.", true},
 		{"exit", `{"exit":3}`, "action developer error", "command exited", true},
 		{"timeout", `{"sleep_ms":5000}`, "action developer error", msgTimeout(2000), true},
 	}
-	pid := first.PID
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, a, _ := invokeLoop(t, s, tt.params)
-			if code != 502 || a.Response.Status != tt.status || !strings.Contains(string(a.Response.Result), tt.msg) {
-				t.Fatalf("got %d %s %s", code, a.Response.Status, a.Response.Result)
-			}
-			if (a.annotation("timeout") == "true") != (tt.name == "timeout") {
-				t.Errorf("timeout annotation %s", a.annotation("timeout"))
-			}
-			_, next, r := invokeLoop(t, s, `{}`)
-			if (r.PID != pid) != tt.newProcess || (next.annotation("initTime") != "") != tt.newProcess {
-				t.Errorf("after %s: pid %d (was %d), initTime %q", tt.name, r.PID, pid, next.annotation("initTime"))
-			}
-			pid = r.PID
-		})
-	}
+	checkFailures(t, s, tests)
 }
 
 // TestProxyExecEnvMismatch deploys an exec.env for go:1.24 as kind go:1.22:
@@ -126,15 +90,7 @@ func TestProxyExecEnvMismatch(t *testing.T) {
 
 func TestProxyCrashFault(t *testing.T) {
 	s := proxyServer(t, &Options{Faults: Faults{CrashRate: 1}}, "go:1.24", "openwhisk/action-golang-v1.24")
-	for range 2 {
-		code, a, _ := invokeLoop(t, s, `{}`)
-		if code != 502 || a.Response.Status != "action developer error" || !strings.Contains(string(a.Response.Result), msgAbnormalRun) {
-			t.Fatalf("crash: %d %s", code, a.Response.Result)
-		}
-	}
-	if st := s.Stats(); st.Crashes != 2 || st.ColdStarts != 2 {
-		t.Errorf("stats %+v", st)
-	}
+	checkCrashes(t, s)
 }
 
 func TestProxyCloseKillsContainers(t *testing.T) {
