@@ -226,7 +226,7 @@ func needWorkerServe(t *testing.T) {
 	t.Helper()
 	stdout, _, code := runBin(t, "worker", "serve", "--help")
 	if code != 0 || !strings.Contains(stdout, "overcast worker serve") {
-		t.Skip("this build has no `overcast worker serve` (the worker's HTTP mode) to run the files' command lines")
+		t.Fatalf("overcast worker serve --help: exit %d, want the worker's HTTP mode to run the files' command lines", code)
 	}
 }
 
