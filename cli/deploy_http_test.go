@@ -220,7 +220,7 @@ func readYAML(t *testing.T, path string, v any) {
 	}
 }
 
-// needWorkerServe skips when the binary has no worker serve command, the
+// needWorkerServe fails when the binary has no worker serve command, the
 // worker's HTTP mode that the files start.
 func needWorkerServe(t *testing.T) {
 	t.Helper()
