@@ -13,13 +13,15 @@ import (
 
 // Action is an action record, as PUT and GET carry it.
 type Action struct {
-	Namespace   string        `json:"namespace,omitempty"`
-	Name        string        `json:"name,omitempty"`
-	Version     string        `json:"version,omitempty"`
-	Exec        Exec          `json:"exec"`
-	Annotations []KeyValue    `json:"annotations,omitempty"`
-	Parameters  []KeyValue    `json:"parameters,omitempty"`
-	Limits      *ActionLimits `json:"limits,omitempty"`
+	Namespace   string     `json:"namespace,omitempty"`
+	Name        string     `json:"name,omitempty"`
+	Version     string     `json:"version,omitempty"`
+	Exec        Exec       `json:"exec"`
+	Annotations []KeyValue `json:"annotations,omitempty"`
+	// Parameters is sent even when empty: a controller keeps an action's
+	// old parameters when an update leaves them out.
+	Parameters []KeyValue    `json:"parameters"`
+	Limits     *ActionLimits `json:"limits,omitempty"`
 }
 
 // Exec is an action's code.

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/overcast-sc/overcast/sim"
 )
 
 // setAWSEnv gives the process test credentials and no other source.
@@ -110,5 +112,59 @@ func TestDeployErrorsHideStorageCredentials(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "secret-test-value-1") {
 		t.Errorf("the error shows the secret: %v", err)
+	}
+}
+
+// TestDeployWithoutCredentialsClearsThemOnSim deploys with storage
+// credentials and then without, to the sim, which keeps an action's
+// parameters when an update leaves them out, as OpenWhisk's controller
+// does: the second deploy must take them away, also when an older deploy
+// left them behind with the same code.
+func TestDeployWithoutCredentialsClearsThemOnSim(t *testing.T) {
+	setAWSEnv(t, "AKIDTESTCREDS", "secret-test-value-1")
+	_, o := startSim(t, &sim.Options{}, Options{})
+	params := func(opts Options, stale bool) []KeyValue {
+		t.Helper()
+		d, err := Open(context.Background(), &opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		d.buildArchive = fakeArchive
+		if stale { // what an older overcast deployed without credentials: no parameters named
+			ctx := context.Background()
+			k, err := d.chooseKind(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			zip, _, _ := fakeArchive(ctx, k)
+			a := d.action(k, zip)
+			a.Parameters = nil
+			if err := d.c.PutAction(ctx, d.opts.Action, a); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := d.Deploy(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		a, err := d.c.GetAction(context.Background(), d.opts.Action)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Parameters
+	}
+	with := o
+	with.StorageCredentials = true
+	if p := params(with, false); len(p) != 3 {
+		t.Fatalf("deployed with credentials: parameters %v, want 3", p)
+	}
+	if p := params(o, false); len(p) != 0 {
+		t.Errorf("deployed without credentials after a deploy with them: parameters %v, want none", p)
+	}
+	params(with, false)
+	if p := params(o, true); len(p) != 3 {
+		t.Fatalf("stale action: parameters %v, want 3", p)
+	}
+	if p := params(o, false); len(p) != 0 {
+		t.Errorf("deployed without credentials over an action with stale ones: parameters %v, want none", p)
 	}
 }

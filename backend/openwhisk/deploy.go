@@ -129,14 +129,17 @@ func (d *Driver) action(k *kind, zip []byte) *Action {
 	return &Action{
 		Exec:        Exec{Kind: k.name, Image: k.image, Code: base64.StdEncoding.EncodeToString(zip), Binary: true},
 		Annotations: []KeyValue{{Key: CodeHashAnnotation, Value: hash}},
+		Parameters:  []KeyValue{}, // none: an update clears the ones deployed before
 		Limits:      &ActionLimits{Timeout: int(d.opts.Timeout.Milliseconds()), Memory: d.opts.MemoryMB, Concurrency: 1},
 	}
 }
 
 // same reports whether the deployed action already is want: the same
-// code, kind, limits and storage credentials (compared by their hash).
+// code, kind, limits and storage credentials (compared by their hash, and
+// by the parameters left from an earlier deploy).
 func same(cur, want *Action) bool {
-	if annotation(cur.Annotations, CodeHashAnnotation) != annotation(want.Annotations, CodeHashAnnotation) ||
+	if len(cur.Parameters) != len(want.Parameters) ||
+		annotation(cur.Annotations, CodeHashAnnotation) != annotation(want.Annotations, CodeHashAnnotation) ||
 		annotation(cur.Annotations, CredentialsAnnotation) != annotation(want.Annotations, CredentialsAnnotation) ||
 		cur.Exec.Kind != want.Exec.Kind || cur.Exec.Image != want.Exec.Image {
 		return false
