@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"net/url"
@@ -102,13 +103,36 @@ func (b *Bucket) List(ctx context.Context, prefix string) ([]Object, error) {
 			return nil, b.errorf("list", prefix, err)
 		}
 		for _, o := range page {
-			objs = append(objs, Object{Key: o.Key, Size: o.Size})
+			size, err := b.listedSize(ctx, o)
+			if err != nil {
+				return nil, err
+			}
+			objs = append(objs, Object{Key: o.Key, Size: size})
 		}
 		if len(next) == 0 {
 			return objs, nil
 		}
 		token = next
 	}
+}
+
+// listedSize is a listed object's size. A file bucket lists a symbolic
+// link with the link's own size, while reading it reads its target: the
+// target's size is the object's. A link to a directory (or to nothing) is
+// refused: it holds no object, and a directory's link is not followed.
+func (b *Bucket) listedSize(ctx context.Context, o *blob.ListObject) (int64, error) {
+	var fi os.FileInfo
+	if !o.As(&fi) || fi.Mode()&fs.ModeSymlink == 0 {
+		return o.Size, nil
+	}
+	a, err := b.Attributes(ctx, o.Key)
+	if IsNotFound(err) {
+		err = errors.New("a link to a directory or to no file, which is not followed: give the directory's own URL")
+	}
+	if err != nil {
+		return 0, &Error{Op: "list", Object: objectName(b.URL, o.Key), Err: err}
+	}
+	return a.Size, nil
 }
 
 // removeWorkers bounds the deletions RemoveAll has in flight.

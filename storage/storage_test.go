@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -70,5 +71,40 @@ func TestOpenURLSplitsBucketAndKey(t *testing.T) {
 			t.Errorf("OpenURL(%q) = %q, %q; want %q, %q", c.in, b.URL, key, c.bucket, c.key)
 		}
 		b.Close()
+	}
+}
+
+// TestListFileLinksBySizeOfTarget lists a directory holding a symbolic
+// link to a file: the link is an object of its target's size, as reading
+// it reads the target (not the link's own few bytes, which cut a job's
+// input short), and a link to a directory is an error that names it.
+func TestListFileLinksBySizeOfTarget(t *testing.T) {
+	ctx := context.Background()
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	data := make([]byte, 5000)
+	if err := os.WriteFile(filepath.Join(elsewhere, "real.txt"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(elsewhere, "real.txt"), filepath.Join(dir, "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, "file://"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	objs, err := b.List(ctx, "")
+	if err != nil || len(objs) != 1 || objs[0].Key != "link.txt" || objs[0].Size != int64(len(data)) {
+		t.Fatalf("List: %v, %v; want link.txt of %d bytes", objs, err, len(data))
+	}
+	if got, err := b.Get(ctx, "link.txt"); err != nil || len(got) != len(data) {
+		t.Fatalf("Get read %d bytes, %v", len(got), err)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(dir, "dirlink")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.List(ctx, "")
+	if err == nil || !strings.Contains(err.Error(), "dirlink") || !strings.Contains(err.Error(), "a link to a directory or to no file") {
+		t.Fatalf("List with a link to a directory: %v; want an error naming it", err)
 	}
 }
