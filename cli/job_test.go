@@ -139,3 +139,31 @@ func TestBadJobsAreUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedCheckExitsNonZero runs a job whose every task succeeds but
+// whose answer fails its check: the result is printed, and the run says
+// so on one line and exits 1, as a script needs.
+func TestFailedCheckExitsNonZero(t *testing.T) {
+	t.Setenv("OVERCAST_JOURNAL", "off")
+	wrong := &Job{Name: "wrongsquares", Short: "Sum squares, checked against a wrong sum",
+		Setup: func(fs *pflag.FlagSet) Plan {
+			return Plan{Run: func(ctx context.Context, ex *overcast.Executor) (*Result, error) {
+				f := overcast.Map[int, int](ctx, ex, "clitest/square", []int{1, 2, 3})
+				outs, err := f.Wait(ctx)
+				sum := 0
+				for _, o := range outs {
+					sum += o
+				}
+				return &Result{Answer: sum, Report: f.Report(), Check: Equal(sum, 15)}, err
+			}}
+		}}
+	var stdout, stderr strings.Builder
+	code := New(WithJobs(wrong)).Run(context.Background(), []string{"run", "wrongsquares", "--json"}, &stdout, &stderr)
+	var r resultJSON
+	if err := json.Unmarshal([]byte(stdout.String()), &r); err != nil || r.Check == nil || r.Check.OK || r.Answer != 14.0 {
+		t.Fatalf("stdout %q (%v): want the result with a failed check", stdout.String(), err)
+	}
+	if line := strings.TrimSpace(stderr.String()); code != exitFailed || strings.Contains(line, "\n") || !strings.Contains(line, "wrongsquares: the answer failed its check (expected 15, error -1)") {
+		t.Errorf("exit %d, stderr %q; want exit 1 and one line saying the check failed", code, stderr.String())
+	}
+}

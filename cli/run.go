@@ -293,5 +293,9 @@ func runWorkload(ctx context.Context, name string, rf *runFlags, plan Plan, stdo
 		fmt.Fprintf(stderr, "overcast: %s%s\n", oneLine(out.err.Error()), hint)
 		return &exitError{exitFailed}
 	}
+	if c := out.Check; c != nil && !c.OK {
+		fmt.Fprintf(stderr, "overcast: %s: the answer failed its check (expected %g, error %g)\n", name, c.Expected, c.Error)
+		return &exitError{exitFailed}
+	}
 	return nil
 }
