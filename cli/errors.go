@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/overcast-sc/overcast/storage"
 )
 
 // Exit codes.
@@ -33,7 +35,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.Is(err, storage.ErrBadURL):
 		return exitUsage
 	case errors.As(err, &ee):
 		return ee.code

@@ -134,6 +134,26 @@ func TestBadStorageIsAUsageError(t *testing.T) {
 	}
 }
 
+// TestBadDataURLIsAUsageError gives the data commands an --input or
+// --output that is no storage URL: exit 2 and one line, as --storage's.
+func TestBadDataURLIsAUsageError(t *testing.T) {
+	t.Setenv("OVERCAST_JOURNAL", "off")
+	dir := "file://" + t.TempDir()
+	for _, args := range [][]string{
+		{"run", "wordcount", "--input", "ftp://host/text"},
+		{"run", "sort", "--input", "ftp://host/in", "--output", dir + "/out/"},
+		{"validate", "sort", "--input", "ftp://host/in", "--output", dir + "/out/"},
+		{"run", "mandelbrot", "--width", "8", "--height", "8", "--tasks", "1", "--output", "/dev/null", "--storage", "data"},
+		{"gen", "sort", "--size", "1e3", "--output", "ftp://host/in"},
+	} {
+		var stdout, stderr strings.Builder
+		code := Run(context.Background(), args, &stdout, &stderr)
+		if line := strings.TrimSpace(stderr.String()); code != exitUsage || strings.Contains(line, "\n") || !strings.Contains(line, "storage") {
+			t.Errorf("overcast %v: exit %d, stderr %q; want exit %d and one line", args, code, stderr.String(), exitUsage)
+		}
+	}
+}
+
 func TestJobRecordsItsStorage(t *testing.T) {
 	env, st := homeEnv(t)
 	file := "file://" + t.TempDir()

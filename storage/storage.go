@@ -15,6 +15,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -117,18 +118,33 @@ func plainFiles(u *url.URL) string {
 	return v.String()
 }
 
+// ErrBadURL is what the error of a storage URL that is not one (no scheme,
+// an unknown scheme, credentials in it) wraps: a mistake in how a command
+// was called, not a failure of the storage.
+var ErrBadURL = errors.New("bad storage URL")
+
+// urlError is an error of a storage URL; it is ErrBadURL.
+type urlError struct{ msg string }
+
+func (e *urlError) Error() string        { return e.msg }
+func (e *urlError) Is(target error) bool { return target == ErrBadURL }
+
+func badURL(format string, args ...any) error {
+	return &urlError{fmt.Sprintf(format, args...)}
+}
+
 func parse(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
-		return nil, fmt.Errorf("storage %q: want a URL such as file:///dir, mem://name or s3://bucket", Redact(raw))
+		return nil, badURL("storage %q: want a URL such as file:///dir, mem://name or s3://bucket", Redact(raw))
 	}
 	switch u.Scheme {
 	case "file", "mem", "s3":
 	default:
-		return nil, fmt.Errorf("storage %q: unknown scheme %q (want file, mem or s3)", Redact(raw), u.Scheme)
+		return nil, badURL("storage %q: unknown scheme %q (want file, mem or s3)", Redact(raw), u.Scheme)
 	}
 	if hasUserinfo(u) {
-		return nil, fmt.Errorf("storage %s: credentials in the URL are not used; remove user:password@ and give them the AWS way (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, a role)", Redact(raw))
+		return nil, badURL("storage %s: credentials in the URL are not used; remove user:password@ and give them the AWS way (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, a role)", Redact(raw))
 	}
 	return u, nil
 }

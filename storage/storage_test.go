@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,9 +10,9 @@ import (
 )
 
 func TestOpenRejectsUnknownSchemes(t *testing.T) {
-	for _, u := range []string{"", "bucket", "gs://b", "http://x", "/tmp/x"} {
-		if _, err := Open(context.Background(), u); err == nil {
-			t.Errorf("Open(%q) succeeded, want an error", u)
+	for _, u := range []string{"", "bucket", "gs://b", "http://x", "/tmp/x", "s3://user:pw@b"} {
+		if _, err := Open(context.Background(), u); !errors.Is(err, ErrBadURL) {
+			t.Errorf("Open(%q): %v, want an error that is ErrBadURL", u, err)
 		}
 	}
 }
