@@ -299,13 +299,16 @@ func attemptID(ctx context.Context) string {
 	return fmt.Sprintf("a%d-%s", n, hex.EncodeToString(b[:]))
 }
 
-// intermediateKey names map task index's object for reducer r, under one
-// of 65,536 hashed prefixes.
+// intermediateKey names map task index's object for reducer r, after one
+// of 65,536 hashed prefixes. The prefixes end in "-", not "/": an object
+// store spreads the keys as well either way, and a file bucket keeps
+// them all in one directory, where making and removing a directory per
+// object cost more time than writing it.
 func intermediateKey(job string, index int, attempt string, r int) string {
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[:8], uint64(index))
 	binary.LittleEndian.PutUint64(b[8:], uint64(r))
-	return fmt.Sprintf("%s%04x/m%06d-%s/r%05d", shufflePrefix(job), fnv64(b[:])&0xffff, index, attempt, r)
+	return fmt.Sprintf("%s%04x-m%06d-%s-r%05d", shufflePrefix(job), fnv64(b[:])&0xffff, index, attempt, r)
 }
 
 func shufflePrefix(job string) string { return storage.JobPrefix(job) + "shuffle/" }

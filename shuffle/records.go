@@ -190,9 +190,9 @@ func (j *RecordJob) runReduces(ctx context.Context, ex *overcast.Executor, parts
 	return reducePhase(ctx, ex, j.Name+"/reduce", ins, out, res)
 }
 
-// recordMapKey names map task index's object, under one of 65,536 hashed
-// prefixes.
+// recordMapKey names map task index's object, after one of 65,536 hashed
+// prefixes (see intermediateKey).
 func recordMapKey(job string, index int, attempt string) string {
 	h := fnv64([]byte(fmt.Sprint(index)))
-	return path.Join(shufflePrefix(job), fmt.Sprintf("%04x/m%06d-%s", h&0xffff, index, attempt))
+	return path.Join(shufflePrefix(job), fmt.Sprintf("%04x-m%06d-%s", h&0xffff, index, attempt))
 }
