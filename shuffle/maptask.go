@@ -1,7 +1,6 @@
 package shuffle
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	crand "crypto/rand"
@@ -173,10 +172,7 @@ func (j *Job[K, V]) newBuffer(part func(K) int, reducers int, hashed bool) mapBu
 		if hashed {
 			part = nil // the buffer hashes the key itself
 		}
-		var b *hashBuffer[K, V]
-		if j.spare != nil {
-			b, _ = j.spare.Get().(*hashBuffer[K, V])
-		}
+		b, _ := j.spare.get()
 		return b.reset(part, reducers, j.Keys, j.Values, j.Combine, j.spare)
 	}
 	return &buffer[K, V]{part: part, reducers: reducers, combine: j.Combine,
@@ -240,7 +236,8 @@ func writeRun(ctx context.Context, b *storage.Bucket, key string, write func(io.
 	if err != nil {
 		return 0, fmt.Errorf("write %s: %w", key, err)
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
+	bw := getWriter(w)
+	defer putWriter(bw)
 	n, err := write(bw)
 	if err == nil {
 		err = bw.Flush()
