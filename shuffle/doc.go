@@ -52,7 +52,7 @@
 // such object into one buffer, sort it with a bucket sort on the key and
 // write it in large blocks.
 //
-// Intermediate objects are named overcast/<job-id>/shuffle/<hash>/..., the
+// Intermediate objects are named overcast/<job-id>/shuffle/<hash>-..., the
 // hash spreading them over many prefixes. Every attempt of a task writes
 // under names of its own; the driver takes the names the winning attempt
 // of each map task returned and hands exactly those to the reducers, and

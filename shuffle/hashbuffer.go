@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/bits"
 	"slices"
-	"sync"
 )
 
 // hashBuffer collects an Unordered job's pairs by partition, their keys
@@ -31,8 +30,10 @@ type hashBuffer[K any, V any] struct {
 	err         error
 	tmp         []hashPair[V]
 	// out collects records to write in pieces of about 1 MiB.
-	out   []byte
-	spare *sync.Pool
+	out []byte
+	// ends is sortPart's count of pairs per bucket.
+	ends  []int
+	spare freeList[*hashBuffer[K, V]]
 }
 
 // hashPair is one pair of a hashBuffer: its key's encoding is
@@ -49,8 +50,9 @@ func newHashBuffer[K, V any](part func(K) int, reducers int, keys Codec[K], valu
 }
 
 // reset empties b, or a new buffer if b is nil, for a map task, keeping
-// its slices' memory, and returns it; release gives it to spare.
-func (b *hashBuffer[K, V]) reset(part func(K) int, reducers int, keys Codec[K], values Codec[V], combine func(a, b V) V, spare *sync.Pool) *hashBuffer[K, V] {
+// its slices' memory, and returns it; release gives it to spare, which
+// may be nil.
+func (b *hashBuffer[K, V]) reset(part func(K) int, reducers int, keys Codec[K], values Codec[V], combine func(a, b V) V, spare freeList[*hashBuffer[K, V]]) *hashBuffer[K, V] {
 	if b == nil {
 		b = &hashBuffer[K, V]{}
 	}
@@ -59,15 +61,15 @@ func (b *hashBuffer[K, V]) reset(part func(K) int, reducers int, keys Codec[K], 
 		parts[r] = parts[r][:0]
 	}
 	*b = hashBuffer[K, V]{part: part, reducers: reducers, keys: keys, values: values, combine: combine,
-		parts: parts, arena: b.arena[:0], limit: minCombineLimit, tmp: b.tmp[:0], out: b.out[:0], spare: spare}
+		parts: parts, arena: b.arena[:0], limit: minCombineLimit, tmp: b.tmp[:0], out: b.out[:0], ends: b.ends, spare: spare}
 	return b
 }
 
-// release gives the buffer to the pool it came from. The values it held
-// stay in its slices until they are reused.
+// release gives the buffer to the free list it came from. The values it
+// held stay in its slices until they are reused.
 func (b *hashBuffer[K, V]) release() {
 	if b.spare != nil {
-		b.spare.Put(b)
+		b.spare.put(b)
 	}
 }
 
@@ -105,7 +107,9 @@ func (b *hashBuffer[K, V]) sortPart(r int) {
 		return
 	}
 	shift := 64 - bits.Len(uint(len(p)))
-	ends := make([]int, 1<<(64-shift)+1)
+	b.ends = slices.Grow(b.ends[:0], 1<<(64-shift)+1)[:1<<(64-shift)+1]
+	ends := b.ends
+	clear(ends)
 	for _, q := range p {
 		ends[q.h>>shift+1]++
 	}

@@ -2,9 +2,11 @@ package shuffle
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -93,5 +95,97 @@ func TestHashRunReadsWhatWasWritten(t *testing.T) {
 	}
 	if len(ends) != len(keys)+1 {
 		t.Fatalf("prefixes read without error end at %v; want the %d record boundaries", ends, len(keys)+1)
+	}
+}
+
+// TestHashMergerBatches merges hash-ordered runs, with keys repeated
+// within and across runs, slice by slice at several slice widths: the
+// keys come out once each in (hash, key) order, each with its values in
+// run order, then in the order the run held them, as a k-way merge of
+// the runs would give them.
+func TestHashMergerBatches(t *testing.T) {
+	type rec struct {
+		h   uint64
+		key string
+		v   int64
+	}
+	r := rand.New(rand.NewPCG(8, 9))
+	var objs [][]byte
+	var all []rec
+	for run := range 7 {
+		b := newHashBuffer[string, int64](nil, 1, stringCodec{}, intCodec[int64]{}, nil)
+		for i := range 300 + r.IntN(300) {
+			k := fmt.Sprintf("k%d", r.IntN(400))
+			switch {
+			case i%10 == 0:
+				k = "hot" // more than a bucket sorts by insertion
+			case i%97 == 0:
+				k = ""
+			}
+			v := int64(run*10_000 + i)
+			b.emit(k, v)
+		}
+		if err := b.finish(); err != nil {
+			t.Fatal(err)
+		}
+		var obj bytes.Buffer
+		if _, err := b.write(&obj, 0); err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, obj.Bytes())
+		hr := &hashRun{rd: io.NopCloser(&obj), buf: make([]byte, 64)}
+		for { // in run order, then in the order the run holds them
+			ok, err := hr.next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			v, _ := intCodec[int64]{}.Decode(hr.val)
+			all = append(all, rec{hr.h, string(hr.key), v})
+		}
+	}
+	if len(objs[0]) == 0 {
+		t.Fatal("empty run")
+	}
+	objs = append(objs[:3], append([][]byte{nil}, objs[3:]...)...) // an empty object
+	slices.SortStableFunc(all, func(x, y rec) int {
+		return cmp.Or(cmp.Compare(x.h, y.h), strings.Compare(x.key, y.key))
+	})
+	var want []string
+	for i, x := range all {
+		if i == 0 || x.key != all[i-1].key {
+			want = append(want, "|"+x.key+":")
+		}
+		want = append(want, fmt.Sprint(x.v))
+	}
+	for _, shift := range []uint{0, 8, 40, 58, 62, 63} {
+		m := &hashMerger[int64]{vals: intCodec[int64]{}, shift: shift}
+		for _, obj := range objs {
+			if err := m.add(io.NopCloser(bytes.NewReader(obj))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		for {
+			k, ok, err := m.nextKey()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			got = append(got, "|"+string(k)+":")
+			for v := range m.values {
+				got = append(got, fmt.Sprint(v))
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("shift %d: merged %d keys and values, want %d; first %.200v", shift, len(got), len(want), got)
+		}
+		if m.nvals != int64(len(all)) {
+			t.Fatalf("shift %d: %d values counted, want %d", shift, m.nvals, len(all))
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"sync"
 
 	"github.com/overcast-sc/overcast"
 )
@@ -39,7 +38,7 @@ type Job[K cmp.Ordered, V any] struct {
 	Values Codec[V]
 	// spare holds the hash buffers of finished map tasks of an Unordered
 	// job, whose grown slices the next ones reuse.
-	spare *sync.Pool
+	spare freeList[*hashBuffer[K, V]]
 }
 
 // Define checks a job, registers its tasks and returns it. Call it at
@@ -55,7 +54,7 @@ func Define[K cmp.Ordered, V any](j Job[K, V]) *Job[K, V] {
 	if j.Values == nil {
 		j.Values = DefaultCodec[V]()
 	}
-	j.spare = &sync.Pool{}
+	j.spare = newFreeList[*hashBuffer[K, V]]()
 	jp := &j
 	overcast.Register(j.Name+"/map", jp.mapTask)
 	overcast.Register(j.Name+"/reduce", jp.reduceTask)

@@ -1,7 +1,6 @@
 package shuffle
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	crand "crypto/rand"
@@ -173,10 +172,7 @@ func (j *Job[K, V]) newBuffer(part func(K) int, reducers int, hashed bool) mapBu
 		if hashed {
 			part = nil // the buffer hashes the key itself
 		}
-		var b *hashBuffer[K, V]
-		if j.spare != nil {
-			b, _ = j.spare.Get().(*hashBuffer[K, V])
-		}
+		b, _ := j.spare.get()
 		return b.reset(part, reducers, j.Keys, j.Values, j.Combine, j.spare)
 	}
 	return &buffer[K, V]{part: part, reducers: reducers, combine: j.Combine,
@@ -240,7 +236,8 @@ func writeRun(ctx context.Context, b *storage.Bucket, key string, write func(io.
 	if err != nil {
 		return 0, fmt.Errorf("write %s: %w", key, err)
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
+	bw := getWriter(w)
+	defer putWriter(bw)
 	n, err := write(bw)
 	if err == nil {
 		err = bw.Flush()
@@ -299,13 +296,16 @@ func attemptID(ctx context.Context) string {
 	return fmt.Sprintf("a%d-%s", n, hex.EncodeToString(b[:]))
 }
 
-// intermediateKey names map task index's object for reducer r, under one
-// of 65,536 hashed prefixes.
+// intermediateKey names map task index's object for reducer r, after one
+// of 65,536 hashed prefixes. The prefixes end in "-", not "/": an object
+// store spreads the keys as well either way, and a file bucket keeps
+// them all in one directory, where making and removing a directory per
+// object cost more time than writing it.
 func intermediateKey(job string, index int, attempt string, r int) string {
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[:8], uint64(index))
 	binary.LittleEndian.PutUint64(b[8:], uint64(r))
-	return fmt.Sprintf("%s%04x/m%06d-%s/r%05d", shufflePrefix(job), fnv64(b[:])&0xffff, index, attempt, r)
+	return fmt.Sprintf("%s%04x-m%06d-%s-r%05d", shufflePrefix(job), fnv64(b[:])&0xffff, index, attempt, r)
 }
 
 func shufflePrefix(job string) string { return storage.JobPrefix(job) + "shuffle/" }

@@ -7,7 +7,6 @@ import (
 	"path"
 
 	"github.com/overcast-sc/overcast"
-	"github.com/overcast-sc/overcast/storage"
 )
 
 // RecordJob is a shuffle of fixed-size records ordered by their first
@@ -95,33 +94,11 @@ type recordReduceInput struct {
 // reduce counters "shuffle_reads" (ranged reads), "shuffle_bytes" (read),
 // "values" (records) and "output_bytes".
 func (j *RecordJob) Run(ctx context.Context, ex *overcast.Executor, chunks []overcast.Chunk, cfg Config[string]) (*Result, error) {
-	if cfg.Storage == "" {
-		b, err := ex.Storage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("shuffle: intermediate data: %w", err)
-		}
-		cfg.Storage = b.URL
-	}
-	if err := cfg.check(); err != nil {
-		return nil, err
-	}
-	res := &Result{JobID: cmp0(cfg.JobID, ex.JobID(), overcast.NewJobID())}
-	scratch, err := storage.Open(ctx, cfg.Storage)
+	res, out, end, err := startRun(ctx, ex, &cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer scratch.Close()
-	out, err := openOutputPrefix(ctx, cfg.Output)
-	if err != nil {
-		return nil, err
-	}
-	if out != nil {
-		defer out.bucket.Close()
-		res.OutputBucket = out.bucket.URL
-	}
-	if !cfg.KeepIntermediate {
-		defer scratch.RemoveAll(context.WithoutCancel(ctx), shufflePrefix(res.JobID))
-	}
+	defer end()
 	parts, err := j.runMaps(ctx, ex, chunks, &cfg, res)
 	if err != nil {
 		return res, err
@@ -190,9 +167,9 @@ func (j *RecordJob) runReduces(ctx context.Context, ex *overcast.Executor, parts
 	return reducePhase(ctx, ex, j.Name+"/reduce", ins, out, res)
 }
 
-// recordMapKey names map task index's object, under one of 65,536 hashed
-// prefixes.
+// recordMapKey names map task index's object, after one of 65,536 hashed
+// prefixes (see intermediateKey).
 func recordMapKey(job string, index int, attempt string) string {
 	h := fnv64([]byte(fmt.Sprint(index)))
-	return path.Join(shufflePrefix(job), fmt.Sprintf("%04x/m%06d-%s", h&0xffff, index, attempt))
+	return path.Join(shufflePrefix(job), fmt.Sprintf("%04x-m%06d-%s", h&0xffff, index, attempt))
 }

@@ -1,6 +1,7 @@
 package shuffle
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -14,39 +15,58 @@ import (
 // the error is that phase's *overcast.JobError and the Result holds the
 // phases that ran. The output prefix must hold no part- objects yet.
 func (j *Job[K, V]) Run(ctx context.Context, ex *overcast.Executor, chunks []overcast.Chunk, cfg Config[K]) (*Result, error) {
+	res, out, end, err := startRun(ctx, ex, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
+	parts, err := j.runMaps(ctx, ex, chunks, res.JobID, &cfg, res)
+	if err != nil {
+		return res, err
+	}
+	return res, j.runReduces(ctx, ex, parts, res.JobID, &cfg, out, res)
+}
+
+// startRun prepares a run of either kind of job: it sets cfg's storage
+// (the executor's when cfg names none) and checks cfg, names the job,
+// opens the intermediate bucket and the output prefix, which must hold
+// no part- objects yet. The returned end, to call once the run is over,
+// removes the intermediate objects (unless cfg keeps them) and closes
+// what startRun opened.
+func startRun[K cmp.Ordered](ctx context.Context, ex *overcast.Executor, cfg *Config[K]) (res *Result, out *outputPrefix, end func(), err error) {
 	if cfg.Storage == "" {
 		b, err := ex.Storage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("shuffle: intermediate data: %w", err)
+			return nil, nil, nil, fmt.Errorf("shuffle: intermediate data: %w", err)
 		}
 		cfg.Storage = b.URL
 	}
 	if err := cfg.check(); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	id := cmp0(cfg.JobID, ex.JobID(), overcast.NewJobID())
-	res := &Result{JobID: id}
+	res = &Result{JobID: cmp0(cfg.JobID, ex.JobID(), overcast.NewJobID())}
 	scratch, err := storage.Open(ctx, cfg.Storage)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	defer scratch.Close()
-	out, err := openOutputPrefix(ctx, cfg.Output)
-	if err != nil {
-		return nil, err
+	if out, err = openOutputPrefix(ctx, cfg.Output); err != nil {
+		scratch.Close()
+		return nil, nil, nil, err
 	}
 	if out != nil {
-		defer out.bucket.Close()
 		res.OutputBucket = out.bucket.URL
 	}
-	if !cfg.KeepIntermediate {
-		defer scratch.RemoveAll(context.WithoutCancel(ctx), shufflePrefix(id))
+	keep := cfg.KeepIntermediate
+	end = func() {
+		if !keep {
+			scratch.RemoveAll(context.WithoutCancel(ctx), shufflePrefix(res.JobID))
+		}
+		scratch.Close()
+		if out != nil {
+			out.bucket.Close()
+		}
 	}
-	parts, err := j.runMaps(ctx, ex, chunks, id, &cfg, res)
-	if err != nil {
-		return res, err
-	}
-	return res, j.runReduces(ctx, ex, parts, id, &cfg, out, res)
+	return res, out, end, nil
 }
 
 func cmp0(s ...string) string {

@@ -10,6 +10,9 @@ import (
 	"iter"
 	"maps"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -419,5 +422,39 @@ func roundTrip[T comparable](t *testing.T, c Codec[T], v T) {
 	got, err := c.Decode(c.Append(nil, v))
 	if err != nil || got != v {
 		t.Errorf("%T: %v -> %v, %v", c, v, got, err)
+	}
+}
+
+// TestIntermediateKeysFlat checks that intermediate objects start with a
+// hashed prefix right after the job's shuffle prefix and that a file
+// bucket holds them all in one directory: making and removing a
+// directory per object cost more than writing it.
+func TestIntermediateKeysFlat(t *testing.T) {
+	hashed := regexp.MustCompile(`^[0-9a-f]{4}-m[0-9]{6}-[^/]+$`)
+	for _, key := range []string{intermediateKey("j", 3, "a1-00ff", 1), recordMapKey("j", 3, "a1-00ff")} {
+		rest, ok := strings.CutPrefix(key, shufflePrefix("j"))
+		if !ok || !hashed.MatchString(rest) {
+			t.Errorf("intermediate key %q: want %s then a hashed prefix and no '/'", key, shufflePrefix("j"))
+		}
+	}
+	f := newFixture(t, 3, 200, 1000)
+	ex := newExecutor(t, nil)
+	res, err := unordered.Run(context.Background(), ex, f.chunks, Config[string]{
+		Storage: "file://" + f.dir, Reducers: 3, KeepIntermediate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(f.dir, filepath.FromSlash(shufflePrefix(res.JobID)))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) < len(f.chunks) {
+		t.Fatalf("%d entries in %s for %d map tasks", len(entries), dir, len(f.chunks))
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !hashed.MatchString(e.Name()) {
+			t.Fatalf("%s holds %s (%v), want only objects named after a hashed prefix", dir, e.Name(), e.Type())
+		}
 	}
 }
