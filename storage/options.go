@@ -40,7 +40,10 @@ type optionsKey struct{}
 // WithOptions returns a context that carries o to the code that opens
 // buckets with it: Open, OpenURL and Shared, in the driver and in the
 // tasks a job runs in this process. Two jobs run with two such contexts
-// reach their buckets with their own credentials, side by side.
+// reach their buckets with their own credentials, side by side. Shared
+// keeps a bucket open per URL and per call of WithOptions with
+// credentials: make one such context per set of credentials and reuse it,
+// not one per job.
 func WithOptions(ctx context.Context, o Options) context.Context {
 	return context.WithValue(ctx, optionsKey{}, &o)
 }
