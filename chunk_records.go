@@ -7,31 +7,16 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"sync"
 
 	"github.com/overcast-sc/overcast/storage"
 )
 
-var (
-	bucketsMu sync.Mutex
-	buckets   = map[string]*storage.Bucket{}
-)
-
-// OpenBucket returns the bucket a URL names, opened once per process and
-// kept open for the tasks that run in it. Tasks use it to reach the
-// buckets their inputs name; the caller must not close it.
+// OpenBucket returns the bucket a URL names, opened with the storage
+// options ctx carries once per process and kept open for the tasks that
+// run in it (storage.Shared). Tasks use it to reach the buckets their
+// inputs name; closing it does nothing.
 func OpenBucket(ctx context.Context, url string) (*storage.Bucket, error) {
-	bucketsMu.Lock()
-	defer bucketsMu.Unlock()
-	if b, ok := buckets[url]; ok {
-		return b, nil
-	}
-	b, err := storage.Open(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	buckets[url] = b
-	return b, nil
+	return storage.Shared(ctx, url)
 }
 
 // Open returns a reader of the chunk's i-th range.

@@ -45,7 +45,9 @@ type Options struct {
 	// Storage is the URL of the bucket (package storage) that carries job
 	// data, under overcast/<job-id>/: among it inputs and outputs over the
 	// backend's payload limit. Empty means none, and such a payload fails
-	// its task.
+	// its task. It opens with the storage options (credentials) of the
+	// context of a job's Map, as the buckets its tasks open do when they
+	// run in this process: see storage.WithOptions.
 	Storage string
 	// Deploy makes NewExecutor install the worker on a platform that must
 	// hold it before it is invoked (OpenWhisk, Lambda): the running binary

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
 	_ "github.com/overcast-sc/overcast/backend/lambda" // the lambda backend
 	"github.com/overcast-sc/overcast/worker"
 )
@@ -26,8 +25,7 @@ func init() {
 		name:   "lambda",
 		detect: func(args []string) bool { return worker.LambdaDetect(args, os.Environ()) },
 		serve: func(ctx context.Context) int {
-			selftest.WorkerProcess = true
-			worker.ServeLambda()
+			worker.ServeLambda(worker.InOwnProcess(ctx))
 			return 1 // ServeLambda exits the process itself
 		},
 	})

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/overcast-sc/overcast/backend/driver"
-	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
 	"github.com/overcast-sc/overcast/backend/openwhisk"
 	"github.com/overcast-sc/overcast/storage"
 	"github.com/overcast-sc/overcast/worker"
@@ -30,9 +29,7 @@ func init() {
 			name:   "openwhisk-blackbox",
 			detect: func(args []string) bool { return worker.BlackboxDetect(args, os.Environ(), worker.FD3Writable()) },
 			serve: func(ctx context.Context) int {
-				selftest.WorkerProcess = true
-				storage.S3Credentials = actionS3Credentials
-				if err := worker.ServeBlackbox(ctx, os.Args[1:], os.Stdin, os.Stdout); err != nil {
+				if err := worker.ServeBlackbox(actionContext(ctx), os.Args[1:], os.Stdin, os.Stdout); err != nil {
 					fmt.Fprintf(os.Stderr, "overcast: %v\n", err)
 					return 1
 				}
@@ -48,14 +45,19 @@ func init() {
 // serveActionLoop is the worker under OpenWhisk's Go runtime: requests on
 // stdin, answers on file descriptor 3, logs on stderr.
 func serveActionLoop(ctx context.Context) int {
-	selftest.WorkerProcess = true
-	storage.S3Credentials = actionS3Credentials
 	fd3 := os.NewFile(3, "fd3")
-	if err := worker.ServeActionLoop(ctx, os.Stdin, fd3, os.Stderr); err != nil {
+	if err := worker.ServeActionLoop(actionContext(ctx), os.Stdin, fd3, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "overcast: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// actionContext is the context an OpenWhisk action serves tasks with: a
+// process of its own, whose s3:// buckets open only once
+// actionS3Credentials finds credentials.
+func actionContext(ctx context.Context) context.Context {
+	return storage.WithOptions(worker.InOwnProcess(ctx), storage.Options{CheckChain: actionS3Credentials})
 }
 
 // actionS3Credentials fails when the action's environment holds no AWS

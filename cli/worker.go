@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
 	"github.com/overcast-sc/overcast/worker"
 )
 
@@ -111,9 +110,8 @@ func runWorkerServe(ctx context.Context, f *serveFlags, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("worker serve: %w", err)
 	}
-	selftest.WorkerProcess = true
 	fmt.Fprintf(stderr, "overcast worker: listening on %s\n", ln.Addr())
-	if err := srv.Serve(ctx, ln); err != nil {
+	if err := srv.Serve(worker.InOwnProcess(ctx), ln); err != nil {
 		return fmt.Errorf("worker serve: %w", err)
 	}
 	fmt.Fprintln(stderr, "overcast worker: stopped, every task answered")

@@ -200,8 +200,8 @@ func TestProxyInitsTheWorker(t *testing.T) {
 	}
 	dir := t.TempDir()
 	proxy := buildProxy(t, dir)
-	MainPackage = "github.com/overcast-sc/overcast/cmd/overcast"
-	defer func() { MainPackage = "" }()
+	mainPackageOverride = "github.com/overcast-sc/overcast/cmd/overcast"
+	defer func() { mainPackageOverride = "" }()
 	bin, err := WorkerBinary(context.Background(), "amd64", dir)
 	if err != nil {
 		t.Fatal(err)

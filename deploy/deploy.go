@@ -91,6 +91,23 @@ func WorkerBinaryOf(ctx context.Context, self, goarch, dir string) (*Binary, err
 	return b, err
 }
 
+// Prebuilt returns the executable at path as the worker for linux/goarch,
+// for a program that deploys a worker built apart instead of itself (the
+// Worker option of the OpenWhisk and Lambda backends). It fails with one
+// line when the executable cannot serve there (see Uploadable).
+func Prebuilt(path, goarch string) (*Binary, error) {
+	if err := checkArch(goarch); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	if err := Uploadable(path, goarch); err != nil {
+		return nil, fmt.Errorf("worker %s %v; build it with CGO_ENABLED=0 GOOS=linux GOARCH=%s", path, err, goarch)
+	}
+	return &Binary{Path: path, GOARCH: goarch}, nil
+}
+
 // checkArch checks a worker architecture.
 func checkArch(goarch string) error {
 	if goarch != "amd64" && goarch != "arm64" {
@@ -166,7 +183,7 @@ func cacheDir() string {
 // and the cache key to store one under. Test binaries are never cached.
 func cachedBuild(self, goarch string) (path, key string) {
 	dir := cacheDir()
-	if dir == "" || self == "" || isTestBinary(self) || MainPackage != "" {
+	if dir == "" || self == "" || isTestBinary(self) || mainPackageOverride != "" {
 		return "", ""
 	}
 	data, err := os.ReadFile(self)
@@ -195,9 +212,10 @@ func isTestBinary(path string) bool {
 	return strings.HasSuffix(path, ".test") || strings.Contains(path, "/go-build")
 }
 
-// MainPackage is the package Build compiles; empty means the running
-// program's main package. Tests set it to build the overcast command.
-var MainPackage = ""
+// mainPackageOverride is the package a worker build compiles instead of
+// the running program's main package; the package's tests set it to build
+// a command of their choice from a test binary.
+var mainPackageOverride = ""
 
 // BuildFlags are the go build flags of a worker, after "go build" (cgo is
 // turned off in the environment): no local paths, no version control
@@ -237,15 +255,15 @@ func build(ctx context.Context, goarch, dir, self string, why error) (*Binary, e
 		Note: fmt.Sprintf("built the worker for linux/%s with go build (CGO_ENABLED=0 -trimpath), as the running binary %s", goarch, why)}, nil
 }
 
-// mainPackage returns the package to build (MainPackage, else the running
+// mainPackage returns the package to build (mainPackageOverride, else the running
 // program's main package) and the running program's module version.
 func mainPackage() (pkg, version string) {
 	bi, ok := debug.ReadBuildInfo()
 	if ok {
 		version = bi.Main.Version
 	}
-	if MainPackage != "" {
-		return MainPackage, version
+	if mainPackageOverride != "" {
+		return mainPackageOverride, version
 	}
 	if !ok || strings.HasSuffix(bi.Path, ".test") {
 		return "", version

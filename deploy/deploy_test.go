@@ -43,8 +43,8 @@ func TestWorkerBinaryBuildsForOtherArch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a binary")
 	}
-	MainPackage = "github.com/overcast-sc/overcast/deploy/testdata/hello"
-	defer func() { MainPackage = "" }()
+	mainPackageOverride = "github.com/overcast-sc/overcast/deploy/testdata/hello"
+	defer func() { mainPackageOverride = "" }()
 	dir := t.TempDir()
 	b, err := WorkerBinary(context.Background(), "arm64", dir)
 	if err != nil {
@@ -107,8 +107,8 @@ func TestUploadable(t *testing.T) {
 // TestCannotBuildIsOneLine checks the error of a binary that is not a
 // worker, built where its source is not: one line saying what to do.
 func TestCannotBuildIsOneLine(t *testing.T) {
-	MainPackage = "github.com/overcast-sc/overcast/cmd/overcast"
-	defer func() { MainPackage = "" }()
+	mainPackageOverride = "github.com/overcast-sc/overcast/cmd/overcast"
+	defer func() { mainPackageOverride = "" }()
 	t.Setenv("OVERCAST_CACHE", t.TempDir())
 	t.Chdir(t.TempDir())
 	_, err := WorkerBinary(context.Background(), "arm64", t.TempDir())
@@ -153,8 +153,8 @@ func TestWorkerBinaryOfDecides(t *testing.T) {
 		t.Errorf("the worker is not the program stripped (%v)", err)
 	}
 
-	MainPackage = "example.com/nowhere/cmd/x"
-	defer func() { MainPackage = "" }()
+	mainPackageOverride = "example.com/nowhere/cmd/x"
+	defer func() { mainPackageOverride = "" }()
 	t.Setenv("OVERCAST_CACHE", t.TempDir())
 	t.Chdir(t.TempDir())
 	_, err = WorkerBinaryOf(context.Background(), hello, "arm64", dir)

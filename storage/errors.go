@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/aws/smithy-go"
+
 	"gocloud.dev/gcerrors"
 )
 
@@ -17,6 +19,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if code, msg, ok := refusedCredentials(e.Err); ok {
+		return fmt.Sprintf("storage %s %s: the server refused the credentials: %s: %s", e.Op, e.Object, code, msg)
+	}
 	if IsNotFound(e.Err) {
 		return fmt.Sprintf("storage %s %s: no such object", e.Op, e.Object)
 	}
@@ -24,6 +29,24 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// credentialCodes are the S3 error codes of a server that does not take
+// a request's credentials: an unknown access key (versitygw says
+// XAdminUserNotFound), a wrong secret, an expired or bad session token.
+var credentialCodes = map[string]bool{
+	"InvalidAccessKeyId": true, "SignatureDoesNotMatch": true, "XAdminUserNotFound": true,
+	"ExpiredToken": true, "InvalidToken": true, "TokenRefreshRequired": true,
+}
+
+// refusedCredentials returns the code and message of an S3 error that
+// refuses the request's credentials.
+func refusedCredentials(err error) (code, msg string, ok bool) {
+	var api smithy.APIError
+	if !errors.As(err, &api) || !credentialCodes[api.ErrorCode()] {
+		return "", "", false
+	}
+	return api.ErrorCode(), api.ErrorMessage(), true
+}
 
 // IsNotFound reports whether err says an object or bucket does not exist.
 func IsNotFound(err error) bool {

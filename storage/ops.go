@@ -16,14 +16,14 @@ import (
 )
 
 // The requests below are Overcast's own (offloaded payloads and results,
-// job data, cleaning): each retries transient failures with DefaultBackoff
+// job data, cleaning): each retries transient failures as the bucket's Options.Backoff says
 // and fails with an *Error that names the object. User code reading and
 // writing its data may use them too, or the embedded *blob.Bucket.
 
 // Get reads a whole object.
 func (b *Bucket) Get(ctx context.Context, key string) ([]byte, error) {
 	var data []byte
-	err := DefaultBackoff.do(ctx, func() (err error) {
+	err := b.retry().do(ctx, func() (err error) {
 		data, err = b.ReadAll(ctx, key)
 		return err
 	})
@@ -34,7 +34,7 @@ func (b *Bucket) Get(ctx context.Context, key string) ([]byte, error) {
 // end; a negative length reads to the end.
 func (b *Bucket) GetRange(ctx context.Context, key string, offset, length int64) ([]byte, error) {
 	var data []byte
-	err := DefaultBackoff.do(ctx, func() error {
+	err := b.retry().do(ctx, func() error {
 		r, err := b.NewRangeReader(ctx, key, offset, length, nil)
 		if err != nil {
 			return err
@@ -48,7 +48,7 @@ func (b *Bucket) GetRange(ctx context.Context, key string, offset, length int64)
 
 // Put writes an object, replacing any object of that key.
 func (b *Bucket) Put(ctx context.Context, key string, data []byte) error {
-	err := DefaultBackoff.do(ctx, func() error {
+	err := b.retry().do(ctx, func() error {
 		return b.WriteAll(ctx, key, data, nil)
 	})
 	return b.errorf("put", key, err)
@@ -57,7 +57,7 @@ func (b *Bucket) Put(ctx context.Context, key string, data []byte) error {
 // Remove deletes an object; an object already gone is no error, so that
 // a retried or repeated removal succeeds. On S3 it is one request.
 func (b *Bucket) Remove(ctx context.Context, key string) error {
-	err := DefaultBackoff.do(ctx, func() error {
+	err := b.retry().do(ctx, func() error {
 		if err := b.remove(ctx, key); err != nil && !IsNotFound(err) {
 			return err
 		}
@@ -95,7 +95,7 @@ func (b *Bucket) List(ctx context.Context, prefix string) ([]Object, error) {
 	for {
 		var page []*blob.ListObject
 		var next []byte
-		err := DefaultBackoff.do(ctx, func() (err error) {
+		err := b.retry().do(ctx, func() (err error) {
 			page, next, err = b.ListPage(ctx, token, listPage, opts)
 			return err
 		})

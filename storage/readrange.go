@@ -12,7 +12,7 @@ import (
 // of GetRange's growing reads. An object that ends before the range does
 // is an error, not retried.
 func (b *Bucket) ReadRange(ctx context.Context, key string, offset int64, dst []byte) error {
-	err := DefaultBackoff.do(ctx, func() error {
+	err := b.retry().do(ctx, func() error {
 		r, err := b.NewRangeReader(ctx, key, offset, int64(len(dst)), nil)
 		if err != nil {
 			return err

@@ -25,9 +25,9 @@ type Backoff struct {
 	Base, Max time.Duration
 }
 
-// DefaultBackoff tries a request up to 10 times, waiting up to about
+// defaultBackoff tries a request up to 10 times, waiting up to about
 // 30 s in all.
-var DefaultBackoff = Backoff{Attempts: 10, Base: 100 * time.Millisecond, Max: 8 * time.Second}
+var defaultBackoff = Backoff{Attempts: 10, Base: 100 * time.Millisecond, Max: 8 * time.Second}
 
 // do runs op until it succeeds, fails for good, runs out of attempts or
 // the context ends.
@@ -71,4 +71,13 @@ func Transient(ctx context.Context, err error) bool {
 	throttle := retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err)
 	retryable := retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err)
 	return throttle == aws.TrueTernary || retryable == aws.TrueTernary
+}
+
+// retry returns the bucket's retry policy: its options', or
+// defaultBackoff for a bucket opened without.
+func (b *Bucket) retry() Backoff {
+	if b.backoff.Attempts <= 0 {
+		return defaultBackoff
+	}
+	return b.backoff
 }

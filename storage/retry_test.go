@@ -67,7 +67,8 @@ func s3Error(w http.ResponseWriter, status int, code string) {
 
 // startFaultProxy runs versitygw behind a faultProxy whose requests fail
 // faults times each, and returns the proxy and a bucket URL through it.
-// Overcast's own backoff is made short for the test.
+// Open the bucket with fastRetries, Overcast's own backoff made short for
+// the test.
 func startFaultProxy(t *testing.T, faults int) (*faultProxy, string) {
 	srv := s3test.Start(t)
 	bucketURL := srv.Bucket(t)
@@ -75,11 +76,11 @@ func startFaultProxy(t *testing.T, faults int) (*faultProxy, string) {
 	p := &faultProxy{seen: map[string]int{}, faults: faults}
 	front := httptest.NewServer(p.handler(target))
 	t.Cleanup(front.Close)
-	saved := DefaultBackoff
-	DefaultBackoff = Backoff{Attempts: 10, Base: time.Millisecond, Max: 10 * time.Millisecond}
-	t.Cleanup(func() { DefaultBackoff = saved })
 	return p, strings.Replace(bucketURL, url.QueryEscape(srv.Endpoint), url.QueryEscape(front.URL), 1)
 }
+
+// fastRetries are the options of a bucket behind a faultProxy.
+var fastRetries = Options{Backoff: Backoff{Attempts: 10, Base: time.Millisecond, Max: 10 * time.Millisecond}}
 
 // sdkAttempts is how many tries the S3 client makes of one request before
 // it gives up (gocloud's standard retryer, the SDK's default of 3).
@@ -90,7 +91,7 @@ const sdkAttempts = 3
 func TestOwnRequestsRetryTransientFailures(t *testing.T) {
 	p, u := startFaultProxy(t, sdkAttempts+2)
 	ctx := context.Background()
-	b, err := Open(ctx, u)
+	b, err := OpenWith(ctx, u, fastRetries)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,9 +122,10 @@ func TestOwnRequestsRetryTransientFailures(t *testing.T) {
 // because of the retries.
 func TestWithoutRetriesTheProxyFailsRequests(t *testing.T) {
 	_, u := startFaultProxy(t, sdkAttempts)
-	DefaultBackoff.Attempts = 1
+	once := fastRetries
+	once.Backoff.Attempts = 1
 	ctx := context.Background()
-	b, err := Open(ctx, u)
+	b, err := OpenWith(ctx, u, once)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +141,7 @@ func TestWithoutRetriesTheProxyFailsRequests(t *testing.T) {
 func TestFinalErrorsAreNotRetried(t *testing.T) {
 	p, u := startFaultProxy(t, 0)
 	ctx := context.Background()
-	b, err := Open(ctx, u)
+	b, err := OpenWith(ctx, u, fastRetries)
 	if err != nil {
 		t.Fatal(err)
 	}

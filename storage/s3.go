@@ -23,12 +23,15 @@ import (
 // Its parameters are s3blob's path-style and HTTPS switches and every
 // parameter of gocloud.dev/aws.V2ConfigFromURLParams (endpoint, region,
 // profile, ...); another one fails the open with an error naming it.
-type s3Opener struct{}
+// Credentials, when set, sign its requests in place of the AWS chain.
+type s3Opener struct {
+	creds aws.CredentialsProvider
+}
 
 // s3Switches are the boolean parameters s3Opener reads itself.
 var s3Switches = []string{"use_path_style", "s3ForcePathStyle", "disable_https"}
 
-func (s3Opener) OpenBucketURL(ctx context.Context, u *url.URL) (*blob.Bucket, error) {
+func (op s3Opener) OpenBucketURL(ctx context.Context, u *url.URL) (*blob.Bucket, error) {
 	q := u.Query()
 	on := map[string]bool{}
 	for _, k := range s3Switches {
@@ -44,6 +47,9 @@ func (s3Opener) OpenBucketURL(ctx context.Context, u *url.URL) (*blob.Bucket, er
 	cfg, err := gcaws.V2ConfigFromURLParams(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	if op.creds != nil {
+		cfg.Credentials = aws.NewCredentialsCache(op.creds)
 	}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.UsePathStyle = on["use_path_style"] || on["s3ForcePathStyle"]

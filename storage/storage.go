@@ -10,7 +10,8 @@
 //	                                         AWS S3 or any S3-compatible server
 //
 // S3 credentials come from the usual AWS chain (environment, shared files,
-// instance roles) and are never printed.
+// instance roles), or from Options passed where a bucket opens (OpenWith,
+// or a context made by WithOptions), and are never printed.
 package storage
 
 import (
@@ -35,8 +36,9 @@ import (
 type Bucket struct {
 	*blob.Bucket
 	// URL opens the same bucket with Open. It holds no credential.
-	URL    string
-	shared bool
+	URL     string
+	shared  bool
+	backoff Backoff
 	// s3 deletes an S3 bucket's objects without gocloud's check that
 	// each exists (see remove); nil for other buckets.
 	s3 *s3Deleter
@@ -51,27 +53,21 @@ func (b *Bucket) Close() error {
 	return b.Bucket.Close()
 }
 
-var mux = func() *blob.URLMux {
-	m := new(blob.URLMux)
-	m.RegisterBucket(fileblob.Scheme, &fileblob.URLOpener{})
-	m.RegisterBucket(s3blob.Scheme, s3Opener{})
-	return m
-}()
-
-// S3Credentials, when set, is asked before an s3:// bucket opens, and
-// its error fails the open. A worker whose platform hands it no AWS
-// credentials sets it to say so at once, rather than let the SDK search
-// the credential chain and fail each request with a long message.
-var S3Credentials func() error
-
 var (
 	memMu      sync.Mutex
 	memBuckets = map[string]*blob.Bucket{}
 )
 
-// Open opens the bucket a URL names, making a file bucket's directory
-// when it is missing. The caller closes it.
+// Open opens the bucket a URL names with the options ctx carries (see
+// WithOptions), making a file bucket's directory when it is missing. The
+// caller closes it.
 func Open(ctx context.Context, bucketURL string) (*Bucket, error) {
+	return OpenWith(ctx, bucketURL, OptionsFrom(ctx))
+}
+
+// OpenWith opens the bucket a URL names with the given options, as Open
+// does.
+func OpenWith(ctx context.Context, bucketURL string, o Options) (*Bucket, error) {
 	u, err := parse(bucketURL)
 	if err != nil {
 		return nil, err
@@ -80,27 +76,35 @@ func Open(ctx context.Context, bucketURL string) (*Bucket, error) {
 		return nil, fmt.Errorf("storage %s: a bucket URL has no path, got /%s", Redact(bucketURL), p)
 	}
 	if u.Scheme == "mem" {
-		return openMem(u), nil
+		b := openMem(u)
+		b.backoff = o.Backoff
+		return b, nil
 	}
-	if u.Scheme == "s3" && S3Credentials != nil {
-		if err := S3Credentials(); err != nil {
-			return nil, fmt.Errorf("open storage %s: %w", Redact(bucketURL), err)
-		}
+	if err := o.checkOpen(u.Scheme, bucketURL); err != nil {
+		return nil, err
 	}
-	if u.Scheme == "file" {
-		if err := os.MkdirAll(u.Path, 0o755); err != nil {
-			return nil, fmt.Errorf("open storage %s: %w", Redact(bucketURL), err)
-		}
-	}
-	openURL := bucketURL
-	if u.Scheme == "file" {
-		openURL = plainFiles(u)
-	}
-	b, err := mux.OpenBucket(ctx, openURL)
+	b, err := openBlob(ctx, u, &o)
 	if err != nil {
 		return nil, fmt.Errorf("open storage %s: %w", Redact(bucketURL), err)
 	}
-	return &Bucket{Bucket: b, URL: bucketURL, s3: newS3Deleter(b, u)}, nil
+	return &Bucket{Bucket: b, URL: bucketURL, backoff: o.Backoff, s3: newS3Deleter(b, u)}, nil
+}
+
+// openBlob opens a file or s3 bucket, the latter with the options'
+// credentials, through gocloud's URL handling (its prefix and key
+// parameters, its check of the others).
+func openBlob(ctx context.Context, u *url.URL, o *Options) (*blob.Bucket, error) {
+	openURL := u.String()
+	if u.Scheme == "file" {
+		if err := os.MkdirAll(u.Path, 0o755); err != nil {
+			return nil, err
+		}
+		openURL = plainFiles(u)
+	}
+	m := new(blob.URLMux)
+	m.RegisterBucket(fileblob.Scheme, &fileblob.URLOpener{})
+	m.RegisterBucket(s3blob.Scheme, s3Opener{creds: o.Credentials})
+	return m.OpenBucket(ctx, openURL)
 }
 
 // plainFiles returns a file bucket's URL set to write objects as plain
@@ -179,8 +183,15 @@ func openMem(u *url.URL) *Bucket {
 //	file:///srv/data                       bucket file:///srv/data, key "" (an existing directory)
 //	file:///srv/out/                       bucket file:///srv/out (made if missing), key ""
 //
-// A key ending in "/" or empty names a prefix.
+// A key ending in "/" or empty names a prefix. The bucket opens with the
+// options ctx carries (see WithOptions).
 func OpenURL(ctx context.Context, raw string) (*Bucket, string, error) {
+	return OpenURLWith(ctx, raw, OptionsFrom(ctx))
+}
+
+// OpenURLWith opens the bucket of an object or prefix URL with the given
+// options, as OpenURL does.
+func OpenURLWith(ctx context.Context, raw string, o Options) (*Bucket, string, error) {
 	u, err := parse(raw)
 	if err != nil {
 		return nil, "", err
@@ -197,7 +208,7 @@ func OpenURL(ctx context.Context, raw string) (*Bucket, string, error) {
 		key = strings.TrimPrefix(u.Path, "/")
 		bucketURL = (&url.URL{Scheme: u.Scheme, Host: u.Host, RawQuery: u.RawQuery}).String()
 	}
-	b, err := Open(ctx, bucketURL)
+	b, err := OpenWith(ctx, bucketURL, o)
 	if err != nil {
 		return nil, "", err
 	}

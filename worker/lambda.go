@@ -18,10 +18,12 @@ func (LambdaHandler) Invoke(ctx context.Context, event []byte) ([]byte, error) {
 	return Handle(ctx, event), nil
 }
 
-// ServeLambda runs the Lambda runtime loop with LambdaHandler. It does not
-// return: the runtime exits the process when the loop fails.
-func ServeLambda() {
-	lambda.Start(LambdaHandler{})
+// ServeLambda runs the Lambda runtime loop with LambdaHandler. Tasks run
+// with ctx's values (InOwnProcess, storage options) under the runtime's
+// deadline; ctx's end does not cancel them. It does not return: the
+// runtime exits the process when the loop fails.
+func ServeLambda(ctx context.Context) {
+	lambda.StartWithOptions(LambdaHandler{}, lambda.WithContext(context.WithoutCancel(ctx)))
 }
 
 // LambdaDetect reports whether Lambda (or an emulator) started this

@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/overcast-sc/overcast/storage"
 )
@@ -27,33 +26,6 @@ func MB(n int) string {
 	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 }
 
-// buckets are the storage buckets this worker process opened, by URL: a
-// worker serves many tasks of a job, and opening an S3 bucket reads the
-// AWS configuration.
-var buckets struct {
-	sync.Mutex
-	m map[string]*storage.Bucket
-}
-
-// bucket returns the open bucket of a URL, opening it on first use. It
-// stays open for the life of the process.
-func bucket(ctx context.Context, url string) (*storage.Bucket, error) {
-	buckets.Lock()
-	defer buckets.Unlock()
-	if b, ok := buckets.m[url]; ok {
-		return b, nil
-	}
-	b, err := storage.Open(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	if buckets.m == nil {
-		buckets.m = map[string]*storage.Bucket{}
-	}
-	buckets.m[url] = b
-	return b, nil
-}
-
 // loadInput reads an input the driver put in storage (r.InputKey) into
 // r.Input.
 func loadInput(ctx context.Context, r *Request) error {
@@ -63,7 +35,7 @@ func loadInput(ctx context.Context, r *Request) error {
 	if r.Storage == "" {
 		return fmt.Errorf("input is in storage under %s, but the envelope names no storage", r.InputKey)
 	}
-	b, err := bucket(ctx, r.Storage)
+	b, err := storage.Shared(ctx, r.Storage)
 	if err != nil {
 		return err
 	}
@@ -91,7 +63,7 @@ func offload(ctx context.Context, r *Request, resp *Response, size int) *Respons
 		return fail("the task's answer is %s, over the platform's %s payload limit; run with --storage URL (or set OVERCAST_STORAGE) to carry big results through object storage",
 			MB(size), MB(r.Limit))
 	}
-	b, err := bucket(ctx, r.Storage)
+	b, err := storage.Shared(ctx, r.Storage)
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -78,6 +78,15 @@ func (d *Driver) Deploy(ctx context.Context) (*driver.DeployInfo, error) {
 	return info, d.reconfigure(ctx, c, cfg)
 }
 
+// workerBinary returns the worker to deploy: Options.Worker, else the
+// running program or a build of it.
+func (d *Driver) workerBinary(ctx context.Context, dir string) (*deploy.Binary, error) {
+	if d.opts.Worker != "" {
+		return deploy.Prebuilt(d.opts.Worker, GOARCH(d.opts.Arch))
+	}
+	return workerBinary(ctx, GOARCH(d.opts.Arch), dir)
+}
+
 // archive builds or finds the worker binary and packs it as bootstrap.
 func (d *Driver) archive(ctx context.Context) (zip []byte, note string, err error) {
 	dir, err := os.MkdirTemp("", "overcast-lambda-")
@@ -85,7 +94,7 @@ func (d *Driver) archive(ctx context.Context) (zip []byte, note string, err erro
 		return nil, "", err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := workerBinary(ctx, GOARCH(d.opts.Arch), dir)
+	bin, err := d.workerBinary(ctx, dir)
 	if err != nil {
 		return nil, "", err
 	}

@@ -76,6 +76,11 @@ type Options struct {
 	Endpoints []string
 	// Arch is the function's architecture: "arm64" or "x86_64".
 	Arch string
+	// Worker is the path of a linux executable of that architecture to
+	// deploy as the function's bootstrap, built apart (CGO_ENABLED=0)
+	// from a program that serves the same tasks; empty means the running
+	// program itself, or a build of it (see deploy.WorkerBinary).
+	Worker string
 	// MemoryMB and Timeout configure the deployed function; zero means the
 	// defaults. MemoryMB is also the fallback for billing records.
 	MemoryMB int

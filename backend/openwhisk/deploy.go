@@ -20,6 +20,15 @@ const CodeHashAnnotation = "overcast-code-sha256"
 // workerBinary finds or builds the worker; tests replace it.
 var workerBinary = deploy.WorkerBinary
 
+// workerBinary returns the worker to deploy: Options.Worker, else the
+// running program or a build of it.
+func (d *Driver) workerBinary(ctx context.Context, dir string) (*deploy.Binary, error) {
+	if d.opts.Worker != "" {
+		return deploy.Prebuilt(d.opts.Worker, d.opts.GOARCH)
+	}
+	return workerBinary(ctx, d.opts.GOARCH, dir)
+}
+
 // archive builds the action's zip from the worker binary.
 // It returns the archive and a note for the user (a cross build).
 func (d *Driver) archive(ctx context.Context, k *kind) ([]byte, string, error) {
@@ -28,7 +37,7 @@ func (d *Driver) archive(ctx context.Context, k *kind) ([]byte, string, error) {
 		return nil, "", err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := workerBinary(ctx, d.opts.GOARCH, dir)
+	bin, err := d.workerBinary(ctx, dir)
 	if err != nil {
 		return nil, "", err
 	}

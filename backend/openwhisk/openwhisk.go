@@ -95,6 +95,11 @@ type Options struct {
 	Deploy bool
 	// GOARCH is the worker's architecture; default amd64.
 	GOARCH string
+	// Worker is the path of a linux executable to deploy as the worker,
+	// built apart (CGO_ENABLED=0) from a program that serves the same
+	// tasks; empty means the running program itself, or a build of it
+	// (see deploy.WorkerBinary).
+	Worker string
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
 	// MaxPayload is the invoke payload limit; default the namespace's

@@ -9,8 +9,8 @@ import (
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/backend/openwhisk"
-	"github.com/overcast-sc/overcast/deploy"
 	"github.com/overcast-sc/overcast/internal/owproxy/owproxytest"
+	"github.com/overcast-sc/overcast/internal/testbin"
 	"github.com/overcast-sc/overcast/sim"
 	"github.com/overcast-sc/overcast/workloads/primes"
 )
@@ -68,7 +68,6 @@ func TestFaultsOnProxy(t *testing.T) {
 // flight.
 func (p *platform) deployedExecutor(tb testing.TB) *overcast.Executor {
 	tb.Helper()
-	deploy.MainPackage = "github.com/overcast-sc/overcast/cmd/overcast"
 	home := tb.TempDir()
 	getenv := func(k string) string {
 		if k == "HOME" {
@@ -77,7 +76,8 @@ func (p *platform) deployedExecutor(tb testing.TB) *overcast.Executor {
 		return ""
 	}
 	d, err := openwhisk.Open(context.Background(), &openwhisk.Options{Config: p.config(), Timeout: proxyActionLimits, Getenv: getenv,
-		Kind: "go:1.24", ExecEnv: "openwhisk/action-golang-v1.24", GOARCH: runtime.GOARCH, Deploy: true})
+		Kind: "go:1.24", ExecEnv: "openwhisk/action-golang-v1.24", GOARCH: runtime.GOARCH, Deploy: true,
+		Worker: testbin.Bootstrap(tb)})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -52,6 +52,14 @@ func Env() []string {
 // not installed, and fails it when the server does not start.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	id, secret := awstest.Keys()
+	return StartWithKeys(tb, id, secret)
+}
+
+// StartWithKeys runs a versitygw as Start does that accepts the given
+// access key id and secret key instead of Env's.
+func StartWithKeys(tb testing.TB, id, secret string) *Server {
+	tb.Helper()
 	bin := Find()
 	if bin == "" {
 		testpeer.Skip(tb, "versitygw not found on PATH or in $(go env GOPATH)/bin; install it with: go install %s (or run .ci/run)", Module)
@@ -59,7 +67,7 @@ func Start(tb testing.TB) *Server {
 	dir := tb.TempDir()
 	var lastErr error
 	for range 3 { // a free port can be taken between probe and bind
-		s, err := start(tb, bin, dir)
+		s, err := start(tb, bin, dir, id, secret)
 		if err == nil {
 			return s
 		}
@@ -113,7 +121,7 @@ func Find() string {
 }
 
 // start runs versitygw on one free port and waits until it answers.
-func start(tb testing.TB, bin, dir string) (*Server, error) {
+func start(tb testing.TB, bin, dir, key, secret string) (*Server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -124,7 +132,6 @@ func start(tb testing.TB, bin, dir string) (*Server, error) {
 		return nil, err
 	}
 	defer logf.Close()
-	key, secret := awstest.Keys()
 	cmd := exec.Command(bin, "--access", key, "--secret", secret, "--port", addr, "posix", dir)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	setDeathSignal(cmd)

@@ -1,13 +1,18 @@
 package selftest
 
-import "os"
+import (
+	"context"
+	"os"
 
-// WorkerProcess is set by worker modes that run in a process of their own
-// (actionloop, Lambda), where exiting is a fair test of crash handling.
-var WorkerProcess bool
+	"github.com/overcast-sc/overcast/worker"
+)
 
-func exit(code int) error {
-	if !WorkerProcess {
+// exit ends the worker process with code when the task runs in a process
+// of its own (worker.InOwnProcess: actionloop, Lambda, worker serve),
+// where exiting is a fair test of crash handling; elsewhere (the driver's
+// own process) it refuses.
+func exit(ctx context.Context, code int) error {
+	if !worker.OwnProcess(ctx) {
 		return ErrExitRefused
 	}
 	os.Exit(code)

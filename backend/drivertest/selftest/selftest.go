@@ -74,7 +74,7 @@ func echo(ctx context.Context, in Input) (Output, error) {
 	case in.Panic != "":
 		panic(in.Panic)
 	case in.Exit != 0:
-		if err := exit(in.Exit); err != nil {
+		if err := exit(ctx, in.Exit); err != nil {
 			return Output{}, err
 		}
 	}

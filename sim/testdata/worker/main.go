@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
+	_ "github.com/overcast-sc/overcast/backend/drivertest/selftest" // the tasks it serves
 	"github.com/overcast-sc/overcast/worker"
 )
 
 func main() {
-	selftest.WorkerProcess = true
-	if err := worker.ServeActionLoop(context.Background(), os.Stdin, os.NewFile(3, "fd3"), os.Stderr); err != nil {
+	ctx := worker.InOwnProcess(context.Background())
+	if err := worker.ServeActionLoop(ctx, os.Stdin, os.NewFile(3, "fd3"), os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
