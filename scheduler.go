@@ -56,14 +56,16 @@ type job struct {
 	remaining atomic.Int64
 	retries   atomic.Int64
 	throttles atomic.Int64
-	state     []atomic.Uint32
-	attempts  []atomic.Int32 // attempts begun, numbering them
-	tries     []atomic.Int32 // attempts that count against MaxAttempts, over all copies
-	invoked   []atomic.Int64 // when the running attempt began, for straggler checks
-	records   Records
-	spec      speculation
-	bills     billing
-	outage    outage
+	// readBytes and writtenBytes sum the storage I/O of every attempt.
+	readBytes, writtenBytes atomic.Int64
+	state                   []atomic.Uint32
+	attempts                []atomic.Int32 // attempts begun, numbering them
+	tries                   []atomic.Int32 // attempts that count against MaxAttempts, over all copies
+	invoked                 []atomic.Int64 // when the running attempt began, for straggler checks
+	records                 Records
+	spec                    speculation
+	bills                   billing
+	outage                  outage
 
 	mu     sync.Mutex
 	failed []*TaskFailure
@@ -418,5 +420,6 @@ func (j *job) report() *Report {
 	return &Report{Job: j.id, Task: j.task, Backend: j.ex.b.Name(), Tasks: j.n,
 		Concurrency: j.ex.Concurrency(), Start: j.start, End: j.end, Records: j.records,
 		Failed: j.failed, Retries: j.retries.Load(), Throttles: j.throttles.Load(),
-		Backups: j.spec.launched.Load(), BackupWins: j.spec.wins.Load()}
+		Backups: j.spec.launched.Load(), BackupWins: j.spec.wins.Load(),
+		ReadBytes: j.readBytes.Load(), WrittenBytes: j.writtenBytes.Load()}
 }
