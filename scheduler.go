@@ -120,6 +120,7 @@ func (j *job) run(ctx context.Context) {
 		j.cause = err
 		return
 	}
+	defer j.logWindow()()
 	j.event(Event{Kind: JobStarted, Tasks: j.n})
 	if err := j.resumeCompleted(); err != nil {
 		j.cause = err
@@ -180,6 +181,19 @@ func (j *job) openLog() error {
 	}
 	j.log = log
 	return nil
+}
+
+// logWindow records the backend's window in a journal that keeps it
+// (WindowLog), now and at every change, until the returned function is
+// called.
+func (j *job) logWindow() (stop func()) {
+	wl, ok := j.log.(WindowLog)
+	if !ok {
+		return func() {}
+	}
+	fl := j.ex.b.Flow()
+	wl.Window(time.Now(), fl.Window, fl.MaxWindow)
+	return j.ex.b.WatchWindow(func(c backend.WindowChange) { wl.Window(c.At, c.Window, c.MaxWindow) })
 }
 
 // resumeCompleted takes the outputs of tasks an earlier run finished.

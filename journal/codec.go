@@ -23,6 +23,8 @@ import (
 //	spent       string bills
 //	carried     string bills (earlier runs' bills of a converted journal)
 //	setRun      uvarint run (a converted journal's task's run)
+//	window      varint time from the chunk's base, uvarint window, uvarint
+//	            maximum; its index delta is 0 (it is about no task)
 //
 // A string is a uvarint length and its bytes. A task record is a flags
 // byte (recFlag*), uvarint attempts and throttled, and the fields its
@@ -98,6 +100,9 @@ func (c *chunkWriter) add(e *event) {
 			kind |= attHasErr
 		}
 	}
+	if e.kind == evWindow {
+		e.i = c.prev
+	}
 	b := append(c.cur, kind)
 	b = binary.AppendVarint(b, int64(e.i-c.prev))
 	c.prev = e.i
@@ -124,6 +129,10 @@ func (c *chunkWriter) add(e *event) {
 		b = appendString(b, e.err)
 	case evSpent, evCarried:
 		b = appendString(b, string(e.spent))
+	case evWindow:
+		b = binary.AppendVarint(b, e.win.Time.UnixNano()-c.base)
+		b = binary.AppendUvarint(b, uint64(max(e.win.Window, 0)))
+		b = binary.AppendUvarint(b, uint64(max(e.win.MaxWindow, 0)))
 	}
 	c.cur = b
 }
@@ -286,6 +295,9 @@ func (d *decoder) next(e *event) bool {
 		e.code, e.err, e.hasFail = string(d.bytes()), string(d.bytes()), true
 	case evSpent, evCarried:
 		e.spent = overcast.Bills(d.bytes())
+	case evWindow:
+		e.win.Time = time.Unix(0, d.base+d.varint())
+		e.win.Window, e.win.MaxWindow = int(d.uvarint()), int(d.uvarint())
 	default:
 		d.err = fmt.Errorf("%w: kind %d", errCorrupt, kind)
 	}

@@ -73,3 +73,50 @@ func TestRecordWithoutIOIsUnchanged(t *testing.T) {
 		t.Errorf("decoded %+v, %v", e, d.err)
 	}
 }
+
+// TestWindowRoundTrip records the backend's window among task records,
+// over two runs, and reads it back in order; the task records around it
+// are untouched.
+func TestWindowRoundTrip(t *testing.T) {
+	s := New(t.TempDir())
+	t0 := time.Unix(1_800_000_000, 0)
+	want := []WindowSample{{t0, 8, 8}, {t0.Add(time.Second), 4, 8}, {t0.Add(2 * time.Second), 2, 4}, {t0.Add(time.Hour), 3, 4}}
+	r := record(t, s, testSpec("job-win"))
+	l := openMap(t, r, 0, "t", 3)
+	l.Window(want[0].Time, want[0].Window, want[0].MaxWindow)
+	l.Finished(2, &overcast.TaskRecord{State: overcast.Done, Attempts: 1, Invoked: 40}, output(2))
+	l.Window(want[1].Time, want[1].Window, want[1].MaxWindow)
+	l.Window(want[2].Time, want[2].Window, want[2].MaxWindow)
+	l.Finished(1, &overcast.TaskRecord{State: overcast.Done, Attempts: 1, Invoked: 50}, output(1))
+	l.Close(&overcast.Report{})
+	crash(r) // the Map runs again in a second run
+	r = record(t, s, testSpec("job-win"))
+	l = openMap(t, r, 0, "t", 3)
+	l.Window(want[3].Time, want[3].Window, want[3].MaxWindow)
+	l.Finished(0, &overcast.TaskRecord{State: overcast.Done, Attempts: 1, Invoked: 60}, output(0))
+	l.Close(&overcast.Report{})
+	if err := r.End(Done, nil); err != nil {
+		t.Fatal(err)
+	}
+	j, err := s.Read("job-win")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := j.Maps[0]
+	if len(m.Window) != len(want) {
+		t.Fatalf("read %d window samples %+v, want %+v", len(m.Window), m.Window, want)
+	}
+	for i, w := range want {
+		if !m.Window[i].Time.Equal(w.Time) || m.Window[i].Window != w.Window || m.Window[i].MaxWindow != w.MaxWindow {
+			t.Errorf("sample %d: %+v, want %+v", i, m.Window[i], w)
+		}
+	}
+	for i, inv := range []int64{60, 50, 40} {
+		if tk := m.Tasks[i]; tk.State != TaskDone || tk.Record == nil || tk.Record.Invoked != inv {
+			t.Errorf("task %d: %+v", i, tk)
+		}
+	}
+	if j.DoneTasks != 3 {
+		t.Errorf("summary: %d done, want 3", j.DoneTasks)
+	}
+}
