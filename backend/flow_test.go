@@ -284,7 +284,7 @@ func TestWatchWindow(t *testing.T) {
 	var got []WindowChange
 	stop := b.WatchWindow(func(c WindowChange) { got = append(got, c) })
 	other := b.WatchWindow(func(WindowChange) {})
-	other() // another watcher's end leaves this one
+	other()      // another watcher's end leaves this one
 	invoke(t, b) // a bare throttle: 8 of 8 to 4 of 8
 	invoke(t, b) // one naming 4: 4 of 8 to 2 of 4
 	for range 3 {
