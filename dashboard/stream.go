@@ -212,17 +212,19 @@ func paint(cells []phase, a, b float64, ph phase, span float64) {
 }
 
 // rowsSummary says, for each row of the task stream, what ran in it: the
-// task and its storage bytes and time (one task a row), or how many tasks
-// and their bytes (lanes).
+// task and its storage bytes and time (one task a row), or how many tasks,
+// their bytes, and the task that moved the most.
 func rowsSummary(bs []bar, lane []int, n, rows int, what string) []string {
 	type sum struct {
 		tasks         int
 		read, written int64
 		busy          float64
 		task          string
+		top           *bar
 	}
 	sums := make([]sum, rows)
-	for i, b := range bs {
+	for i := range bs {
+		b := &bs[i]
 		s := &sums[lane[i]*rows/n]
 		if b.task == "" { // in flight
 			continue
@@ -232,6 +234,9 @@ func rowsSummary(bs []bar, lane []int, n, rows int, what string) []string {
 		s.written += b.written
 		s.busy += b.end - b.invoked
 		s.task = b.task
+		if s.top == nil || b.read+b.written > s.top.read+s.top.written {
+			s.top = b
+		}
 	}
 	out := make([]string, rows)
 	for r, s := range sums {
@@ -241,7 +246,8 @@ func rowsSummary(bs []bar, lane []int, n, rows int, what string) []string {
 		case what == "task":
 			out[r] = fmt.Sprintf("%s: %s read, %s written, %s", s.task, formatBytes(s.read), formatBytes(s.written), formatSeconds(s.busy))
 		default:
-			out[r] = fmt.Sprintf("%d tasks: %s read, %s written", s.tasks, formatBytes(s.read), formatBytes(s.written))
+			out[r] = fmt.Sprintf("%d tasks: %s read, %s written; the most, %s: %s read, %s written", s.tasks,
+				formatBytes(s.read), formatBytes(s.written), s.top.task, formatBytes(s.top.read), formatBytes(s.top.written))
 		}
 	}
 	return out
