@@ -343,7 +343,9 @@ func TestDashboardShowsStorageIO(t *testing.T) {
 		}
 		// Most runs meet throttles, and the window moves; the neighbour's
 		// backoff may leave room enough for none.
-		if pts := jsText(t, ctx, inflight+`.querySelector("polyline.window").getAttribute("points")`); r.Throttled > 0 && len(strings.Fields(pts)) < 4 {
+		pts := jsText(t, ctx, inflight+`.querySelector("polyline.window").getAttribute("points")`)
+		t.Logf("%s: %d throttles, window line %s", page, r.Throttled, pts)
+		if r.Throttled > 0 && len(strings.Fields(pts)) < 4 {
 			t.Errorf("%s: the window line %q does not move; the job was throttled %d times", page, pts, r.Throttled)
 		}
 	}
