@@ -25,6 +25,7 @@ func (j *job) attempt(ctx context.Context, i int, tmpl *worker.Request, rec *Tas
 	rec.Dispatched, rec.Start, rec.End, rec.Cold = 0, 0, 0, false
 	rec.Billed, rec.MemoryMB, rec.Wait, rec.Init = 0, 0, 0, 0
 	rec.Collected, rec.BackendID = false, "" // a failed collect leaves them
+	rec.ReadBytes, rec.WrittenBytes = 0, 0
 	inv := &driver.Invocation{Task: j.task, Job: j.id, Index: i, Attempt: n}
 	dl, _ := j.log.(DispatchLog)
 	inv.Dispatched = func(id string) {
@@ -124,6 +125,7 @@ func (j *job) outcome(ctx, actx context.Context, i int, rec *TaskRecord, act *dr
 func (j *job) take(ctx context.Context, i int, act *driver.Activation, rec *TaskRecord) (out []byte, claimed bool, err error) {
 	if v := act.Value; v != nil {
 		rec.Start, rec.End, rec.Cold = v.Stats.StartNS, v.Stats.EndNS, v.Stats.Cold
+		j.countIO(rec, v.Stats)
 		if v.Error != nil {
 			return nil, false, v.Error
 		}
@@ -148,6 +150,7 @@ func (j *job) take(ctx context.Context, i int, act *driver.Activation, rec *Task
 	// best: a worker process serving several containers, as the sim's
 	// in-process mode does, sees only its own first task.
 	rec.Start, rec.End, rec.Cold = resp.Stats.StartNS, resp.Stats.EndNS, resp.Stats.Cold || act.Init > 0
+	j.countIO(rec, resp.Stats)
 	if resp.Error != nil {
 		return nil, false, resp.Error
 	}
@@ -163,6 +166,18 @@ func (j *job) take(ctx context.Context, i int, act *driver.Activation, rec *Task
 		return nil, false, j.unclaim(i, err)
 	}
 	return resp.Output, true, nil
+}
+
+// countIO keeps the storage I/O an attempt's worker counted in its record
+// and in the job's sums over every attempt.
+func (j *job) countIO(rec *TaskRecord, s worker.Stats) {
+	rec.ReadBytes, rec.WrittenBytes = s.ReadBytes, s.WrittenBytes
+	if s.ReadBytes != 0 {
+		j.readBytes.Add(s.ReadBytes)
+	}
+	if s.WrittenBytes != 0 {
+		j.writtenBytes.Add(s.WrittenBytes)
+	}
 }
 
 // claim makes this copy the one that delivers task i's output. A task is

@@ -1,5 +1,7 @@
 package overcast
 
+import "time"
+
 // Journal keeps a durable record of jobs so that a job whose driver died
 // can be resumed: tasks a journal reports as completed are not run again.
 // Package journal implements it on disk.
@@ -56,4 +58,14 @@ type SpentLog interface {
 	// Spent replaces task i's billed attempts (TaskRecord.Spent) in this
 	// run with bs, a superset of those its Finished or Failed record held.
 	Spent(i int, bs Bills)
+}
+
+// WindowLog is an optional interface of a JobLog that keeps the backend's
+// window of invocations in flight over time, so that a finished job can
+// be drawn as it ran: the window when the Map started, and every change
+// of it while it ran.
+type WindowLog interface {
+	// Window records that from at on, window invocations could be in
+	// flight, and the window could grow to max.
+	Window(at time.Time, window, max int)
 }

@@ -42,6 +42,12 @@ type TaskRecord struct {
 	MemoryMB int32
 	// BackendID is the platform's id for the last attempt.
 	BackendID string
+	// ReadBytes and WrittenBytes are the bytes the attempt read from and
+	// wrote to storage through package storage, as its worker counted
+	// them (worker.Stats); zero when it moved none or its worker did not
+	// count.
+	ReadBytes    int64 `json:",omitempty"`
+	WrittenBytes int64 `json:",omitempty"`
 	// Spent lists the task's billed attempts other than the one whose
 	// output was taken: failed attempts, losing copies. Empty for a task
 	// that ran once.
@@ -62,6 +68,10 @@ type Report struct {
 	// Backups counts speculative backup copies launched, BackupWins those
 	// whose result was taken.
 	Backups, BackupWins int64
+	// ReadBytes and WrittenBytes sum the storage I/O of every attempt that
+	// answered, retried and losing copies included (the records hold each
+	// task's resolving attempt's).
+	ReadBytes, WrittenBytes int64
 }
 
 // Wall returns the job's wall time.

@@ -20,6 +20,9 @@ type Records struct {
 type recordStore struct {
 	local  []localRecord
 	remote atomic.Pointer[[]remoteRecord]
+	// io holds the storage I/O of every task, added with the first record
+	// that has any.
+	io     atomic.Pointer[[]ioRecord]
 	mu     sync.Mutex
 	spent  map[int]Bills
 	nSpent atomic.Int64
@@ -44,6 +47,11 @@ type remoteRecord struct {
 	wait, init, billed time.Duration
 	memoryMB           int32
 	backendID          string
+}
+
+// ioRecord is what a task that reads or writes storage adds.
+type ioRecord struct {
+	read, written int64
 }
 
 // Flags of a localRecord: the state in the low two bits, then the booleans.
@@ -89,8 +97,19 @@ func (r Records) At(i int) TaskRecord {
 		rec.Dispatched, rec.Wait, rec.Init, rec.Billed = x.dispatched, x.wait, x.init, x.billed
 		rec.MemoryMB, rec.BackendID = x.memoryMB, x.backendID
 	}
+	if p := r.s.io.Load(); p != nil {
+		rec.ReadBytes, rec.WrittenBytes = (*p)[i].read, (*p)[i].written
+	}
 	rec.Spent = r.Spent(i)
 	return rec
+}
+
+// IO returns the bytes task i's record says its attempt read and wrote.
+func (r Records) IO(i int) (read, written int64) {
+	if p := r.s.io.Load(); p != nil {
+		return (*p)[i].read, (*p)[i].written
+	}
+	return 0, 0
 }
 
 // Spent returns task i's bills (TaskRecord.Spent).
@@ -123,6 +142,9 @@ func (r Records) Set(i int, rec *TaskRecord) {
 		(*p)[i] = x
 	} else if x != (remoteRecord{}) {
 		(*r.s.remoteTable())[i] = x
+	}
+	if io := (ioRecord{rec.ReadBytes, rec.WrittenBytes}); r.s.io.Load() != nil || io != (ioRecord{}) {
+		(*r.s.ioTable())[i] = io
 	}
 	r.setSpent(i, rec.Spent)
 	now := r.At(i)
@@ -159,6 +181,21 @@ func (s *recordStore) remoteTable() *[]remoteRecord {
 	}
 	t := make([]remoteRecord, len(s.local))
 	s.remote.Store(&t)
+	return &t
+}
+
+// ioTable returns the I/O fields, adding them on first use.
+func (s *recordStore) ioTable() *[]ioRecord {
+	if p := s.io.Load(); p != nil {
+		return p
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.io.Load(); p != nil {
+		return p
+	}
+	t := make([]ioRecord, len(s.local))
+	s.io.Store(&t)
 	return &t
 }
 

@@ -56,14 +56,16 @@ type job struct {
 	remaining atomic.Int64
 	retries   atomic.Int64
 	throttles atomic.Int64
-	state     []atomic.Uint32
-	attempts  []atomic.Int32 // attempts begun, numbering them
-	tries     []atomic.Int32 // attempts that count against MaxAttempts, over all copies
-	invoked   []atomic.Int64 // when the running attempt began, for straggler checks
-	records   Records
-	spec      speculation
-	bills     billing
-	outage    outage
+	// readBytes and writtenBytes sum the storage I/O of every attempt.
+	readBytes, writtenBytes atomic.Int64
+	state                   []atomic.Uint32
+	attempts                []atomic.Int32 // attempts begun, numbering them
+	tries                   []atomic.Int32 // attempts that count against MaxAttempts, over all copies
+	invoked                 []atomic.Int64 // when the running attempt began, for straggler checks
+	records                 Records
+	spec                    speculation
+	bills                   billing
+	outage                  outage
 
 	mu     sync.Mutex
 	failed []*TaskFailure
@@ -118,6 +120,7 @@ func (j *job) run(ctx context.Context) {
 		j.cause = err
 		return
 	}
+	defer j.logWindow()()
 	j.event(Event{Kind: JobStarted, Tasks: j.n})
 	if err := j.resumeCompleted(); err != nil {
 		j.cause = err
@@ -178,6 +181,19 @@ func (j *job) openLog() error {
 	}
 	j.log = log
 	return nil
+}
+
+// logWindow records the backend's window in a journal that keeps it
+// (WindowLog), now and at every change, until the returned function is
+// called.
+func (j *job) logWindow() (stop func()) {
+	wl, ok := j.log.(WindowLog)
+	if !ok {
+		return func() {}
+	}
+	fl := j.ex.b.Flow()
+	wl.Window(time.Now(), fl.Window, fl.MaxWindow)
+	return j.ex.b.WatchWindow(func(c backend.WindowChange) { wl.Window(c.At, c.Window, c.MaxWindow) })
 }
 
 // resumeCompleted takes the outputs of tasks an earlier run finished.
@@ -418,5 +434,6 @@ func (j *job) report() *Report {
 	return &Report{Job: j.id, Task: j.task, Backend: j.ex.b.Name(), Tasks: j.n,
 		Concurrency: j.ex.Concurrency(), Start: j.start, End: j.end, Records: j.records,
 		Failed: j.failed, Retries: j.retries.Load(), Throttles: j.throttles.Load(),
-		Backups: j.spec.launched.Load(), BackupWins: j.spec.wins.Load()}
+		Backups: j.spec.launched.Load(), BackupWins: j.spec.wins.Load(),
+		ReadBytes: j.readBytes.Load(), WrittenBytes: j.writtenBytes.Load()}
 }

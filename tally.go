@@ -20,6 +20,8 @@ type Tally struct {
 	// Unreported counts billed attempts whose duration the platform did
 	// not report (the worker's or the driver's timing).
 	Unreported int64
+	// ReadBytes and WrittenBytes sum the records' storage I/O.
+	ReadBytes, WrittenBytes int64
 }
 
 // BilledKey sorts billed attempts.
@@ -60,6 +62,8 @@ func (t *Tally) add(rec *TaskRecord, sign int) {
 	if rec.Cold {
 		t.Cold += sign
 	}
+	t.ReadBytes += int64(sign) * rec.ReadBytes
+	t.WrittenBytes += int64(sign) * rec.WrittenBytes
 	if rec.State == Done && !rec.Resumed {
 		d, reported := rec.Billed, true
 		if d == 0 {

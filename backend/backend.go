@@ -223,6 +223,13 @@ func (b *Backend) Invoke(ctx context.Context, inv *driver.Invocation) (*driver.A
 // pace and its Retry-After.
 func (b *Backend) Flow() Flow { return b.flow.snapshot() }
 
+// WatchWindow calls f with every change of the window of invocations in
+// flight, its size or its maximum, until stop is called. f is called
+// while the window is locked: it must be quick and must not invoke.
+func (b *Backend) WatchWindow(f func(WindowChange)) (stop func()) {
+	return b.flow.win.watch(f)
+}
+
 func (b *Backend) wrap(ctx context.Context, err error) error {
 	var e *Error
 	if errors.As(err, &e) {

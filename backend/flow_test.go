@@ -275,3 +275,30 @@ func TestWindowBoundsConcurrently(t *testing.T) {
 		t.Errorf("%d still in flight after all returned", n)
 	}
 }
+
+// TestWatchWindow sees every change of the window, and only changes, in
+// the order they happen, until it stops watching.
+func TestWatchWindow(t *testing.T) {
+	d := &scripted{capacity: 8, script: []error{bare{}, &hint{code: driver.ResourceExhausted, limit: 4}}}
+	b := New("scripted", &codeOf{d})
+	var got []WindowChange
+	stop := b.WatchWindow(func(c WindowChange) { got = append(got, c) })
+	other := b.WatchWindow(func(WindowChange) {})
+	other()      // another watcher's end leaves this one
+	invoke(t, b) // a bare throttle: 8 of 8 to 4 of 8
+	invoke(t, b) // one naming 4: 4 of 8 to 2 of 4
+	for range 3 {
+		invoke(t, b) // successes: 3, 4, then no change at the maximum
+	}
+	stop()
+	b.flow.win.shrink(b.flow.win.now(), 0) // unseen
+	want := [][2]int{{4, 8}, {2, 4}, {3, 4}, {4, 4}}
+	if len(got) != len(want) {
+		t.Fatalf("saw %d changes %+v, want %v", len(got), got, want)
+	}
+	for i, w := range want {
+		if got[i].Window != w[0] || got[i].MaxWindow != w[1] || got[i].At.IsZero() || (i > 0 && got[i].At.Before(got[i-1].At)) {
+			t.Errorf("change %d: %+v, want window %d of %d", i, got[i], w[0], w[1])
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // window bounds a backend's invocations in flight with additive increase,
@@ -44,6 +45,59 @@ type window struct {
 	// the last throttle named the limit (or none came); credit counts the
 	// successes toward the next slow step.
 	cautious, credit int
+	// watchers are called, under mu, whenever limit or max changes.
+	watchers atomic.Pointer[[]windowWatcher]
+}
+
+// windowWatcher is one WatchWindow's function.
+type windowWatcher struct {
+	id int
+	f  func(WindowChange)
+}
+
+// WindowChange is a new size of a backend's window of invocations in
+// flight (see Backend.WatchWindow).
+type WindowChange struct {
+	At time.Time
+	// Window is how many invocations may be in flight now; MaxWindow the
+	// most it may grow to.
+	Window, MaxWindow int
+}
+
+// watch adds f to the watchers and returns the function that removes it.
+func (w *window) watch(f func(WindowChange)) (stop func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	old := w.watchers.Load()
+	id := 0
+	var list []windowWatcher
+	if old != nil {
+		list = slices.Clone(*old)
+		if n := len(list); n > 0 {
+			id = list[n-1].id + 1
+		}
+	}
+	list = append(list, windowWatcher{id, f})
+	w.watchers.Store(&list)
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		cur := slices.DeleteFunc(slices.Clone(*w.watchers.Load()), func(x windowWatcher) bool { return x.id == id })
+		w.watchers.Store(&cur)
+	}
+}
+
+// changed tells the watchers the window's sizes when they differ from
+// limit and max before the change; w.mu is held.
+func (w *window) changed(limit, max int64) {
+	p := w.watchers.Load()
+	if p == nil || len(*p) == 0 || (limit == w.limit.Load() && max == w.max.Load()) {
+		return
+	}
+	c := WindowChange{At: time.Now(), Window: int(w.limit.Load()), MaxWindow: int(w.max.Load())}
+	for _, x := range *p {
+		x.f(c)
+	}
 }
 
 func newWindow(max int) *window {
@@ -138,6 +192,7 @@ func (w *window) grow() {
 		w.credit = 0
 	}
 	w.limit.Store(limit + 1)
+	w.changed(limit, w.max.Load())
 	w.grant()
 }
 
@@ -148,6 +203,7 @@ func (w *window) grow() {
 func (w *window) shrink(epoch uint64, allowed int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	defer w.changed(w.limit.Load(), w.max.Load())
 	if a := int64(allowed); a > 0 && a < w.max.Load() {
 		w.max.Store(a)
 	}

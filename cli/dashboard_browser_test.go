@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/overcast-sc/overcast/internal/testpeer"
+	"github.com/overcast-sc/overcast/sim"
 )
 
 // browser starts headless Chromium (a peer: missing, the test skips, or
@@ -84,11 +85,17 @@ func jsInt(t *testing.T, ctx context.Context, expr string) int {
 // screenshot saves the page's viewport as PNG in $OVERCAST_DASHBOARD_SHOTS
 // (the README's pictures), when it is set.
 func screenshot(t *testing.T, ctx context.Context, name string) {
+	shoot(t, ctx, name, chromedp.CaptureScreenshot())
+}
+
+// shoot saves the PNG an action takes in $OVERCAST_DASHBOARD_SHOTS, when
+// it is set.
+func shoot(t *testing.T, ctx context.Context, name string, take chromedp.Action[[]byte]) {
 	dir := os.Getenv("OVERCAST_DASHBOARD_SHOTS")
 	if dir == "" {
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	png, err := chromedp.Run(ctx, take)
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
@@ -220,5 +227,133 @@ func TestDashboardInBrowser(t *testing.T) {
 	screenshot(t, ctx, "dashboard-report.png")
 	if errs := consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors on the report: %q", errs)
+	}
+}
+
+// TestDashboardShowsStorageIO runs a word count with --dashboard on a sim
+// that throttles it (another job shares the namespace's limit, as a rule),
+// and watches the
+// storage I/O its tasks report: the live page shows bytes while the job
+// runs, and the pages drawn from the journal (jobs serve, and the report
+// offline) show each task's bytes in its row's tooltip, the totals and
+// their chart, and the adaptive window as it moved.
+func TestDashboardShowsStorageIO(t *testing.T) {
+	ctx, consoleErrors := browser(t)
+	if _, err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	dir := t.TempDir()
+	genText(t, dir, 300_000)
+	s, err := sim.New(&sim.Options{Addr: "127.0.0.1:0", Mode: sim.ModeInproc, Concurrency: 6,
+		APILatency: 20 * time.Millisecond, ColdStart: 100 * time.Millisecond, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	props := filepath.Join(dir, "wskprops")
+	os.WriteFile(props, []byte("APIHOST="+s.APIHost()+"\nAUTH="+s.Auth()+"\nNAMESPACE="+s.Namespace()+"\n"), 0o600)
+	env, _ := homeEnv(t)
+	env = append(env, "WSK_CONFIG_FILE="+props)
+	// Another job takes the namespace's whole limit meanwhile, so that both
+	// are throttled and the word count's window moves.
+	nu, _, _ := background(t, env, true, "run", "pi", "--backend", "openwhisk", "--tasks", "50000", "--samples", "5e7",
+		"--dashboard", "127.0.0.1:0")
+	busy := false
+	for i := 0; i < 600 && !busy; i++ {
+		_, jobs := getJobs(t, nu[:strings.Index(nu, "/jobs/")], "")
+		for _, j := range jobs {
+			busy = busy || j.DoneTasks > 100
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !busy {
+		t.Fatal("the neighbour job finished no task")
+	}
+	u, run, out := background(t, env, true, "run", "wordcount", "--backend", "openwhisk", "--input", "file://"+dir+"/in/",
+		"--output", "file://"+dir+"/out/", "--chunk-size", "3e3", "--reducers", "2", "--concurrency", "24",
+		"--dashboard", "127.0.0.1:0", "--json")
+	id := u[strings.LastIndex(u, "/")+1:]
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(u)); err != nil {
+		t.Fatalf("open %s: %v", u, err)
+	}
+	// While the job runs, the I/O panel fills in.
+	live := ""
+	for i := 0; i < 1200; i++ {
+		if state := jsText(t, ctx, byID("state")); state != "running" && state != "" {
+			break
+		}
+		if txt := jsText(t, ctx, byID("io-totals")); strings.Contains(txt, " read, ") && !strings.HasPrefix(txt, "no task") {
+			live = txt
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if live == "" {
+		t.Fatalf("the live page showed no storage bytes while the job ran: %q", jsText(t, ctx, byID("io-totals")))
+	}
+	if n := jsInt(t, ctx, `document.querySelectorAll('svg[aria-label="tasks in flight"] polyline.window').length`); n != 1 {
+		t.Errorf("the live page draws %d window lines, want 1", n)
+	}
+	run.Wait()
+	r := decode[struct {
+		Complete     bool
+		Throttled    int
+		ReadBytes    int64 `json:"read_bytes"`
+		WrittenBytes int64 `json:"written_bytes"`
+	}](t, out.String(), "run --json")
+	if !r.Complete || r.ReadBytes == 0 || r.WrittenBytes == 0 {
+		t.Fatalf("run: complete %v, %d read, %d written; want bytes both ways", r.Complete, r.ReadBytes, r.WrittenBytes)
+	}
+
+	// Pages drawn from the journal: jobs serve's, and the report offline.
+	su, _, _ := background(t, env, false, "jobs", "serve", "--addr", "127.0.0.1:0")
+	file := filepath.Join(t.TempDir(), "report.html")
+	if _, stderr, code := binIn(t, env, "jobs", "report", id, "--output", file); code != 0 {
+		t.Fatalf("jobs report: exit %d: %s", code, stderr)
+	}
+	var totals []string
+	for k, page := range []string{su + "jobs/" + id, "file://" + file} {
+		if k == 1 {
+			offline := network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{{Offline: true}}}
+			if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, offline); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Navigate(page)); err != nil {
+			t.Fatal(err)
+		}
+		txt := jsText(t, ctx, byID("io-totals"))
+		totals = append(totals, txt)
+		if !strings.Contains(txt, " read, ") || !strings.Contains(txt, "/s read") {
+			t.Errorf("%s: I/O totals %q", page, txt)
+		}
+		if n := jsInt(t, ctx, `document.querySelectorAll('svg[aria-label="storage bytes read and written per second"] polyline.io-read').length`); n != 1 {
+			t.Errorf("%s: %d read lines in the I/O chart, want 1", page, n)
+		}
+		tip := jsText(t, ctx, `Array.from(document.querySelectorAll('svg[aria-label="task stream"] rect.hit title')).map(e => e.textContent).join("\n")`)
+		if !strings.Contains(tip, "wordcount/map") || !strings.Contains(tip, " read, ") {
+			t.Errorf("%s: task stream tooltips %q, want the tasks' bytes", page, tip)
+		}
+		inflight := `document.querySelector('svg[aria-label="tasks in flight"]')`
+		if n := jsInt(t, ctx, inflight+`.querySelectorAll("polyline.window").length`); n != 1 {
+			t.Errorf("%s: %d window lines, want the journaled window", page, n)
+		}
+		// Most runs meet throttles, and the window moves; the neighbour's
+		// backoff may leave room enough for none.
+		pts := jsText(t, ctx, inflight+`.querySelector("polyline.window").getAttribute("points")`)
+		t.Logf("%s: %d throttles, window line %s", page, r.Throttled, pts)
+		if r.Throttled > 0 && len(strings.Fields(pts)) < 4 {
+			t.Errorf("%s: the window line %q does not move; the job was throttled %d times", page, pts, r.Throttled)
+		}
+	}
+	shoot(t, ctx, "dashboard-io.png", chromedp.FullScreenshot(100)) // the report, whole
+	if totals[0] != totals[1] {
+		t.Errorf("jobs serve says %q, the report %q", totals[0], totals[1])
+	}
+	if errs := consoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors: %q", errs)
 	}
 }

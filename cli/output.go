@@ -54,6 +54,10 @@ type resultJSON struct {
 	BackupWins  int64          `json:"backup_wins"`
 	Cost        *costJSON      `json:"cost,omitempty"`
 	Error       string         `json:"error,omitempty"`
+	// ReadBytes and WrittenBytes are the bytes the tasks' attempts, every
+	// one, read from and wrote to storage through package storage.
+	ReadBytes    int64 `json:"read_bytes"`
+	WrittenBytes int64 `json:"written_bytes"`
 }
 
 // costJSON is the job's billed use and what it costs (or would cost) on
@@ -100,6 +104,7 @@ func toJSONOnce(o *outcome) *resultJSON {
 		j.Throughput = 0
 	}
 	j.Backups, j.BackupWins = r.Backups, r.BackupWins
+	j.ReadBytes, j.WrittenBytes = r.ReadBytes, r.WrittenBytes
 	u := report.MeasureUsage(r, assumedMemoryMB)
 	j.Cost = &costJSON{Usage: u, Estimates: report.Estimate(u, report.Prices)}
 	if !hasColdStarts(o.backend) {
@@ -137,6 +142,9 @@ func printHuman(w io.Writer, o *outcome) error {
 		plural(j.Retries, "retry", "retries"), j.Throttled, coldStarts(j.Backend, j.ColdStarts))
 	fmt.Fprintf(w, "wall     %.3f s\n", j.WallSeconds)
 	_, err := fmt.Fprintf(w, "rate     %.3g %s\n", j.Throughput, j.Unit)
+	if j.ReadBytes != 0 || j.WrittenBytes != 0 {
+		fmt.Fprintf(w, "storage  %s read, %s written by the tasks\n", bytesText(uint64(j.ReadBytes)), bytesText(uint64(j.WrittenBytes)))
+	}
 	printCost(w, j.Cost)
 	return err
 }

@@ -24,7 +24,9 @@ type wordcountResult struct {
 	Check struct {
 		OK bool `json:"ok"`
 	} `json:"check"`
-	Complete bool `json:"complete"`
+	Complete     bool  `json:"complete"`
+	ReadBytes    int64 `json:"read_bytes"`
+	WrittenBytes int64 `json:"written_bytes"`
 }
 
 // wcW counts the words of a file with LC_ALL=C wc -w.
@@ -80,7 +82,8 @@ func TestWordcountLocalAndSim(t *testing.T) {
 		t.Skip("end to end")
 	}
 	dir := t.TempDir()
-	want := wcW(t, genText(t, dir, 400_000))
+	input := genText(t, dir, 400_000)
+	want := wcW(t, input)
 	args := []string{"--input", "file://" + dir + "/in/", "--chunk-size", "3e4", "--reducers", "3"}
 	local := runWordcount(t, nil, append(args, "--output", "file://"+dir+"/local/")...)
 	if local.Answer.Total != want || !local.Check.OK || !local.Complete {
@@ -95,6 +98,14 @@ func TestWordcountLocalAndSim(t *testing.T) {
 	ow := runWordcount(t, env, append(args, "--output", "file://"+dir+"/sim/", "--backend", "openwhisk")...)
 	if ow.Backend != "openwhisk" || ow.Answer != local.Answer || !ow.Check.OK {
 		t.Fatalf("sim: %+v, local %+v", ow, local)
+	}
+	// The tasks' storage bytes come back in the answers of in-process
+	// tasks and of actionloop processes alike: the mappers read the input
+	// and the reducers what the mappers wrote, the same on both.
+	fi, _ := os.Stat(input)
+	if local.ReadBytes <= fi.Size() || local.WrittenBytes == 0 || ow.ReadBytes != local.ReadBytes || ow.WrittenBytes != local.WrittenBytes {
+		t.Errorf("storage bytes: local %d read, %d written; sim %d and %d; the input is %d bytes",
+			local.ReadBytes, local.WrittenBytes, ow.ReadBytes, ow.WrittenBytes, fi.Size())
 	}
 	if a, b := outputLines(t, dir+"/local"), outputLines(t, dir+"/sim"); a != b || a == 0 {
 		t.Fatalf("output lines: local %d, sim %d", a, b)

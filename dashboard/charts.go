@@ -84,13 +84,9 @@ func (d *Job) inFlight() string {
 	xs, ys = append(xs, p.x+p.w), append(ys, y(0))
 	s.polyline(xs, ys, "area")
 	if len(d.Flow) > 0 {
-		var wx, wy []float64
-		for _, f := range d.Flow {
-			t := f.Time.Sub(t0).Seconds()
-			if t < 0 || t > span {
-				continue
-			}
-			wx, wy = append(wx, p.x+p.w*t/span), append(wy, y(f.Window))
+		wx, wy := windowSteps(d.Flow, t0, span)
+		for k := range wx {
+			wx[k], wy[k] = p.x+p.w*wx[k]/span, y(int(wy[k]))
 		}
 		s.polyline(wx, wy, "window")
 	}
@@ -102,6 +98,24 @@ func (d *Job) inFlight() string {
 	s.text(p.x-4, p.y+p.h, "end", "tick", "0")
 	s.timeAxis(p, span)
 	return s.String()
+}
+
+// windowSteps returns the window over [0, span] seconds from t0 as a step
+// line: each size holds until the next sample, the last to the end. A
+// sample before t0 (the Map started before its first invocation) gives
+// the size at 0.
+func windowSteps(flow []FlowSample, t0 time.Time, span float64) (xs, ys []float64) {
+	for _, f := range flow {
+		t := min(max(f.Time.Sub(t0).Seconds(), 0), span)
+		if n := len(xs); n > 0 {
+			xs, ys = append(xs, t), append(ys, ys[n-1])
+		}
+		xs, ys = append(xs, t), append(ys, float64(f.Window))
+	}
+	if n := len(xs); n > 0 && xs[n-1] < span {
+		xs, ys = append(xs, span), append(ys, ys[n-1])
+	}
+	return xs, ys
 }
 
 // limit is the line the in-flight chart draws: the platform's limit as the

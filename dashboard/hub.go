@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"maps"
+	"sort"
 	"sync"
 	"time"
 
@@ -122,6 +123,7 @@ func (h *Hub) Snapshot() *Job {
 	d := h.job
 	d.Errors = maps.Clone(h.job.Errors)
 	d.Flow = append([]FlowSample(nil), h.job.Flow...)
+	sort.SliceStable(d.Flow, func(a, b int) bool { return d.Flow[a].Time.Before(d.Flow[b].Time) })
 	if d.State == string(journal.Running) {
 		d.Now = time.Now()
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/journal"
 )
 
 // hubLog is the JobLog of one Map: it passes every record on to the
@@ -18,6 +19,7 @@ var (
 	_ overcast.DispatchLog = (*hubLog)(nil)
 	_ overcast.ResumeLog   = (*hubLog)(nil)
 	_ overcast.SpentLog    = (*hubLog)(nil)
+	_ overcast.WindowLog   = (*hubLog)(nil)
 )
 
 func (l *hubLog) Completed(i int) ([]byte, bool) {
@@ -133,5 +135,27 @@ func (l *hubLog) EachCompleted(fn func(i int, out []byte)) error {
 func (l *hubLog) Spent(i int, bs overcast.Bills) {
 	if s, ok := l.inner.(overcast.SpentLog); ok {
 		s.Spent(i, bs)
+	}
+}
+
+// Window passes on to the journal (overcast.WindowLog) and shows the
+// change at once, between the hub's samples.
+func (l *hubLog) Window(at time.Time, window, max int) {
+	if w, ok := l.inner.(overcast.WindowLog); ok {
+		w.Window(at, window, max)
+	}
+	h := l.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.job.State != string(journal.Running) {
+		return
+	}
+	n := 0
+	for _, m := range h.maps {
+		n += len(m.inflight)
+	}
+	h.job.Flow = append(h.job.Flow, FlowSample{Time: at, InFlight: n, Window: window, MaxWindow: max})
+	if len(h.job.Flow) > maxSamples {
+		h.job.Flow = append(h.job.Flow[:0:0], h.job.Flow[len(h.job.Flow)-maxSamples:]...)
 	}
 }

@@ -68,6 +68,9 @@ func FromJournal(j *journal.Job) *Job {
 		}
 		r := j.Report(m)
 		d.Maps = append(d.Maps, r)
+		for _, w := range m.Window {
+			d.Flow = append(d.Flow, FlowSample{Time: w.Time, Window: w.Window, MaxWindow: w.MaxWindow})
+		}
 		for _, t := range m.Tasks {
 			if t.State == journal.TaskFailed {
 				d.Errors[kindOf(t.Code)]++
@@ -81,6 +84,7 @@ func FromJournal(j *journal.Job) *Job {
 			d.Now = r.End
 		}
 	}
+	sort.SliceStable(d.Flow, func(a, b int) bool { return d.Flow[a].Time.Before(d.Flow[b].Time) })
 	return d
 }
 

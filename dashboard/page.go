@@ -48,7 +48,8 @@ type views struct {
 	Started                      string
 	Cost, ETA, Note              string
 	Stream, InFlight, Throughput template.HTML
-	Errors, ColdWarm             template.HTML
+	Errors, ColdWarm, IO         template.HTML
+	IOText                       string
 	Legend                       []legendEntry
 	Window                       bool
 	LimitName                    string
@@ -82,6 +83,8 @@ func (d *Job) draw() *views {
 	v.Throughput = template.HTML(d.throughput())
 	v.Errors = template.HTML(d.errorsByKind())
 	v.ColdWarm = template.HTML(d.coldWarm())
+	v.IO = template.HTML(d.ioChart())
+	v.IOText = d.ioText(d.ioTotals())
 	return v
 }
 

@@ -34,6 +34,10 @@ var phaseNames = [...]string{"", "waiting", "cold start", "running", "in flight"
 type bar struct {
 	invoked, start, run, end float64
 	last                     phase
+	// task names the bar's task for its row's tooltip (empty for an
+	// attempt in flight); read and written are its storage bytes.
+	task          string
+	read, written int64
 }
 
 // bars returns the bars of every task that ran, in order of invocation.
@@ -46,7 +50,10 @@ func (d *Job) bars(t0 time.Time, now float64) []bar {
 			if rec.Invoked == 0 || rec.Resumed || rec.Returned == 0 {
 				continue
 			}
-			out = append(out, recordBar(&rec, sec))
+			b := recordBar(&rec, sec)
+			b.task = fmt.Sprintf("%s %d", r.Task, i)
+			b.read, b.written = rec.ReadBytes, rec.WrittenBytes
+			out = append(out, b)
 		}
 	}
 	for _, a := range d.InFlight {
@@ -164,11 +171,12 @@ func (d *Job) taskStream() string {
 			c = k
 		}
 	}
-	s.timeAxis(p, span)
 	what := "lane"
 	if n == len(bs) && len(bs) <= perTaskRows {
 		what = "task"
 	}
+	rowTitles(s, p, rh, rowsSummary(bs, lane, n, rows, what))
+	s.timeAxis(p, span)
 	s.text(p.x-6, p.y+10, "end", "tick", fmt.Sprintf("%d %ss", n, what))
 	return s.String()
 }
@@ -200,5 +208,54 @@ func paint(cells []phase, a, b float64, ph phase, span float64) {
 		if ph > cells[c] {
 			cells[c] = ph
 		}
+	}
+}
+
+// rowsSummary says, for each row of the task stream, what ran in it: the
+// task and its storage bytes and time (one task a row), or how many tasks,
+// their bytes, and the task that moved the most.
+func rowsSummary(bs []bar, lane []int, n, rows int, what string) []string {
+	type sum struct {
+		tasks         int
+		read, written int64
+		busy          float64
+		task          string
+		top           *bar
+	}
+	sums := make([]sum, rows)
+	for i := range bs {
+		b := &bs[i]
+		s := &sums[lane[i]*rows/n]
+		if b.task == "" { // in flight
+			continue
+		}
+		s.tasks++
+		s.read += b.read
+		s.written += b.written
+		s.busy += b.end - b.invoked
+		s.task = b.task
+		if s.top == nil || b.read+b.written > s.top.read+s.top.written {
+			s.top = b
+		}
+	}
+	out := make([]string, rows)
+	for r, s := range sums {
+		switch {
+		case s.tasks == 0:
+			out[r] = "in flight"
+		case what == "task":
+			out[r] = fmt.Sprintf("%s: %s read, %s written, %s", s.task, formatBytes(s.read), formatBytes(s.written), formatSeconds(s.busy))
+		default:
+			out[r] = fmt.Sprintf("%d tasks: %s read, %s written; the most, %s: %s read, %s written", s.tasks,
+				formatBytes(s.read), formatBytes(s.written), s.top.task, formatBytes(s.top.read), formatBytes(s.top.written))
+		}
+	}
+	return out
+}
+
+// rowTitles lays an invisible strip with a tooltip over each row.
+func rowTitles(s *svg, p area, rh float64, titles []string) {
+	for r, t := range titles {
+		s.rectTitle(p.x, p.y+float64(r)*rh, p.w, max(rh, 0.8), "hit", t)
 	}
 }

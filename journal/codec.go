@@ -18,18 +18,22 @@ import (
 //	open        uvarint run
 //	dispatched  string id
 //	attempted   flags in the kind byte's high bits: [string id] [string error]
-//	finished    task record, string output
-//	failed      task record, string code, string error
+//	finished    task record, [uvarint read, uvarint written], string output
+//	failed      task record, [uvarint read, uvarint written], string code, string error
 //	spent       string bills
 //	carried     string bills (earlier runs' bills of a converted journal)
 //	setRun      uvarint run (a converted journal's task's run)
+//	window      varint time from the chunk's base, uvarint window, uvarint
+//	            maximum; its index delta is 0 (it is about no task)
 //
 // A string is a uvarint length and its bytes. A task record is a flags
 // byte (recFlag*), uvarint attempts and throttled, and the fields its
 // flags say it has, times as zigzag varint deltas: invoked from the
 // chunk's base, returned from invoked, start from invoked, end from
-// start; then remote fields and bills. A finished local task with a small
-// output takes about 60 bytes.
+// start; then remote fields and bills. A finished or failed record whose
+// attempt read or wrote storage has recIO set in its kind byte and the
+// bytes after its task record; journals of older overcast versions have
+// neither. A finished local task with a small output takes about 60 bytes.
 const chunkSize = 4000
 
 // Record kinds beyond the events' own.
@@ -43,6 +47,9 @@ const (
 	attHasID  = 1 << 6
 	attHasErr = 1 << 7
 	kindMask  = 0x3f
+	// recIO, in a finished or failed record's kind byte, says the storage
+	// I/O follows its task record.
+	recIO = 1 << 6
 )
 
 // Flags of an encoded task record.
@@ -81,6 +88,10 @@ func (c *chunkWriter) start() {
 func (c *chunkWriter) add(e *event) {
 	c.start()
 	kind := byte(e.kind)
+	hasIO := (e.kind == evFinished || e.kind == evFailed) && (e.rec.ReadBytes != 0 || e.rec.WrittenBytes != 0)
+	if hasIO {
+		kind |= recIO
+	}
 	if e.kind == evAttempted {
 		if e.id != "" {
 			kind |= attHasID
@@ -88,6 +99,9 @@ func (c *chunkWriter) add(e *event) {
 		if e.hasFail {
 			kind |= attHasErr
 		}
+	}
+	if e.kind == evWindow {
+		e.i = c.prev
 	}
 	b := append(c.cur, kind)
 	b = binary.AppendVarint(b, int64(e.i-c.prev))
@@ -106,13 +120,19 @@ func (c *chunkWriter) add(e *event) {
 		}
 	case evFinished:
 		b = appendRecord(b, &e.rec, c.base)
+		b = appendIO(b, &e.rec, hasIO)
 		b = appendString(b, string(e.out))
 	case evFailed:
 		b = appendRecord(b, &e.rec, c.base)
+		b = appendIO(b, &e.rec, hasIO)
 		b = appendString(b, e.code)
 		b = appendString(b, e.err)
 	case evSpent, evCarried:
 		b = appendString(b, string(e.spent))
+	case evWindow:
+		b = binary.AppendVarint(b, e.win.Time.UnixNano()-c.base)
+		b = binary.AppendUvarint(b, uint64(max(e.win.Window, 0)))
+		b = binary.AppendUvarint(b, uint64(max(e.win.MaxWindow, 0)))
 	}
 	c.cur = b
 }
@@ -171,6 +191,15 @@ func appendRecord(b []byte, r *overcast.TaskRecord, base int64) []byte {
 		b = appendString(b, string(r.Spent))
 	}
 	return b
+}
+
+// appendIO appends a record's storage I/O when it has any.
+func appendIO(b []byte, r *overcast.TaskRecord, has bool) []byte {
+	if !has {
+		return b
+	}
+	b = binary.AppendUvarint(b, uint64(max(r.ReadBytes, 0)))
+	return binary.AppendUvarint(b, uint64(max(r.WrittenBytes, 0)))
 }
 
 // errCorrupt is a chunk that does not decode.
@@ -256,18 +285,30 @@ func (d *decoder) next(e *event) bool {
 		}
 	case evFinished:
 		d.record(&e.rec)
+		d.io(&e.rec, kind&recIO != 0)
 		e.rec.State = overcast.Done
 		e.out = d.bytes()
 	case evFailed:
 		d.record(&e.rec)
+		d.io(&e.rec, kind&recIO != 0)
 		e.rec.State = overcast.TaskFailedState
 		e.code, e.err, e.hasFail = string(d.bytes()), string(d.bytes()), true
 	case evSpent, evCarried:
 		e.spent = overcast.Bills(d.bytes())
+	case evWindow:
+		e.win.Time = time.Unix(0, d.base+d.varint())
+		e.win.Window, e.win.MaxWindow = int(d.uvarint()), int(d.uvarint())
 	default:
 		d.err = fmt.Errorf("%w: kind %d", errCorrupt, kind)
 	}
 	return d.err == nil
+}
+
+// io reads a record's storage I/O, when its kind byte says it has any.
+func (d *decoder) io(r *overcast.TaskRecord, has bool) {
+	if has {
+		r.ReadBytes, r.WrittenBytes = int64(d.uvarint()), int64(d.uvarint())
+	}
 }
 
 func (d *decoder) record(r *overcast.TaskRecord) {

@@ -81,11 +81,16 @@ type MapReport struct {
 	Throttles   int64     `json:"throttles"`
 	Backups     int64     `json:"backups"`
 	BackupWins  int64     `json:"backup_wins"`
+	// ReadBytes and WrittenBytes are the storage I/O of every attempt
+	// (overcast.Report); absent from older journals.
+	ReadBytes    int64 `json:"read_bytes,omitempty"`
+	WrittenBytes int64 `json:"written_bytes,omitempty"`
 }
 
 func newMapReport(r *overcast.Report) *MapReport {
 	return &MapReport{Backend: r.Backend, Concurrency: r.Concurrency, Start: r.Start, End: r.End,
-		Retries: r.Retries, Throttles: r.Throttles, Backups: r.Backups, BackupWins: r.BackupWins}
+		Retries: r.Retries, Throttles: r.Throttles, Backups: r.Backups, BackupWins: r.BackupWins,
+		ReadBytes: r.ReadBytes, WrittenBytes: r.WrittenBytes}
 }
 
 // mapMeta identifies a Map of a job. Format is formatChunks for a Map

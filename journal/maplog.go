@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -26,6 +27,7 @@ const (
 	evOpen
 	evDispatched
 	evSpent
+	evWindow
 )
 
 // event is one record queued for the writer, and one decoded from a log.
@@ -43,6 +45,8 @@ type event struct {
 	spent   overcast.Bills
 	state   State
 	hasFail bool
+	// win is the backend's window (evWindow).
+	win WindowSample
 }
 
 // mapState is the writer's view of one Map. It is created by openMap and
@@ -245,6 +249,14 @@ func (l *mapLog) Spent(i int, bs overcast.Bills) {
 	l.w.push(event{kind: evSpent, m: l.m, i: i, spent: slices.Clone(bs)})
 }
 
+var _ overcast.WindowLog = (*mapLog)(nil)
+
+// Window records the backend's window of invocations in flight from at on
+// (overcast.WindowLog).
+func (l *mapLog) Window(at time.Time, window, max int) {
+	l.w.push(event{kind: evWindow, m: l.m, win: WindowSample{Time: at, Window: window, MaxWindow: max}})
+}
+
 // Close records the Map's report and commits everything queued.
 func (l *mapLog) Close(r *overcast.Report) error {
 	if r != nil {
@@ -259,7 +271,7 @@ func (m *mapState) apply(e *event) {
 		m.report, m.newRep = e.report, true
 		return
 	}
-	if e.kind != evOpen && (e.i < 0 || e.i >= m.meta.N) {
+	if e.kind != evOpen && e.kind != evWindow && (e.i < 0 || e.i >= m.meta.N) {
 		return
 	}
 	m.log.add(e)

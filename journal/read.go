@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -33,6 +34,17 @@ type Map struct {
 	// Failures are the failed tasks (ReadSummary only).
 	Failures []Failure
 	Report   *MapReport // nil until the Map ended once
+	// Window is the backend's window of invocations in flight over time,
+	// in every run: when the Map started and at each change (read with
+	// the tasks only; empty in journals of older overcast versions).
+	Window []WindowSample
+}
+
+// WindowSample is the backend's window of invocations in flight from a
+// time on, and the most it could grow to.
+type WindowSample struct {
+	Time              time.Time
+	Window, MaxWindow int
 }
 
 // Read returns everything the journal holds about job id, every task's
@@ -118,7 +130,7 @@ func readMap(b *bolt.Bucket, key []byte, tasks bool) (*Map, error) {
 	case tasks:
 		r := &tasksReplay{tasks: make([]Task, meta.N)}
 		err = replay(b.Bucket(bucketLog), r.apply)
-		m.Tasks = r.tasks
+		m.Tasks, m.Window = r.tasks, r.window
 	default:
 		err = m.readSummary(b)
 	}

@@ -13,6 +13,8 @@ import (
 type tasksReplay struct {
 	tasks []Task
 	run   int
+	// window is the backend's window over time, as the Map recorded it.
+	window []WindowSample
 	// outs keeps outputs when asked (Store.Output).
 	outs map[int][]byte
 }
@@ -29,6 +31,10 @@ func (r *tasksReplay) apply(e *event) {
 	}
 	if e.kind == evSetRun {
 		r.run = e.run
+		return
+	}
+	if e.kind == evWindow {
+		r.window = append(r.window, e.win)
 		return
 	}
 	if e.i < 0 || e.i >= len(r.tasks) {

@@ -15,6 +15,7 @@ func (j *Job) Report(m *Map) *overcast.Report {
 	if m.Report != nil {
 		r.Backend, r.Concurrency, r.Start, r.End = m.Report.Backend, m.Report.Concurrency, m.Report.Start, m.Report.End
 		r.Retries, r.Throttles, r.Backups, r.BackupWins = m.Report.Retries, m.Report.Throttles, m.Report.Backups, m.Report.BackupWins
+		r.ReadBytes, r.WrittenBytes = m.Report.ReadBytes, m.Report.WrittenBytes
 	}
 	r.Records = overcast.NewRecords(len(m.Tasks))
 	var first int64

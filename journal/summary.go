@@ -25,6 +25,10 @@ type MapSummary struct {
 	// Usage is the billed use over every run, tasks priced at
 	// report.DefaultMemoryMB where the platform reported no memory.
 	Usage report.Usage `json:"usage"`
+	// ReadBytes and WrittenBytes sum the storage I/O of the finished
+	// tasks' attempts that produced their outputs.
+	ReadBytes    int64 `json:"read_bytes,omitempty"`
+	WrittenBytes int64 `json:"written_bytes,omitempty"`
 }
 
 // Histogram counts durations in buckets of under 1% relative width, so
@@ -258,6 +262,8 @@ func (t *tracker) finish(i int, rec *overcast.TaskRecord) {
 	}
 	delete(t.actives, i)
 	t.setCold(i, rec.Cold)
+	t.sum.ReadBytes += rec.ReadBytes
+	t.sum.WrittenBytes += rec.WrittenBytes
 	if d := recordDuration(rec); d > 0 {
 		t.sum.Durations.Add(d)
 	}

@@ -153,6 +153,8 @@ func joinReports(m, r *overcast.Report) *overcast.Report {
 	j.Throttles += r.Throttles
 	j.Backups += r.Backups
 	j.BackupWins += r.BackupWins
+	j.ReadBytes += r.ReadBytes
+	j.WrittenBytes += r.WrittenBytes
 	j.Concurrency = max(m.Concurrency, r.Concurrency)
 	return &j
 }

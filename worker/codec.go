@@ -71,6 +71,14 @@ func AppendResponse(dst []byte, r *Response) []byte {
 	if r.Stats.Cold {
 		dst = append(dst, `,"cold":true`...)
 	}
+	if r.Stats.ReadBytes != 0 {
+		dst = append(dst, `,"read_bytes":`...)
+		dst = strconv.AppendInt(dst, r.Stats.ReadBytes, 10)
+	}
+	if r.Stats.WrittenBytes != 0 {
+		dst = append(dst, `,"written_bytes":`...)
+		dst = strconv.AppendInt(dst, r.Stats.WrittenBytes, 10)
+	}
 	return append(dst, "}}"...)
 }
 

@@ -51,6 +51,11 @@ type Stats struct {
 	EndNS   int64 `json:"end_ns"`
 	// Cold is true on the first task a worker process runs.
 	Cold bool `json:"cold,omitempty"`
+	// ReadBytes and WrittenBytes are the bytes the task read from and
+	// wrote to storage through package storage (storage.IOCount); zero
+	// for a task that moved none, and from workers that do not count.
+	ReadBytes    int64 `json:"read_bytes,omitempty"`
+	WrittenBytes int64 `json:"written_bytes,omitempty"`
 }
 
 // Start returns the start time.

@@ -62,7 +62,8 @@ func fastRequest(b []byte, r *Request) bool {
 	return true
 }
 
-// fastResponse parses {["output":RAW,]["error":OBJ,]"stats":{"start_ns":N,"end_ns":N[,"cold":true]}}
+// fastResponse parses {["output":RAW,]["error":OBJ,]"stats":{"start_ns":N,"end_ns":N[,"cold":true]
+// [,"read_bytes":N][,"written_bytes":N]}}
 // for responses with an output; responses with an error take the slow path.
 func fastResponse(b []byte, r *Response) bool {
 	i := bytes.LastIndex(b, []byte(`,"stats":{"start_ns":`))
@@ -76,6 +77,12 @@ func fastResponse(b []byte, r *Response) bool {
 	}
 	r.Stats.EndNS = p.int()
 	r.Stats.Cold = p.lit(`,"cold":true`)
+	if p.lit(`,"read_bytes":`) {
+		r.Stats.ReadBytes = p.int()
+	}
+	if p.lit(`,"written_bytes":`) {
+		r.Stats.WrittenBytes = p.int()
+	}
 	if p.bad || string(p.b) != "}}" {
 		return false
 	}

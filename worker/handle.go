@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 	"time"
+
+	"github.com/overcast-sc/overcast/storage"
 )
 
 var ran atomic.Bool
@@ -55,12 +57,13 @@ func Run(ctx context.Context, r *Request) *Response {
 		ctx, cancel = context.WithDeadline(ctx, time.UnixMilli(r.DeadlineMS))
 		defer cancel()
 	}
+	ctx, count := storage.WithIOCount(ctx)
 	var out []byte
 	terr := call(func() (err error) { out, err = t.Raw(ctx, r.Input); return err })
 	if terr == nil && out != nil && !json.Valid(out) {
 		terr = &TaskError{Kind: "error", Message: "task output is not valid JSON"}
 	}
-	resp := &Response{Output: out, Error: terr, Stats: stats(start)}
+	resp := &Response{Output: out, Error: terr, Stats: ioStats(stats(start), count)}
 	if terr != nil {
 		resp.Output = nil
 	} else if resp.Output == nil {
@@ -104,12 +107,13 @@ func RunValue(ctx context.Context, r *Request, in any, deadline time.Time) *Valu
 		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
+	ctx, count := storage.WithIOCount(ctx)
 	var out any
 	terr := call(func() (err error) { out, err = t.Value(ctx, in); return err })
 	if terr != nil {
 		out = nil
 	}
-	return &ValueResponse{Output: out, Error: terr, Stats: stats(start)}
+	return &ValueResponse{Output: out, Error: terr, Stats: ioStats(stats(start), count)}
 }
 
 // call runs f, turning its error or panic into a TaskError.
@@ -126,6 +130,12 @@ func call(f func() error) (terr *TaskError) {
 		return &TaskError{Kind: "error", Message: err.Error()}
 	}
 	return nil
+}
+
+// ioStats adds to s the storage I/O the task's count holds.
+func ioStats(s Stats, c *storage.IOCount) Stats {
+	s.ReadBytes, s.WrittenBytes = c.Read(), c.Written()
+	return s
 }
 
 func stats(start time.Time) Stats {

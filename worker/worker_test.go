@@ -43,6 +43,8 @@ func TestAppendResponseMatchesEncodingJSON(t *testing.T) {
 		{Output: json.RawMessage(`{"n":1}`), Stats: Stats{StartNS: 1, EndNS: 2, Cold: true}},
 		{Error: &TaskError{Kind: "panic", Message: "x\ty", Stack: "s"}, Stats: Stats{StartNS: 5, EndNS: 6}},
 		{OutputKey: "overcast/j/out/0.1-2", Stats: Stats{StartNS: 5, EndNS: 6}},
+		{Output: json.RawMessage(`1`), Stats: Stats{StartNS: 1, EndNS: 2, ReadBytes: 1 << 40, WrittenBytes: 7}},
+		{Output: json.RawMessage(`1`), Stats: Stats{StartNS: 1, EndNS: 2, Cold: true, WrittenBytes: 7}},
 	} {
 		want, _ := json.Marshal(r)
 		if got := AppendResponse(nil, r); string(got) != string(want) {
@@ -149,6 +151,10 @@ func TestFastDecodersAgreeWithEncodingJSON(t *testing.T) {
 		AppendResponse(nil, &Response{Error: &TaskError{Kind: "error", Message: "m"}, Stats: Stats{StartNS: 5, EndNS: 6}}),
 		[]byte(`{"output":1,"stats":{"start_ns":1,"end_ns":2,"cold":false}}`),
 		[]byte(`{"output":[1,,"stats":{"start_ns":1,"end_ns":2}}`),
+		AppendResponse(nil, &Response{Output: json.RawMessage(`2`), Stats: Stats{StartNS: 5, EndNS: 6, Cold: true, ReadBytes: 10, WrittenBytes: 20}}),
+		AppendResponse(nil, &Response{Output: json.RawMessage(`2`), Stats: Stats{StartNS: 5, EndNS: 6, ReadBytes: 10}}),
+		[]byte(`{"output":1,"stats":{"start_ns":1,"end_ns":2,"written_bytes":3,"read_bytes":4}}`),
+		[]byte(`{"output":1,"stats":{"start_ns":1,"end_ns":2,"read_bytes":x}}`),
 	}
 	for _, b := range resps {
 		var want Response
@@ -167,6 +173,7 @@ func TestFastDecodersAgreeWithEncodingJSON(t *testing.T) {
 func FuzzDecodeResponse(f *testing.F) {
 	f.Add(AppendResponse(nil, &Response{Output: json.RawMessage(`{"n":1}`), Stats: Stats{StartNS: 1, EndNS: 2}}))
 	f.Add([]byte(`{"output":1,"stats":{"start_ns":1,"end_ns":2,"cold":true}}`))
+	f.Add([]byte(`{"output":1,"stats":{"start_ns":1,"end_ns":2,"read_bytes":3,"written_bytes":4}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var want Response
 		wantErr := json.Unmarshal(b, &want)
