@@ -283,7 +283,7 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, plan P
 		hint = "; once it answers, run: " + a.name + " jobs resume " + opts.JobID
 	}
 	if out.Report.Tasks > 0 && out.Report.Succeeded() == 0 {
-		a.printf("%s%s", noAnswer(out), hint)
+		a.printf("%s%s", a.ourName(noAnswer(out)), hint)
 		return &exitError{exitFailed}
 	}
 	if out.err != nil {
