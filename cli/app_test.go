@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -84,6 +85,47 @@ func TestNoInitRegistries(t *testing.T) {
 			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "init" {
 				t.Errorf("%s: func init: build what it registers in newRoot instead", fset.Position(fd.Pos()))
 			}
+		}
+	}
+}
+
+// TestWithNameNamesTheProgram: a program's errors, usage lines and the
+// hints of its commands (its own, and a backend's) give its name.
+func TestWithNameNamesTheProgram(t *testing.T) {
+	c := New(WithName("mytool"))
+	for _, tt := range []struct {
+		args         []string
+		code         int
+		stdout, errs string
+	}{
+		{[]string{"run", "nope"}, exitUsage, "", "mytool: unknown workload \"nope\""},
+		{[]string{"jobs", "show"}, exitUsage, "", "mytool: mytool jobs show needs one job id (see mytool jobs list)"},
+		{[]string{"gen"}, exitUsage, "", "(see mytool gen --help)"},
+		{[]string{"tasks"}, exitOK, "workloads (mytool run WORKLOAD):", ""},
+		{[]string{"deploy", "--help"}, exitOK, "Usage:\n  mytool deploy [flags]", ""},
+		{[]string{"doctor", "--help"}, exitOK, "run mytool deploy\nfirst", ""},
+	} {
+		var stdout, stderr strings.Builder
+		code := c.Run(context.Background(), tt.args, &stdout, &stderr)
+		if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.errs) ||
+			strings.Contains(stdout.String()+stderr.String(), "overcast ") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit %d, %q and %q, and no overcast", tt.args, code, stdout.String(), stderr.String(), tt.code, tt.stdout, tt.errs)
+		}
+	}
+	a := c.newApp(io.Discard, io.Discard)
+	for in, want := range map[string]string{
+		"action x not found; deploy it first (overcast deploy --backend openwhisk)": "action x not found; deploy it first (mytool deploy --backend openwhisk)",
+		"use overcast jobs resume, or a new job id":                                "use mytool jobs resume, or a new job id",
+		"overcast worker: listening on 127.0.0.1:1":                                "overcast worker: listening on 127.0.0.1:1",
+		"under overcast/ID/ and in ~/.overcast, another overcast process":          "under overcast/ID/ and in ~/.overcast, another overcast process",
+	} {
+		if got := a.ourName(in); got != want {
+			t.Errorf("ourName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for arg0, want := range map[string]string{"/usr/local/bin/mytool": "mytool", `mytool.exe`: "mytool", "./options": "options", "": "overcast"} {
+		if got := programName(arg0); got != want {
+			t.Errorf("programName(%q) = %q, want %q", arg0, got, want)
 		}
 	}
 }
