@@ -115,9 +115,9 @@ func TestWithNameNamesTheProgram(t *testing.T) {
 	a := c.newApp(io.Discard, io.Discard)
 	for in, want := range map[string]string{
 		"action x not found; deploy it first (overcast deploy --backend openwhisk)": "action x not found; deploy it first (mytool deploy --backend openwhisk)",
-		"use overcast jobs resume, or a new job id":                                "use mytool jobs resume, or a new job id",
-		"overcast worker: listening on 127.0.0.1:1":                                "overcast worker: listening on 127.0.0.1:1",
-		"under overcast/ID/ and in ~/.overcast, another overcast process":          "under overcast/ID/ and in ~/.overcast, another overcast process",
+		"use overcast jobs resume, or a new job id":                                 "use mytool jobs resume, or a new job id",
+		"overcast worker: listening on 127.0.0.1:1":                                 "overcast worker: listening on 127.0.0.1:1",
+		"under overcast/ID/ and in ~/.overcast, another overcast process":           "under overcast/ID/ and in ~/.overcast, another overcast process",
 	} {
 		if got := a.ourName(in); got != want {
 			t.Errorf("ourName(%q) = %q, want %q", in, got, want)
