@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,18 +13,40 @@ import (
 	"github.com/overcast-sc/overcast/backend"
 )
 
-// backendFlags are one backend's command-line settings: add registers its
-// flags, url turns them into the backend URL, and open, when set, opens
-// the driver of a URL of the backend's scheme with the typed settings the
-// URL does not carry (credentials). title names the help section that
-// lists them; uses says which commands each flag matters to (a flag
-// missing from it matters to run only).
+// backendFlags are the backends' command-line settings of one command:
+// every command that takes them holds its own, so that nothing outlives
+// or is shared between invocations.
 type backendFlags struct {
-	title string
-	add   func(fs *pflag.FlagSet)
-	url   func() (string, error)
-	open  backend.Opener
-	uses  map[string]flagUse
+	local     localFlags
+	openwhisk openwhiskFlags
+	lambda    lambdaFlags
+	http      httpFlags
+	// endpoint is --endpoint, which the lambda and http backends share:
+	// pflag takes a flag name once per command.
+	endpoint string
+	// warn is where warnings about the settings go, prefixed with the
+	// program's name.
+	warn func(format string, args ...any)
+}
+
+// newBackendFlags returns the backends' settings of one command of
+// program name, which warns on stderr.
+func newBackendFlags(name string, stderr io.Writer) backendFlags {
+	return backendFlags{warn: warner(name, stderr)}
+}
+
+// backendSection is one backend's command-line settings: add registers
+// its flags, url turns them into the backend URL, and open, when set,
+// opens the driver of a URL of the backend's scheme with the typed
+// settings the URL does not carry (credentials). title names the help
+// section that lists them; uses says which commands each flag matters to
+// (a flag missing from it matters to run only).
+type backendSection struct {
+	name, title string
+	add         func(fs *pflag.FlagSet)
+	url         func() (string, error)
+	open        backend.Opener
+	uses        map[string]flagUse
 }
 
 // flagUse is the least a command must do for a backend flag to matter to it.
@@ -37,29 +61,83 @@ const (
 	forRun
 )
 
-// backendFlagSets holds each backend's flags by scheme; each backend's file
-// in this package adds its own.
-var backendFlagSets = map[string]*backendFlags{}
+// Help section titles of the backends' flags, in the order help lists them.
+const (
+	localTitle     = "Local backend"
+	openwhiskTitle = "OpenWhisk"
+	lambdaTitle    = "Lambda"
+	httpTitle      = "HTTP workers"
+	// endpointTitle is the section of the flag lambda and http share.
+	endpointTitle = "Lambda and HTTP workers"
+)
 
-// backendOrder is the order of the backends' sections in help.
-var backendOrder = []string{"local", "openwhisk", "lambda", "http"}
+// backendTitles are the backends' help sections in the order help lists
+// them; other sections follow.
+func backendTitles() []string {
+	return []string{localTitle, openwhiskTitle, lambdaTitle, httpTitle}
+}
 
-// addBackendFlags adds to fs the flags of every backend that matter to a
-// command doing use, each in its backend's help section.
-func addBackendFlags(fs *pflag.FlagSet, use flagUse) {
-	for _, name := range backendOrder {
-		bf := backendFlagSets[name]
-		if bf == nil {
-			continue
+// backendNames are the backends --backend names without a URL, sorted.
+func backendNames() []string {
+	var b backendFlags
+	var names []string
+	for _, s := range b.sections() {
+		names = append(names, s.name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// sections returns each backend's settings, bound to b's fields, in help
+// order.
+func (b *backendFlags) sections() []backendSection {
+	return []backendSection{
+		{name: "local", title: localTitle, add: b.local.add, url: b.local.url},
+		{name: "openwhisk", title: openwhiskTitle, add: b.openwhisk.add, url: b.openwhiskURL, open: b.openwhisk.open, uses: map[string]flagUse{
+			"apihost": forUndeploy, "auth": forUndeploy, "namespace": forUndeploy, "insecure": forUndeploy, "action": forUndeploy,
+			"kind": forDeploy, "execenv": forDeploy, "memory": forDeploy, "action-timeout": forDeploy, "storage-credentials": forDeploy,
+		}},
+		{name: "lambda", title: lambdaTitle, add: b.addLambda, url: b.lambdaURL, uses: map[string]flagUse{
+			"function": forUndeploy, "region": forUndeploy, "profile": forUndeploy, "endpoint": forUndeploy,
+			"arch": forDeploy, "role": forDeploy, "lambda-memory": forDeploy, "lambda-timeout": forDeploy,
+		}},
+		{name: "http", title: httpTitle, add: b.addHTTP, url: b.httpURL, uses: map[string]flagUse{
+			"endpoint": forUndeploy, "http-auth": forUndeploy, "token-file": forUndeploy, "ca-file": forUndeploy,
+		}},
+	}
+}
+
+// section returns the settings of the backend named name, nil if none.
+func (b *backendFlags) section(name string) *backendSection {
+	for _, s := range b.sections() {
+		if s.name == name {
+			return &s
 		}
-		all := pflag.NewFlagSet(name, pflag.ContinueOnError)
-		bf.add(all)
+	}
+	return nil
+}
+
+// sharedGroup returns the help section of a flag more than one backend
+// adds, and whether flag is one.
+func sharedGroup(flag string) (string, bool) {
+	if flag == "endpoint" {
+		return endpointTitle, true
+	}
+	return "", false
+}
+
+// add adds to fs the flags of every backend that matter to a command
+// doing use, each in its backend's help section.
+func (b *backendFlags) add(fs *pflag.FlagSet, use flagUse) {
+	for _, s := range b.sections() {
+		all := pflag.NewFlagSet(s.name, pflag.ContinueOnError)
+		s.add(all)
 		all.VisitAll(func(f *pflag.Flag) {
-			u, ok := bf.uses[f.Name]
+			u, ok := s.uses[f.Name]
 			if !ok {
 				u = forRun
 			}
-			group, shared := sharedFlags[f.Name]
+			group, shared := sharedGroup(f.Name)
 			switch {
 			case u > use:
 			case shared && fs.Lookup(f.Name) != nil: // added by another backend
@@ -67,71 +145,68 @@ func addBackendFlags(fs *pflag.FlagSet, use flagUse) {
 				setGroup(f, group)
 				fs.AddFlag(f)
 			default:
-				setGroup(f, bf.title)
+				setGroup(f, s.title)
 				fs.AddFlag(f)
 			}
 		})
 	}
 }
 
-var localFlags struct {
+// localFlags are the local backend's command-line settings.
+type localFlags struct {
 	workers      int
 	skipEncoding bool
 }
 
-func init() {
-	backendFlagSets["local"] = &backendFlags{
-		title: "Local backend",
-		add: func(fs *pflag.FlagSet) {
-			fs.Var(positive(&localFlags.workers, 0), "workers", "worker goroutines (default GOMAXPROCS, one per core)")
-			fs.BoolVar(&localFlags.skipEncoding, "skip-encoding", false, "hand tasks Go values instead of encoded envelopes")
-		},
-		url: func() (string, error) {
-			q := url.Values{}
-			if localFlags.workers > 0 {
-				q.Set("workers", strconv.Itoa(localFlags.workers))
-			}
-			if localFlags.skipEncoding {
-				q.Set("encode", "false")
-			}
-			return "local://?" + q.Encode(), nil
-		},
-	}
+func (f *localFlags) add(fs *pflag.FlagSet) {
+	fs.Var(positive(&f.workers, 0), "workers", "worker goroutines (default GOMAXPROCS, one per core)")
+	fs.BoolVar(&f.skipEncoding, "skip-encoding", false, "hand tasks Go values instead of encoded envelopes")
 }
 
-// backendURL turns --backend and the backend's flags into a URL. A value
-// with "://" is taken as a URL as it is.
-func backendURL(name string) (string, error) {
+func (f *localFlags) url() (string, error) {
+	q := url.Values{}
+	if f.workers > 0 {
+		q.Set("workers", strconv.Itoa(f.workers))
+	}
+	if f.skipEncoding {
+		q.Set("encode", "false")
+	}
+	return "local://?" + q.Encode(), nil
+}
+
+// url turns --backend and the backend's flags into a URL. A value with
+// "://" is taken as a URL as it is.
+func (b *backendFlags) url(name string) (string, error) {
 	if strings.Contains(name, "://") {
 		return name, nil
 	}
-	bf, ok := backendFlagSets[name]
-	if !ok {
+	s := b.section(name)
+	if s == nil {
 		return "", usagef("unknown backend %q (known: %s)", name, strings.Join(backend.Schemes(), ", "))
 	}
-	return bf.url()
+	return s.url()
 }
 
-// openBackend opens the backend --backend names with its flags: the URL
-// backendURL makes, and the typed settings of the scheme's opener.
-func openBackend(ctx context.Context, name string) (*backend.Backend, error) {
-	url, err := backendURL(name)
+// open opens the backend --backend names with its flags: the URL url
+// makes, and the typed settings of the scheme's opener.
+func (b *backendFlags) open(ctx context.Context, name string) (*backend.Backend, error) {
+	url, err := b.url(name)
 	if err != nil {
 		return nil, err
 	}
-	return openURL(ctx, url)
+	return b.openURL(ctx, url)
 }
 
 // openURL opens a backend URL with the typed settings of its scheme's
 // flags.
-func openURL(ctx context.Context, url string) (*backend.Backend, error) {
+func (b *backendFlags) openURL(ctx context.Context, url string) (*backend.Backend, error) {
 	u, err := backend.ParseURL(url)
 	if err != nil {
 		return nil, err
 	}
 	var open backend.Opener
-	if bf, ok := backendFlagSets[u.Scheme]; ok {
-		open = bf.open
+	if s := b.section(u.Scheme); s != nil {
+		open = s.open
 	}
 	return backend.OpenWith(ctx, url, open)
 }

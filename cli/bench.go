@@ -17,10 +17,6 @@ import (
 	"github.com/overcast-sc/overcast/bench"
 )
 
-func init() {
-	extraCommands = append(extraCommands, newBenchCmd)
-}
-
 // fanoutTargets are the project's targets for the time until every task
 // runs, by task count (issue 6), drawn on fan-out plots.
 var fanoutTargets = map[int]float64{1000: 1, 10000: 5}
@@ -36,6 +32,7 @@ type benchFlags struct {
 	simProcess   string
 	json         bool
 	plots        []string
+	backends     backendFlags
 }
 
 func (f *benchFlags) add(fs *pflag.FlagSet, backend, tasks string) {
@@ -48,7 +45,7 @@ func (f *benchFlags) add(fs *pflag.FlagSet, backend, tasks string) {
 	fs.StringVar(&f.simProcess, "sim-process", bench.SimInProcess, "sim: run it in-process (sharing the driver's CPU and runtime) or separate (overcast sim as its own process)")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
 	fs.StringArrayVar(&f.plots, "plot", nil, "write a plot to this .png, .svg or .pdf file (repeatable)")
-	addBackendFlags(fs, forRun)
+	f.backends.add(fs, forRun)
 }
 
 // taskCounts parses --tasks.
@@ -66,7 +63,7 @@ func (f *benchFlags) taskCounts() ([]int, error) {
 
 // target returns where the runs go: a fresh sim per run, or a backend
 // the worker is deployed to once.
-func (f *benchFlags) target(ctx context.Context, stderr io.Writer) (bench.Target, error) {
+func (f *benchFlags) target(ctx context.Context, a *app) (bench.Target, error) {
 	if !(f.requestRate >= 0) {
 		return nil, usagef("--request-rate must not be negative, got %g", f.requestRate)
 	}
@@ -75,31 +72,30 @@ func (f *benchFlags) target(ctx context.Context, stderr io.Writer) (bench.Target
 	}
 	if f.backend == "sim" {
 		// The sim is driven through the openwhisk backend, with its --collect.
-		if err := owFlags.checkCollect(); err != nil {
+		if err := f.backends.openwhisk.checkCollect(); err != nil {
 			return nil, err
 		}
 		return &bench.SimTarget{APILatency: ms(f.apiLatencyMS), ColdStart: ms(f.coldStartMS), RequestRate: f.requestRate,
-			Process: f.simProcess, Collect: owFlags.collect, ActionTimeout: max(5*time.Minute, 2*ms(f.taskMS))}, nil
+			Process: f.simProcess, Collect: f.backends.openwhisk.collect, ActionTimeout: max(5*time.Minute, 2*ms(f.taskMS))}, nil
 	}
-	url, err := backendURL(f.backend)
+	url, err := f.backends.url(f.backend)
 	if err != nil {
 		return nil, err
 	}
-	b, err := openURL(ctx, url)
+	b, err := f.backends.openURL(ctx, url)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Close()
-	if err := deployWorker(ctx, b, stderr); err != nil {
+	if err := a.deployWorker(ctx, b); err != nil {
 		return nil, err
 	}
-	return &bench.URLTarget{URL: url, OpenBackend: openURL}, nil
+	return &bench.URLTarget{URL: url, OpenBackend: f.backends.openURL}, nil
 }
 
-// cpuProfile is --cpuprofile: where to write a CPU profile.
-var cpuProfile string
-
-func startProfile() error {
+// startProfile starts writing a CPU profile to cpuProfile (--cpuprofile),
+// when given.
+func startProfile(cpuProfile string) error {
 	if cpuProfile == "" {
 		return nil
 	}
@@ -183,7 +179,8 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
+func newBenchCmd(a *app) *cobra.Command {
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure scaling, fan-out and scheduler overhead",
@@ -196,12 +193,12 @@ rate of API calls and the namespace's concurrency limit (the task count, at
 least 1,000); every table, plot title and JSON row says which. Any other
 backend runs the same measurement for real. A run in which any task failed
 exits non-zero after printing its results.`,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return startProfile() },
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return startProfile(cpuProfile) },
 		PersistentPostRun: func(cmd *cobra.Command, _ []string) { pprof.StopCPUProfile() },
 		Args:              noArgs,
 		RunE:              func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newBenchScalingCmd(stdout, stderr), newBenchFanoutCmd(stdout, stderr), newBenchOverheadCmd(stdout))
+	cmd.AddCommand(newBenchScalingCmd(a), newBenchFanoutCmd(a), newBenchOverheadCmd(a.stdout))
 	cmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measurement to this file")
 	return cmd
 }
@@ -246,8 +243,8 @@ func (r *scalingReport) failed() (failed, tasks int) {
 	return failed, tasks
 }
 
-func newBenchScalingCmd(stdout, stderr io.Writer) *cobra.Command {
-	var f benchFlags
+func newBenchScalingCmd(a *app) *cobra.Command {
+	f := benchFlags{backends: a.backendFlags()}
 	var o bench.ScalingOptions
 	var samples uint64
 	cmd := &cobra.Command{
@@ -277,7 +274,7 @@ func newBenchScalingCmd(stdout, stderr io.Writer) *cobra.Command {
 			if o.Mode != bench.Strong && o.Mode != bench.Weak {
 				return usagef("--mode must be strong or weak, got %q", o.Mode)
 			}
-			return runBenchScaling(cmd, &f, &o, stdout, stderr)
+			return runBenchScaling(cmd, a, &f, &o)
 		},
 	}
 	fs := cmd.Flags()
@@ -288,13 +285,14 @@ func newBenchScalingCmd(stdout, stderr io.Writer) *cobra.Command {
 	return cmd
 }
 
-func runBenchScaling(cmd *cobra.Command, f *benchFlags, o *bench.ScalingOptions, stdout, stderr io.Writer) error {
+func runBenchScaling(cmd *cobra.Command, a *app, f *benchFlags, o *bench.ScalingOptions) error {
+	stdout, stderr := a.stdout, a.stderr
 	var err error
 	if o.Tasks, err = f.taskCounts(); err != nil {
 		return err
 	}
 	ctx := cmd.Context()
-	target, err := f.target(ctx, stderr)
+	target, err := f.target(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -318,8 +316,8 @@ func runBenchScaling(cmd *cobra.Command, f *benchFlags, o *bench.ScalingOptions,
 	cores := 0
 	if target.Name() == "local" && o.Workload == bench.WorkloadPi {
 		cores = runtime.GOMAXPROCS(0)
-		if localFlags.workers > 0 {
-			cores = min(cores, localFlags.workers)
+		if w := f.backends.local.workers; w > 0 {
+			cores = min(cores, w)
 		}
 	}
 	for _, p := range f.plots {
@@ -362,8 +360,8 @@ func (r *fanoutReport) measureLoopback(ctx context.Context, target bench.Target)
 	return nil
 }
 
-func newBenchFanoutCmd(stdout, stderr io.Writer) *cobra.Command {
-	var f benchFlags
+func newBenchFanoutCmd(a *app) *cobra.Command {
+	f := benchFlags{backends: a.backendFlags()}
 	var naive bool
 	var pollEvery time.Duration
 	cmd := &cobra.Command{
@@ -384,7 +382,7 @@ activation every --poll-every) against a fresh sim.`,
 			if naive && f.backend != "sim" {
 				return usagef("--naive runs only against --backend sim")
 			}
-			return runBenchFanout(cmd, &f, naive, pollEvery, stdout, stderr)
+			return runBenchFanout(cmd, a, &f, naive, pollEvery)
 		},
 	}
 	f.add(cmd.Flags(), "sim", "1000")
@@ -393,13 +391,14 @@ activation every --poll-every) against a fresh sim.`,
 	return cmd
 }
 
-func runBenchFanout(cmd *cobra.Command, f *benchFlags, naive bool, pollEvery time.Duration, stdout, stderr io.Writer) error {
+func runBenchFanout(cmd *cobra.Command, a *app, f *benchFlags, naive bool, pollEvery time.Duration) error {
+	stdout := a.stdout
 	counts, err := f.taskCounts()
 	if err != nil {
 		return err
 	}
 	ctx := cmd.Context()
-	target, err := f.target(ctx, stderr)
+	target, err := f.target(ctx, a)
 	if err != nil {
 		return err
 	}

@@ -17,10 +17,6 @@ import (
 	"github.com/overcast-sc/overcast/storage"
 )
 
-func init() {
-	extraCommands = append(extraCommands, newConfigCmd)
-}
-
 // noConfigFile says why there is no default configuration file.
 var noConfigFile = usagef("no home directory, so no configuration file unless --%s or %s names one", configFlag, configEnv)
 
@@ -42,7 +38,7 @@ type configJSON struct {
 	Settings map[string]*resolved `json:"settings"`
 }
 
-func newConfigCmd(stdout, _ io.Writer) *cobra.Command {
+func newConfigCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Show the settings a run would use and where each comes from",
@@ -55,12 +51,12 @@ defaults. A profile maps flag names to values.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newConfigShowCmd(stdout), newConfigPathCmd(stdout))
+	cmd.AddCommand(newConfigShowCmd(a), newConfigPathCmd(a.stdout))
 	return cmd
 }
 
-func newConfigShowCmd(stdout io.Writer) *cobra.Command {
-	var rf runFlags
+func newConfigShowCmd(a *app) *cobra.Command {
+	rf := runFlags{backends: a.backendFlags()}
 	cmd := &cobra.Command{
 		Use:   "show",
 		Short: "Print the resolved settings and their sources; credentials are masked",
@@ -69,7 +65,7 @@ func newConfigShowCmd(stdout io.Writer) *cobra.Command {
   overcast config show --backend lambda`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return showConfig(cmd.Context(), cmd, rf.backend, rf.json, stdout)
+			return a.showConfig(cmd.Context(), cmd, &rf)
 		},
 	}
 	rf.add(cmd.Flags())
@@ -97,7 +93,8 @@ func newConfigPathCmd(stdout io.Writer) *cobra.Command {
 
 // showConfig prints the settings of cmd's flags that a run on backend
 // would use: the general ones, the backend's, and any other given.
-func showConfig(ctx context.Context, cmd *cobra.Command, backend string, asJSON bool, w io.Writer) error {
+func (a *app) showConfig(ctx context.Context, cmd *cobra.Command, rf *runFlags) error {
+	backend, w := rf.backend, a.stdout
 	fs := cmd.Flags()
 	file, _ := fs.GetString(configFlag)
 	path, _ := configPath(file)
@@ -105,10 +102,10 @@ func showConfig(ctx context.Context, cmd *cobra.Command, backend string, asJSON 
 	if _, err := os.Stat(path); err == nil {
 		out.Exists = true
 	}
-	out.Profile = shownProfile(fs)
+	out.Profile = a.shownProfile(fs)
 	title := ""
-	if bf := backendFlagSets[backend]; bf != nil {
-		title = bf.title
+	if s := rf.backends.section(backend); s != nil {
+		title = s.title
 	}
 	var rows []*resolved
 	fs.VisitAll(func(f *pflag.Flag) {
@@ -134,11 +131,11 @@ func showConfig(ctx context.Context, cmd *cobra.Command, backend string, asJSON 
 		rows = append(rows, r)
 		out.Settings[r.Name] = r
 	}
-	r := journalSetting()
+	r := a.journalSetting()
 	rows = append(rows, r)
 	out.Settings[r.Name] = r
 	var err error
-	if asJSON {
+	if rf.json {
 		err = printIndented(w, out)
 	} else {
 		err = printSettings(w, out, rows)
@@ -146,13 +143,13 @@ func showConfig(ctx context.Context, cmd *cobra.Command, backend string, asJSON 
 	if err != nil {
 		return err
 	}
-	_, err = backendURL(backend) // a value or a lack run would refuse
+	_, err = rf.backends.url(backend) // a value or a lack run would refuse
 	return err
 }
 
 // shownProfile names the profile in use for config show's header.
-func shownProfile(fs *pflag.FlagSet) string {
-	if resuming() {
+func (a *app) shownProfile(fs *pflag.FlagSet) string {
+	if a.resuming() {
 		return ""
 	}
 	file, _ := fs.GetString(configFlag)
@@ -320,13 +317,13 @@ func httpCredentials(fs *pflag.FlagSet) *resolved {
 }
 
 // journalSetting says where runs are journaled.
-func journalSetting() *resolved {
+func (a *app) journalSetting() *resolved {
 	r := &resolved{Name: "journal"}
 	if os.Getenv("OVERCAST_JOURNAL") == "off" {
 		r.Value, r.Source = "off", "env OVERCAST_JOURNAL"
 		return r
 	}
-	root, err := jobsRoot("")
+	root, err := a.jobsRoot("")
 	if err != nil {
 		r.Source = err.Error()
 		return r

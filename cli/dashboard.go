@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -87,13 +86,13 @@ type liveDashboard struct {
 // startDashboard serves the dashboard of the run opts describe when
 // --dashboard is given (nil otherwise): it follows the run's journal and
 // events.
-func startDashboard(rf *runFlags, workload string, opts *overcast.Options, stderr io.Writer) (*liveDashboard, error) {
+func (a *app) startDashboard(rf *runFlags, workload string, opts *overcast.Options) (*liveDashboard, error) {
 	if rf.dashboard == "" {
 		return nil, nil
 	}
 	hub := dashboard.NewHub(opts.JobID, workload, rf.backend)
 	var src dashboard.Source
-	if root, err := jobsRoot(""); err == nil {
+	if root, err := a.jobsRoot(""); err == nil {
 		src = journalSource{journal.New(root)}
 	}
 	u, stop, err := serveDashboard(rf.dashboard, dashboardToken(rf.dashboardToken), src, hub)
@@ -106,7 +105,7 @@ func startDashboard(rf *runFlags, workload string, opts *overcast.Options, stder
 	go hub.Sampler(ctx)
 	page, _ := url.Parse(u)
 	page.Path = "/jobs/" + url.PathEscape(opts.JobID)
-	fmt.Fprintf(stderr, "overcast: dashboard of job %s at %s\n", opts.JobID, page)
+	a.printf("dashboard of job %s at %s", opts.JobID, page)
 	return &liveDashboard{hub: hub, stop: stop, cancel: cancel}, nil
 }
 

@@ -13,11 +13,6 @@ import (
 	"github.com/overcast-sc/overcast/workloads/sortbench"
 )
 
-func init() {
-	extraCommands = append(extraCommands, newValidateCmd)
-	generators = append(generators, func(stdout, _ io.Writer) *cobra.Command { return newGenSortCmd(stdout) })
-}
-
 func newGenSortCmd(stdout io.Writer) *cobra.Command {
 	var size, first uint64
 	var output string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,36 +12,33 @@ import (
 	"github.com/overcast-sc/overcast/backend/driver"
 )
 
-func init() {
-	extraCommands = append(extraCommands, newDeployCmd, newUndeployCmd)
-}
-
 // deployWorker deploys the worker when the backend needs one, as the
 // library's Executor.Deploy does.
-func deployWorker(ctx context.Context, b *backend.Backend, stderr io.Writer) error {
+func (a *app) deployWorker(ctx context.Context, b *backend.Backend) error {
 	info, err := b.Deploy(ctx)
 	if err != nil || info == nil {
 		return err
 	}
-	printNote(stderr, info.Note)
+	a.printNote(info.Note)
 	if info.Uploaded {
-		fmt.Fprintf(stderr, "overcast: deployed %s (%.1f MB, sha256 %.12s)\n", info.Name, float64(info.Bytes)/1e6, info.CodeHash)
+		a.printf("deployed %s (%.1f MB, sha256 %.12s)", info.Name, float64(info.Bytes)/1e6, info.CodeHash)
 	}
 	return nil
 }
 
 // printNote prints each line of a deploy note on stderr.
-func printNote(stderr io.Writer, note string) {
+func (a *app) printNote(note string) {
 	for _, line := range strings.Split(note, "\n") {
 		if line != "" {
-			fmt.Fprintf(stderr, "overcast: %s\n", line)
+			a.printf("%s", a.ourName(line))
 		}
 	}
 }
 
 // backendCmd is a command that only needs a backend: deploy and undeploy.
-func backendCmd(use, short string, fu flagUse, stdout, stderr io.Writer, do func(ctx context.Context, b *backend.Backend, d driver.Deployer) error) *cobra.Command {
+func backendCmd(a *app, use, short string, fu flagUse, do func(ctx context.Context, b *backend.Backend, d driver.Deployer) error) *cobra.Command {
 	var name string
+	backends := a.backendFlags()
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
@@ -51,7 +47,7 @@ func backendCmd(use, short string, fu flagUse, stdout, stderr io.Writer, do func
 			if name == "" {
 				return usagef("%s needs --backend (openwhisk, lambda, ...)", cmd.Name())
 			}
-			b, err := openBackend(cmd.Context(), name)
+			b, err := backends.open(cmd.Context(), name)
 			if err != nil {
 				return err
 			}
@@ -64,18 +60,19 @@ func backendCmd(use, short string, fu flagUse, stdout, stderr io.Writer, do func
 		},
 	}
 	cmd.Flags().StringVar(&name, "backend", "", "the platform: openwhisk, lambda, ...")
-	addBackendFlags(cmd.Flags(), fu)
+	backends.add(cmd.Flags(), fu)
 	return cmd
 }
 
-func newDeployCmd(stdout, stderr io.Writer) *cobra.Command {
-	cmd := backendCmd("deploy", "Install or update the worker on a platform (skipped when unchanged); with --backend http, write the files to apply", forDeploy, stdout, stderr,
+func newDeployCmd(a *app) *cobra.Command {
+	stdout := a.stdout
+	cmd := backendCmd(a, "deploy", "Install or update the worker on a platform (skipped when unchanged); with --backend http, write the files to apply", forDeploy,
 		func(ctx context.Context, b *backend.Backend, d driver.Deployer) error {
 			info, err := b.Deploy(ctx)
 			if err != nil {
 				return err
 			}
-			printNote(stderr, info.Note)
+			a.printNote(info.Note)
 			if info.CodeHash == "" {
 				fmt.Fprintf(stdout, "nothing to deploy: %s on %s serves the running worker already\n", info.Name, b.Name())
 				return nil
@@ -87,11 +84,12 @@ func newDeployCmd(stdout, stderr io.Writer) *cobra.Command {
 			fmt.Fprintf(stdout, "%s on %s: %s (sha256 %s)\n", info.Name, b.Name(), state, info.CodeHash)
 			return nil
 		})
-	return withHTTPDeploy(cmd, stdout, stderr)
+	return withHTTPDeploy(cmd, a)
 }
 
-func newUndeployCmd(stdout, stderr io.Writer) *cobra.Command {
-	return backendCmd("undeploy", "Remove what deploy installed", forUndeploy, stdout, stderr,
+func newUndeployCmd(a *app) *cobra.Command {
+	stdout := a.stdout
+	return backendCmd(a, "undeploy", "Remove what deploy installed", forUndeploy,
 		func(ctx context.Context, b *backend.Backend, d driver.Deployer) error {
 			err := d.Undeploy(ctx)
 			switch {

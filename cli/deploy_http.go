@@ -52,7 +52,7 @@ func (f *httpDeployFlags) add(fs *pflag.FlagSet) {
 // withHTTPDeploy makes deploy write files for an HTTP function platform
 // when its backend is http: no platform is called, so no driver is
 // opened. Its flags are refused with any other backend.
-func withHTTPDeploy(cmd *cobra.Command, stdout, stderr io.Writer) *cobra.Command {
+func withHTTPDeploy(cmd *cobra.Command, a *app) *cobra.Command {
 	f := &httpDeployFlags{}
 	f.add(cmd.Flags())
 	run := cmd.RunE
@@ -73,7 +73,7 @@ func withHTTPDeploy(cmd *cobra.Command, stdout, stderr io.Writer) *cobra.Command
 		case http && len(others) > 0:
 			return usagef("%s: not used by deploy --backend http, which writes files (see the %s flags)", strings.Join(others, ", "), httpDeployTitle)
 		case http:
-			return f.deploy(c.Context(), c.Flags(), stdout, stderr)
+			return f.deploy(c.Context(), a, c.Flags())
 		case len(mine) > 0:
 			return usagef("%s: only for deploy --backend http", strings.Join(mine, ", "))
 		}
@@ -83,7 +83,7 @@ func withHTTPDeploy(cmd *cobra.Command, stdout, stderr io.Writer) *cobra.Command
 }
 
 // deploy writes the files and prints what to run next.
-func (f *httpDeployFlags) deploy(ctx context.Context, fs *pflag.FlagSet, stdout, stderr io.Writer) error {
+func (f *httpDeployFlags) deploy(ctx context.Context, a *app, fs *pflag.FlagSet) error {
 	if f.target == "" || f.output == "" {
 		return usagef("deploy --backend http writes files for you to apply: it needs --target (%s) and --output DIR", targetNames())
 	}
@@ -109,13 +109,13 @@ func (f *httpDeployFlags) deploy(ctx context.Context, fs *pflag.FlagSet, stdout,
 	if err != nil {
 		return err
 	}
-	printNote(stderr, bin.Note)
+	a.printNote(bin.Note)
 	o.Binary = bin.Path
 	r, err := httpdeploy.Write(o)
 	if err != nil {
 		return fmt.Errorf("deploy --target %s: %w", target, err)
 	}
-	printHTTPDeploy(stdout, r)
+	printHTTPDeploy(a.stdout, r, a.ourName)
 	return nil
 }
 
@@ -143,8 +143,9 @@ func targetNames() string {
 	return strings.Join(s, ", ")
 }
 
-// printHTTPDeploy prints what was written and the commands to run next.
-func printHTTPDeploy(w io.Writer, r *httpdeploy.Result) {
+// printHTTPDeploy prints what was written and the commands to run next,
+// named by ourName.
+func printHTTPDeploy(w io.Writer, r *httpdeploy.Result, ourName func(string) string) {
 	o := r.Options
 	dir, err := filepath.Abs(o.Dir)
 	if err != nil {
@@ -157,7 +158,7 @@ func printHTTPDeploy(w io.Writer, r *httpdeploy.Result) {
 	fmt.Fprintf(w, "\nnext, with %s set to the workers' credential (e.g. export %s=$(openssl rand -hex 32)):\n",
 		httpdeploy.TokenEnv, httpdeploy.TokenEnv)
 	for _, s := range r.Steps {
-		fmt.Fprintf(w, "  %s\n", s)
+		fmt.Fprintf(w, "  %s\n", ourName(s))
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)

@@ -17,10 +17,6 @@ import (
 	"github.com/overcast-sc/overcast/worker"
 )
 
-func init() {
-	extraCommands = append(extraCommands, newDoctorCmd)
-}
-
 // doctorFlags are doctor's own flags; it takes the backends' deploy flags.
 type doctorFlags struct {
 	backend     string
@@ -29,6 +25,7 @@ type doctorFlags struct {
 	taskSeconds float64
 	helmValues  []string
 	noInvoke    bool
+	backends    backendFlags
 }
 
 func (f *doctorFlags) add(fs *pflag.FlagSet) {
@@ -38,12 +35,12 @@ func (f *doctorFlags) add(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.taskSeconds, "task-seconds", 10, "the task duration to judge per-minute pacing by: a per-minute limit P keeps P x this / 60 tasks running")
 	fs.StringArrayVar(&f.helmValues, "helm-values", nil, "OpenWhisk: the values files the cluster was installed with (repeatable), for the invokers' capacity")
 	fs.BoolVar(&f.noInvoke, "no-invoke", false, "do not invoke the worker (no cold and warm latency)")
-	addBackendFlags(fs, forDeploy)
-	addDoctorHTTPFlags(fs)
+	f.backends.add(fs, forDeploy)
+	f.backends.addDoctorHTTP(fs)
 }
 
-func newDoctorCmd(stdout, stderr io.Writer) *cobra.Command {
-	var f doctorFlags
+func newDoctorCmd(a *app) *cobra.Command {
+	f := doctorFlags{backends: a.backendFlags()}
 	cmd := &cobra.Command{
 		Use:   "doctor --backend openwhisk|lambda|http [--target-concurrency N] [--json]",
 		Short: "Report what a platform allows a job: the widest useful --concurrency and the limit that binds",
@@ -69,7 +66,7 @@ first for the latencies.`,
   overcast doctor --backend http --endpoint http://10.0.0.5:8080,http://10.0.0.6:8080`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return doctor(cmd.Context(), &f, stdout, stderr)
+			return a.doctor(cmd.Context(), &f)
 		},
 	}
 	f.add(cmd.Flags())
@@ -141,7 +138,8 @@ func (r *doctorReport) decide(target int, chart chartState) {
 	}
 }
 
-func doctor(ctx context.Context, f *doctorFlags, stdout, stderr io.Writer) error {
+func (a *app) doctor(ctx context.Context, f *doctorFlags) error {
+	stdout := a.stdout
 	if !(f.taskSeconds > 0) {
 		return usagef("--task-seconds must be positive, got %g", f.taskSeconds)
 	}
@@ -167,6 +165,9 @@ func doctor(ctx context.Context, f *doctorFlags, stdout, stderr io.Writer) error
 	}
 	if err != nil {
 		return err
+	}
+	for i, n := range r.Notes {
+		r.Notes[i] = a.ourName(n)
 	}
 	if f.json {
 		return printIndented(stdout, r)

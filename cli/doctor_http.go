@@ -29,12 +29,12 @@ const (
 // addDoctorHTTPFlags adds the http flags doctor weighs besides the ones
 // every command takes: the driver's bound per endpoint and the payload
 // limit, which run takes too.
-func addDoctorHTTPFlags(fs *pflag.FlagSet) {
+func (b *backendFlags) addDoctorHTTP(fs *pflag.FlagSet) {
 	all := pflag.NewFlagSet("http", pflag.ContinueOnError)
-	addHTTPFlags(all)
+	b.addHTTP(all)
 	for _, name := range []string{"http-concurrency", "http-payload-limit"} {
 		if f := all.Lookup(name); f != nil && fs.Lookup(name) == nil {
-			setGroup(f, backendFlagSets["http"].title)
+			setGroup(f, httpTitle)
 			fs.AddFlag(f)
 		}
 	}
@@ -60,7 +60,7 @@ type endpointReport struct {
 // more than the driver would, at most probeWidth), the payload limit, and
 // the first (cold) and a later (warm) invocation's latency.
 func doctorHTTP(ctx context.Context, f *doctorFlags) (*doctorReport, error) {
-	raw, err := backendURL("http")
+	raw, err := f.backends.url("http")
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 // concurrency (GetAccountSettings, as the driver reads it when it opens),
 // Lambda's payload limit, and the function's cold and warm latency.
 func doctorLambda(ctx context.Context, f *doctorFlags) (*doctorReport, error) {
-	raw, err := backendURL("lambda")
+	raw, err := f.backends.url("lambda")
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func doctorOpenWhisk(ctx context.Context, f *doctorFlags) (*doctorReport, error)
 		}
 		values = v
 	}
-	raw, err := backendURL("openwhisk")
+	raw, err := f.backends.url("openwhisk")
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/overcast-sc/overcast"
@@ -20,16 +19,16 @@ const bigJob = time.Minute
 // how long it should take at the executor's concurrency (on stderr only,
 // so that --json output stays one object); for a job that counts its
 // tasks it checks that they fit this machine (see preflight).
-func sizeUp(size func() (time.Duration, int), ex *overcast.Executor, stderr io.Writer) error {
+func (a *app) sizeUp(size func() (time.Duration, int), ex *overcast.Executor) error {
 	if size == nil {
 		return nil
 	}
 	cpu, tasks := size()
 	if cpu >= bigJob {
-		fmt.Fprintf(stderr, "overcast: %s\n", estimateLine(cpu, tasks, ex.Concurrency(), ex.Backend().Name()))
+		a.printf("%s", estimateLine(cpu, tasks, ex.Concurrency(), ex.Backend().Name()))
 	}
 	if tasks > 0 {
-		return preflight(ex, tasks)
+		return a.preflight(ex, tasks)
 	}
 	return nil
 }

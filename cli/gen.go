@@ -12,34 +12,24 @@ import (
 	"github.com/overcast-sc/overcast/workloads/textgen"
 )
 
-func init() {
-	extraCommands = append(extraCommands, newGenCmd)
-	generators = append(generators, newGenTextCmd)
-}
-
-// generators are the subcommands of gen, one per kind of data; other
-// files of the package add theirs.
-var generators []func(stdout, stderr io.Writer) *cobra.Command
-
-func newGenCmd(stdout, stderr io.Writer) *cobra.Command {
+// newGenCmd is gen, with a subcommand per kind of data.
+func newGenCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gen KIND [flags]",
 		Short: "Generate test data into storage",
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usagef("gen needs a kind of data (see overcast gen --help)")
+				return usagef("gen needs a kind of data (see %s --help)", cmd.CommandPath())
 			}
-			return usagef("unknown kind of data %q (see overcast gen --help)", args[0])
+			return usagef("unknown kind of data %q (see %s --help)", args[0], cmd.CommandPath())
 		},
 	}
-	for _, g := range generators {
-		cmd.AddCommand(g(stdout, stderr))
-	}
+	cmd.AddCommand(newGenTextCmd(a.stdout), newGenSortCmd(a.stdout))
 	return cmd
 }
 
-func newGenTextCmd(stdout, _ io.Writer) *cobra.Command {
+func newGenTextCmd(stdout io.Writer) *cobra.Command {
 	var size, seed uint64
 	var output, words string
 	cmd := &cobra.Command{

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"text/template"
+	"unicode"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -11,10 +14,6 @@ import (
 // groupAnnotation is the flag annotation naming the help section a flag
 // is listed in; flags without one are listed under "Flags:".
 const groupAnnotation = "overcast_group"
-
-func init() {
-	cobra.AddTemplateFunc("overcastFlags", groupedFlagUsages)
-}
 
 // localFlagsSection is the part of cobra's usage template that lists a
 // command's own flags, which usageTemplate replaces with grouped sections.
@@ -26,7 +25,19 @@ func usageTemplate(def string) string {
 	if !strings.Contains(def, localFlagsSection) {
 		panic("cli: cobra's usage template has no flags section to group")
 	}
-	return strings.Replace(def, localFlagsSection, "{{overcastFlags .}}", 1)
+	return strings.Replace(def, localFlagsSection, "{{groupedFlags .}}", 1)
+}
+
+// setUsage makes root and its commands print their usage with cobra's
+// template, flags grouped by section (usageTemplate). The template's
+// functions are root's own, not cobra's process-wide ones.
+func setUsage(root *cobra.Command) {
+	tmpl := template.Must(template.New("usage").Funcs(template.FuncMap{
+		"groupedFlags":            groupedFlagUsages,
+		"trimTrailingWhitespaces": func(s string) string { return strings.TrimRightFunc(s, unicode.IsSpace) },
+		"rpad":                    func(s string, n int) string { return fmt.Sprintf("%-*s", n, s) },
+	}).Parse(usageTemplate(root.UsageTemplate())))
+	root.SetUsageFunc(func(c *cobra.Command) error { return tmpl.Execute(c.OutOrStderr(), c) })
 }
 
 // setGroup puts flag f in the help section titled group.
@@ -38,7 +49,7 @@ func setGroup(f *pflag.Flag, group string) {
 }
 
 // groupedFlagUsages lists cmd's own flags: "Flags:", then a section per
-// group, the backends' in backendOrder.
+// group, the backends' in backendTitles' order.
 func groupedFlagUsages(cmd *cobra.Command) string {
 	main := pflag.NewFlagSet("", pflag.ContinueOnError)
 	groups := map[string]*pflag.FlagSet{}
@@ -68,13 +79,12 @@ func groupedFlagUsages(cmd *cobra.Command) string {
 	return b.String()
 }
 
-// groupRank orders help sections: the backends' in backendOrder, then
+// groupRank orders help sections: the backends' in backendTitles, then
 // any other.
 func groupRank(title string) int {
-	for i, name := range backendOrder {
-		if bf := backendFlagSets[name]; bf != nil && bf.title == title {
-			return i
-		}
+	titles := backendTitles()
+	if i := slices.Index(titles, title); i >= 0 {
+		return i
 	}
-	return len(backendOrder)
+	return len(titles)
 }

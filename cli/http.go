@@ -11,22 +11,19 @@ import (
 	"github.com/overcast-sc/overcast/backend/httpfn" // the http backend
 )
 
-var httpFlags struct {
+// httpFlags are the http backend's command-line settings, but --endpoint
+// (backendFlags.endpoint).
+type httpFlags struct {
 	auth, tokenFile, caFile   string
 	concurrency, limit        int
 	callbackAddr, callbackURL string
 	callbackTimeout           time.Duration
 }
 
-func init() {
-	backendFlagSets["http"] = &backendFlags{title: "HTTP workers", add: addHTTPFlags, url: httpURL, uses: map[string]flagUse{
-		"endpoint": forUndeploy, "http-auth": forUndeploy, "token-file": forUndeploy, "ca-file": forUndeploy,
-	}}
-}
-
-func addHTTPFlags(fs *pflag.FlagSet) {
-	f := &httpFlags
-	addEndpointFlag(fs)
+// addHTTP registers the http flags.
+func (b *backendFlags) addHTTP(fs *pflag.FlagSet) {
+	f := &b.http
+	b.addEndpoint(fs)
 	fs.StringVar(&f.auth, "http-auth", "", "none, bearer, google (a Cloud Run ID token), azure (x-functions-key) or basic (default bearer when "+
 		httpfn.EnvToken+" or --token-file is set, else none)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the credential: the token, the Azure function key, user:pass, or a Google service account key "+
@@ -42,12 +39,12 @@ func addHTTPFlags(fs *pflag.FlagSet) {
 // httpURL turns the http flags into an http:// URL; the backend checks
 // the values. Credentials stay out of it: the backend reads them from
 // the environment or the token file.
-func httpURL() (string, error) {
-	f := &httpFlags
-	if strings.TrimSpace(endpointFlag) == "" {
+func (b *backendFlags) httpURL() (string, error) {
+	f := &b.http
+	if strings.TrimSpace(b.endpoint) == "" {
 		return "", usagef("--backend http needs --endpoint URL[,URL...], the workers' base URLs")
 	}
-	q := url.Values{"endpoint": {endpointFlag}}
+	q := url.Values{"endpoint": {b.endpoint}}
 	if f.auth != "" {
 		switch httpfn.Mode(f.auth) {
 		case httpfn.ModeNone, httpfn.ModeBearer, httpfn.ModeGoogle, httpfn.ModeAzure, httpfn.ModeBasic:
@@ -77,15 +74,9 @@ func httpURL() (string, error) {
 	return "http://?" + q.Encode(), nil
 }
 
-// endpointFlag is --endpoint, which the lambda and http backends share:
-// pflag takes a flag name once per command.
-var endpointFlag string
-
-// sharedFlags are the flags more than one backend adds, each with the
-// help section that lists them.
-var sharedFlags = map[string]string{"endpoint": "Lambda and HTTP workers"}
-
-func addEndpointFlag(fs *pflag.FlagSet) {
-	fs.StringVar(&endpointFlag, "endpoint", "", "base URL(s), comma-separated: of the http backend's workers, "+
+// addEndpoint registers --endpoint, which the lambda and http backends
+// share.
+func (b *backendFlags) addEndpoint(fs *pflag.FlagSet) {
+	fs.StringVar(&b.endpoint, "endpoint", "", "base URL(s), comma-separated: of the http backend's workers, "+
 		"or of Lambda emulators or a Lambda-compatible API (no deploy then)")
 }

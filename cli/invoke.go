@@ -21,10 +21,6 @@ import (
 	"github.com/overcast-sc/overcast/worker"
 )
 
-func init() {
-	extraCommands = append(extraCommands, newInvokeCmd)
-}
-
 // invokeFlags are invoke's own flags; it takes the backends' flags that
 // run takes.
 type invokeFlags struct {
@@ -33,6 +29,7 @@ type invokeFlags struct {
 	json     bool
 	timeout  time.Duration
 	noDeploy bool
+	backends backendFlags
 }
 
 func (f *invokeFlags) add(fs *pflag.FlagSet) {
@@ -41,11 +38,11 @@ func (f *invokeFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
 	fs.DurationVar(&f.timeout, "timeout", 0, "time limit of the invocation, e.g. 30s (default: none on local, the platform's elsewhere)")
 	fs.BoolVar(&f.noDeploy, "no-deploy", false, "do not deploy the worker first; invoke what the platform already has")
-	addBackendFlags(fs, forRun)
+	f.backends.add(fs, forRun)
 }
 
-func newInvokeCmd(stdout, stderr io.Writer) *cobra.Command {
-	var f invokeFlags
+func newInvokeCmd(a *app) *cobra.Command {
+	f := invokeFlags{backends: a.backendFlags()}
 	cmd := &cobra.Command{
 		Use:   "invoke TASK [--input JSON] [flags]",
 		Short: "Run one task once and print its output, timing and logs (a smoke test)",
@@ -56,12 +53,12 @@ the attempt and its logs: OpenWhisk's activation logs, Lambda's log tail.`,
   overcast invoke pi/sample --input @task.json --backend openwhisk --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usagef("invoke needs one task name (see overcast tasks)")
+				return usagef("invoke needs one task name (see %s tasks)", a.name)
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return invoke(cmd.Context(), args[0], &f, cmd.InOrStdin(), stdout, stderr)
+			return a.invoke(cmd.Context(), args[0], &f, cmd.InOrStdin())
 		},
 	}
 	f.add(cmd.Flags())
@@ -69,18 +66,19 @@ the attempt and its logs: OpenWhisk's activation logs, Lambda's log tail.`,
 }
 
 // invoke runs task once with the input the flags give and prints the result.
-func invoke(ctx context.Context, task string, f *invokeFlags, stdin io.Reader, stdout, stderr io.Writer) error {
+func (a *app) invoke(ctx context.Context, task string, f *invokeFlags, stdin io.Reader) error {
+	stdout := a.stdout
 	req, err := invokeRequest(task, f, stdin)
 	if err != nil {
 		return err
 	}
-	b, err := openBackend(ctx, f.backend)
+	b, err := f.backends.open(ctx, f.backend)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
 	if !f.noDeploy {
-		if err := deployWorker(ctx, b, stderr); err != nil {
+		if err := a.deployWorker(ctx, b); err != nil {
 			return err
 		}
 	}
@@ -97,7 +95,7 @@ func invoke(ctx context.Context, task string, f *invokeFlags, stdin io.Reader, s
 		return err
 	}
 	if res.Error != nil {
-		fmt.Fprintf(stderr, "overcast: task %s failed: %s\n", task, oneLine(res.Error.Message))
+		a.printf("task %s failed: %s", task, oneLine(res.Error.Message))
 		return &exitError{exitFailed}
 	}
 	return nil

@@ -48,7 +48,7 @@ type Job struct {
 type Plan struct {
 	// Run runs the job on ex. It returns the result of the tasks that
 	// finished, with the job's error when some did not (the run is then
-	// partial: printed so, and its check cannot pass), or a nil result
+	// partial: printed so, and not checked), or a nil result
 	// and an error when there is nothing to show; an error made by Usage
 	// or Usagef exits with status 2. ex's job id (ex.JobID) is the run's,
 	// and names the job's data in storage.
@@ -70,7 +70,8 @@ type Result struct {
 	// "NAME: ANSWER".
 	Summary string
 	// Check compares the answer with an independent value; nil means
-	// not checked.
+	// not checked. A partial run (Run returned an error) is never
+	// checked: its --json "check" is null whatever Check holds.
 	Check *Check
 	// Report is the record of the job's tasks (Futures.Report, or a
 	// shuffle.Result's Report). It is required.
@@ -85,8 +86,9 @@ type Result struct {
 
 // Check is a comparison of a job's answer with an expected value: the
 // expected value, the answer's error against it, and whether the answer
-// passed. A partial run never passes, whatever OK says, and neither does
-// a check whose figures are not finite.
+// passed. A partial run is not checked (--json's "check" is null, as for
+// a job without a check), and a check whose figures are not finite does
+// not pass.
 type Check struct {
 	Expected float64 `json:"expected"`
 	Error    float64 `json:"error"`
@@ -110,14 +112,14 @@ func Equal[T int | int64 | uint64](got, want T) *Check {
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// sane returns the check as printed: not passing when the run is partial,
-// and with figures JSON can hold.
+// sane returns the check as printed: none when the run is partial, and
+// with figures JSON can hold.
 func (c *Check) sane(partial bool) *Check {
-	if c == nil {
+	if c == nil || partial {
 		return nil
 	}
 	s := *c
-	if partial || !finite(s.Expected) || !finite(s.Error) {
+	if !finite(s.Expected) || !finite(s.Error) {
 		s.OK = false
 	}
 	if !finite(s.Expected) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -17,44 +16,19 @@ import (
 	"github.com/overcast-sc/overcast/journal"
 )
 
-func init() {
-	journalHook = openJournal
-	extraCommands = append(extraCommands, newJobsCmd)
-}
-
-// resumeDir carries jobs resume's --journal-dir to the run it starts.
-var resumeDir struct {
-	sync.Mutex
-	dir string
-}
-
-// jobsRoot returns the jobs directory: dir when given, else the one a
-// resume in progress uses, else $OVERCAST_HOME/jobs or ~/.overcast/jobs.
-func jobsRoot(dir string) (string, error) {
-	if dir != "" {
-		return dir, nil
-	}
-	resumeDir.Lock()
-	d := resumeDir.dir
-	resumeDir.Unlock()
-	if d != "" {
-		return d, nil
-	}
-	return journal.DefaultRoot()
-}
-
-// openJournal is the journalHook: the journal of one run. Without a home
-// directory (or with OVERCAST_JOURNAL=off) the run goes unrecorded.
-func openJournal(spec *JobSpec) (overcast.Journal, func(result any), error) {
+// openJournal opens the journal of one run and returns a function to call
+// with the run's outcome when it ends. Without a home directory (or with
+// OVERCAST_JOURNAL=off) the run goes unrecorded.
+func (a *app) openJournal(spec *JobSpec) (overcast.Journal, func(result any), error) {
 	if err := journal.ValidID(spec.ID); err != nil {
 		return nil, nil, usagef("--job-id: %v", err)
 	}
 	if os.Getenv("OVERCAST_JOURNAL") == "off" {
 		return nil, nil, nil
 	}
-	root, err := jobsRoot("")
+	root, err := a.jobsRoot("")
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "overcast: warning: job not journaled: %v\n", err)
+		a.printf("warning: job not journaled: %v", err)
 		return nil, nil, nil
 	}
 	st := journal.New(root)
@@ -72,7 +46,7 @@ func openJournal(spec *JobSpec) (overcast.Journal, func(result any), error) {
 	}
 	done := func(result any) {
 		if err := endJournal(rec, result); err != nil {
-			fmt.Fprintf(os.Stderr, "overcast: warning: journal: %s\n", oneLine(err.Error()))
+			a.printf("warning: journal: %s", oneLine(err.Error()))
 		}
 	}
 	return rec, done, nil
@@ -109,7 +83,8 @@ func resultState(data []byte) (journal.State, error) {
 	return state, nil
 }
 
-func newJobsCmd(stdout, stderr io.Writer) *cobra.Command {
+func newJobsCmd(a *app) *cobra.Command {
+	stdout, stderr := a.stdout, a.stderr
 	var dir string
 	cmd := &cobra.Command{
 		Use:   "jobs",
@@ -122,22 +97,22 @@ unfinished tasks and produces the same answer.`,
 	}
 	cmd.PersistentFlags().StringVar(&dir, "journal-dir", "", "jobs directory (default $OVERCAST_HOME/jobs or ~/.overcast/jobs)")
 	store := func() (*journal.Store, error) {
-		root, err := jobsRoot(dir)
+		root, err := a.jobsRoot(dir)
 		if err != nil {
 			return nil, err
 		}
 		return journal.New(root), nil
 	}
-	cmd.AddCommand(newJobsListCmd(store, stdout, stderr), newJobsShowCmd(store, stdout),
-		newJobsResumeCmd(store, stdout, stderr), newJobsCleanCmd(store, stdout, stderr), newJobsPlotCmd(store, stdout),
-		newJobsLogsCmd(store, stdout))
+	cmd.AddCommand(newJobsListCmd(a, store), newJobsShowCmd(a, store),
+		newJobsResumeCmd(a, store), newJobsCleanCmd(a, store), newJobsPlotCmd(store, stdout),
+		newJobsLogsCmd(a, store))
 	cmd.AddCommand(newJobsReportCmd(store, stdout), newJobsServeCmd(store, stdout, stderr))
 	return cmd
 }
 
 type storeFunc func() (*journal.Store, error)
 
-func newJobsListCmd(store storeFunc, stdout, stderr io.Writer) *cobra.Command {
+func newJobsListCmd(a *app, store storeFunc) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -152,10 +127,10 @@ func newJobsListCmd(store storeFunc, stdout, stderr io.Writer) *cobra.Command {
 			if sums == nil {
 				sums = []*journal.Summary{}
 			}
-			if err := printList(stdout, sums, asJSON); err != nil {
+			if err := printList(a.stdout, sums, asJSON); err != nil {
 				return err
 			}
-			return reportUnreadable(stderr, errs)
+			return a.reportUnreadable(errs)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
@@ -216,7 +191,7 @@ func (o resumeOutput) args() []string {
 	return args
 }
 
-func newJobsResumeCmd(store storeFunc, stdout, stderr io.Writer) *cobra.Command {
+func newJobsResumeCmd(a *app, store storeFunc) *cobra.Command {
 	var out resumeOutput
 	cmd := &cobra.Command{
 		Use:   "resume ID",
@@ -227,7 +202,7 @@ func newJobsResumeCmd(store storeFunc, stdout, stderr io.Writer) *cobra.Command 
 			if err != nil {
 				return err
 			}
-			return resumeJob(cmd.Context(), st, args[0], out, stdout, stderr)
+			return a.resumeJob(cmd.Context(), st, args[0], out)
 		},
 	}
 	cmd.Flags().BoolVar(&out.json, "json", false, "print one JSON object, as run does")
@@ -237,14 +212,14 @@ func newJobsResumeCmd(store storeFunc, stdout, stderr io.Writer) *cobra.Command 
 
 func exactlyOneID(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
-		return usagef("%s needs one job id (see overcast jobs list)", cmd.CommandPath())
+		return usagef("%s needs one job id (see %s jobs list)", cmd.CommandPath(), cmd.Root().Name())
 	}
 	return nil
 }
 
 // resumeJob runs a job's stored command again under its id, so that only
 // its unfinished tasks run. A job already done prints its stored result.
-func resumeJob(ctx context.Context, st *journal.Store, id string, out resumeOutput, stdout, stderr io.Writer) error {
+func (a *app) resumeJob(ctx context.Context, st *journal.Store, id string, out resumeOutput) error {
 	j, err := readJob(st, id, false)
 	if err != nil {
 		return err
@@ -253,18 +228,11 @@ func resumeJob(ctx context.Context, st *journal.Store, id string, out resumeOutp
 	case j.Live:
 		return fmt.Errorf("job %s is running: its driver is alive", id)
 	case j.State == journal.Done && j.Result != nil:
-		return printStoredResult(stdout, j, out.json)
+		return printStoredResult(a.stdout, j, out.json)
 	}
-	args := resumeArgs(j, out.args())
-	resumeDir.Lock()
-	resumeDir.dir = st.Root()
-	resumeDir.Unlock()
-	defer func() {
-		resumeDir.Lock()
-		resumeDir.dir = ""
-		resumeDir.Unlock()
-	}()
-	if code := fromContext(ctx).Run(ctx, args, stdout, stderr); code != exitOK {
+	// The run is an invocation of its own, in the job's jobs directory.
+	run := &app{cli: a.cli, name: a.name, stdout: a.stdout, stderr: a.stderr, resumeDir: st.Root()}
+	if code := a.cli.run(ctx, run, resumeArgs(j, out.args())); code != exitOK {
 		return &exitError{code}
 	}
 	return nil

@@ -14,7 +14,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newJobsCleanCmd(store storeFunc, stdout, stderr io.Writer) *cobra.Command {
+func newJobsCleanCmd(a *app, store storeFunc) *cobra.Command {
+	stdout := a.stdout
 	var all bool
 	var olderThan time.Duration
 	cmd := &cobra.Command{
@@ -49,7 +50,7 @@ A job's data in its storage (under overcast/<id>/) goes first.`,
 			if err := removeJobs(cmd.Context(), st, selectClean(sums, all, olderThan, time.Now()), stdout); err != nil {
 				return err
 			}
-			return reportUnreadable(stderr, errs)
+			return a.reportUnreadable(errs)
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "remove every job that is not running, not only done ones")

@@ -21,10 +21,12 @@ import (
 type jobsLogsFlags struct {
 	task, mapSeq, attempt int
 	json                  bool
+	backends              backendFlags
 }
 
-func newJobsLogsCmd(store storeFunc, stdout io.Writer) *cobra.Command {
-	var f jobsLogsFlags
+func newJobsLogsCmd(a *app, store storeFunc) *cobra.Command {
+	stdout := a.stdout
+	f := jobsLogsFlags{backends: a.backendFlags()}
 	cmd := &cobra.Command{
 		Use:   "logs ID [--task N] [--attempt K]",
 		Short: "Print the platform's logs of a job's failed tasks, or of one task's attempts",
@@ -52,7 +54,7 @@ give credentials (--auth) or other settings again to override them.`,
 	fs.Var(newCount(&f.mapSeq, 0), "map", "the map of --task, for jobs of several maps (0 = the first)")
 	fs.Var(positive(&f.attempt, 0), "attempt", "only the K-th attempt the journal recorded an id for (1 is the first; default: every one); needs --task")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object")
-	addBackendFlags(fs, forUndeploy)
+	f.backends.add(fs, forUndeploy)
 	return cmd
 }
 
@@ -95,7 +97,7 @@ func jobLogs(ctx context.Context, fs *pflag.FlagSet, st *journal.Store, id strin
 	}
 	out := &jobLogsJSON{Job: j.ID, Backend: j.Spec.Backend, Tasks: []taskLogs{}}
 	if len(sel) > 0 {
-		b, err := openJobBackend(ctx, fs, &j.Spec)
+		b, err := f.backends.openJob(ctx, fs, &j.Spec)
 		if err != nil {
 			return err
 		}
@@ -173,9 +175,9 @@ func selectTasks(j *journal.Job, f *jobsLogsFlags) ([]selected, error) {
 	return nil, usagef("job %s has no map %d", j.ID, f.mapSeq)
 }
 
-// openJobBackend opens the backend a job ran on, with the settings it ran
+// openJob opens the backend a job ran on, with the settings it ran
 // with where the command line does not give others.
-func openJobBackend(ctx context.Context, fs *pflag.FlagSet, spec *journal.Spec) (*backend.Backend, error) {
+func (b *backendFlags) openJob(ctx context.Context, fs *pflag.FlagSet, spec *journal.Spec) (*backend.Backend, error) {
 	for _, a := range spec.Args {
 		name, value, ok := strings.Cut(strings.TrimPrefix(a, "--"), "=")
 		if fl := fs.Lookup(name); ok && fl != nil && !fl.Changed {
@@ -188,7 +190,7 @@ func openJobBackend(ctx context.Context, fs *pflag.FlagSet, spec *journal.Spec) 
 	if name == "" {
 		name = "local"
 	}
-	return openBackend(ctx, name)
+	return b.open(ctx, name)
 }
 
 // logsWaitPerTask bounds how long jobs logs waits for one task's logs.

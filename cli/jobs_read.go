@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -108,9 +107,9 @@ func readJob(st *journal.Store, id string, tasks bool) (*journal.Job, error) {
 
 // reportUnreadable prints one line per job that could not be read, and
 // returns an exitError when there was any.
-func reportUnreadable(stderr io.Writer, errs []error) error {
+func (a *app) reportUnreadable(errs []error) error {
 	for _, err := range errs {
-		fmt.Fprintf(stderr, "overcast: %s\n", oneLine(err.Error()))
+		a.printf("%s", a.ourName(oneLine(err.Error())))
 	}
 	if len(errs) > 0 {
 		return &exitError{exitFailed}

@@ -11,7 +11,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newJobsShowCmd(store storeFunc, stdout io.Writer) *cobra.Command {
+func newJobsShowCmd(a *app, store storeFunc) *cobra.Command {
+	stdout := a.stdout
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show ID",
@@ -30,7 +31,7 @@ func newJobsShowCmd(store storeFunc, stdout io.Writer) *cobra.Command {
 			if asJSON {
 				return printIndented(stdout, v)
 			}
-			return printJob(stdout, v)
+			return printJob(stdout, v, a.name)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
@@ -79,14 +80,16 @@ func newJobJSON(j *journal.Job) *jobJSON {
 	return v
 }
 
-func printJob(w io.Writer, v *jobJSON) error {
+// printJob prints a job; program is the name of the program whose
+// commands show, resume and read its logs.
+func printJob(w io.Writer, v *jobJSON, program string) error {
 	fmt.Fprintf(w, "job      %s: %s\n", v.ID, v.State)
 	if v.Workload == "" {
 		_, err := fmt.Fprintln(w, "         (its driver is starting)")
 		return err
 	}
 	if v.State != journal.Running {
-		fmt.Fprintf(w, "command  overcast run %s %s\n", v.Workload, strings.Join(v.Args, " "))
+		fmt.Fprintf(w, "command  %s run %s %s\n", program, v.Workload, strings.Join(v.Args, " "))
 	}
 	if v.Storage != "" {
 		fmt.Fprintf(w, "storage  %s (its data under overcast/%s/)\n", v.Storage, v.ID)
@@ -112,10 +115,10 @@ func printJob(w io.Writer, v *jobJSON) error {
 		fmt.Fprintf(w, "failed   task %d (map %d): %s, %s: %s\n", f.Index, f.Map, plural(f.Attempts, "attempt", "attempts"), f.Code, oneLine(f.Error))
 	}
 	if len(v.Failures) > 0 {
-		fmt.Fprintf(w, "logs     overcast jobs logs %s\n", v.ID)
+		fmt.Fprintf(w, "logs     %s jobs logs %s\n", program, v.ID)
 	}
 	if v.State.Resumable() {
-		fmt.Fprintf(w, "resume   overcast jobs resume %s\n", v.ID)
+		fmt.Fprintf(w, "resume   %s jobs resume %s\n", program, v.ID)
 	}
 	return nil
 }

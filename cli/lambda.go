@@ -14,33 +14,33 @@ import (
 	"github.com/overcast-sc/overcast/worker"
 )
 
-var lambdaFlags struct {
+// lambdaFlags are the lambda backend's command-line settings, but
+// --endpoint (backendFlags.endpoint).
+type lambdaFlags struct {
 	function, region, profile, arch, role string
 	memory                                int
 	timeout                               time.Duration
 }
 
-func init() {
-	workerModes = append(workerModes, workerMode{
+// lambdaMode is the worker started by Lambda's runtime.
+func lambdaMode() workerMode {
+	return workerMode{
 		name:   "lambda",
 		detect: func(args []string) bool { return worker.LambdaDetect(args, os.Environ()) },
 		serve: func(ctx context.Context) int {
 			worker.ServeLambda(worker.InOwnProcess(ctx))
 			return 1 // ServeLambda exits the process itself
 		},
-	})
-	backendFlagSets["lambda"] = &backendFlags{title: "Lambda", add: addLambdaFlags, url: lambdaURL, uses: map[string]flagUse{
-		"function": forUndeploy, "region": forUndeploy, "profile": forUndeploy, "endpoint": forUndeploy,
-		"arch": forDeploy, "role": forDeploy, "lambda-memory": forDeploy, "lambda-timeout": forDeploy,
-	}}
+	}
 }
 
-func addLambdaFlags(fs *pflag.FlagSet) {
-	f := &lambdaFlags
+// addLambda registers the lambda flags.
+func (b *backendFlags) addLambda(fs *pflag.FlagSet) {
+	f := &b.lambda
 	fs.StringVar(&f.function, "function", "", `function name or ARN (default "overcast"; with --endpoint "function", the emulator's name)`)
 	fs.StringVar(&f.region, "region", "", "AWS region (default: AWS_REGION or the profile's)")
 	fs.StringVar(&f.profile, "profile", "", "AWS profile (default: AWS_PROFILE or default)")
-	addEndpointFlag(fs)
+	b.addEndpoint(fs)
 	fs.StringVar(&f.arch, "arch", "", "arm64 or x86_64 (default arm64, which is cheaper; with --endpoint, this machine's)")
 	fs.StringVar(&f.role, "role", "", "execution role ARN for creating the function")
 	fs.Var(positive(&f.memory, 0), "lambda-memory", "function memory in MB, 128-10240 (default 1769, one vCPU)")
@@ -51,8 +51,12 @@ var plainFunctionName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // lambdaURL turns the lambda flags into a lambda:// URL; the backend
 // checks the values.
-func lambdaURL() (string, error) {
-	f := &lambdaFlags
+func (b *backendFlags) lambdaURL() (string, error) {
+	return b.lambda.url(b.endpoint)
+}
+
+// url turns the flags and --endpoint into a lambda:// URL.
+func (f *lambdaFlags) url(endpoint string) (string, error) {
 	q := url.Values{}
 	host := f.function
 	if host != "" && !plainFunctionName.MatchString(host) {
@@ -66,7 +70,7 @@ func lambdaURL() (string, error) {
 	}
 	set("region", f.region)
 	set("profile", f.profile)
-	set("endpoint", endpointFlag)
+	set("endpoint", endpoint)
 	set("arch", f.arch)
 	set("role", f.role)
 	if f.arch != "" && f.arch != "arm64" && f.arch != "x86_64" {

@@ -38,15 +38,14 @@ func TestLambdaURL(t *testing.T) {
 		{name: "fractional timeout", function: "f", timeout: 1500 * time.Millisecond, usage: true},
 		{name: "long timeout", function: "f", timeout: time.Hour, usage: true},
 	}
-	old, oldEndpoint := lambdaFlags, endpointFlag
-	defer func() { lambdaFlags, endpointFlag = old, oldEndpoint }()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &lambdaFlags
+			var b backendFlags
+			f := &b.lambda
 			f.function, f.region, f.profile, f.arch, f.role = tt.function, tt.region, tt.profile, tt.arch, tt.role
-			endpointFlag = tt.endpoint
+			b.endpoint = tt.endpoint
 			f.memory, f.timeout = tt.memory, tt.timeout
-			got, err := lambdaURL()
+			got, err := b.url("lambda")
 			if tt.usage {
 				if exitCode(err) != exitUsage {
 					t.Fatalf("lambdaURL() = %q, %v; want a usage error", got, err)

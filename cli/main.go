@@ -5,12 +5,14 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/overcast-sc/overcast/worker"
 
 	// The backends and workloads every overcast binary carries.
 	_ "github.com/overcast-sc/overcast/backend/drivertest/selftest"
@@ -30,12 +32,26 @@ type workerMode struct {
 	serve  func(ctx context.Context) int
 }
 
-var workerModes []workerMode
+// workerModes are the ways platforms start the binary, in the order they
+// are tried: Lambda and OpenWhisk set variables of their own, and the
+// http mode, last, steps aside for them as well. name is the program's,
+// for its error lines.
+func (c *CLI) workerModes(name string) []workerMode {
+	modes := []workerMode{lambdaMode()}
+	modes = append(modes, openwhiskModes(name)...)
+	return append(modes, workerMode{
+		name:   "http",
+		detect: func(args []string) bool { return worker.HTTPDetect(args, os.Environ()) },
+		serve:  c.serveHTTPPlatform,
+	})
+}
 
 // CLI is an overcast command line: the built-in commands and workloads,
 // and the jobs a program adds (WithJobs).
 type CLI struct {
 	jobs []*Job
+	// name is the program's name (WithName), "" for the default.
+	name string
 	err  error
 }
 
@@ -46,6 +62,13 @@ type Option func(*CLI)
 // needs a name of its own.
 func WithJobs(jobs ...*Job) Option {
 	return func(c *CLI) { c.jobs = append(c.jobs, jobs...) }
+}
+
+// WithName names the program in its usage lines, help, hints and
+// messages ("NAME: error"). Without it Main uses the base name of the
+// file the program was started from, and Run "overcast".
+func WithName(name string) Option {
+	return func(c *CLI) { c.name = name }
 }
 
 // New returns the command line with the built-in workloads and what opts
@@ -67,7 +90,10 @@ func Main(opts ...Option) { New(opts...).Main() }
 // Main runs the program: a worker when a platform started it, the CLI
 // otherwise. It does not return.
 func (c *CLI) Main() {
-	for _, m := range workerModes {
+	if c.name == "" {
+		c.name = programName(os.Args[0])
+	}
+	for _, m := range c.workerModes(c.name) {
 		if m.detect(os.Args[1:]) {
 			os.Exit(m.serve(context.Background()))
 		}
@@ -76,6 +102,16 @@ func (c *CLI) Main() {
 	code := c.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// programName is the name of the program started as arg0: its file's
+// base name, without a Windows extension.
+func programName(arg0 string) string {
+	name := strings.TrimSuffix(filepath.Base(arg0), ".exe")
+	if name == "" || name == "." || name == string(filepath.Separator) {
+		return "overcast"
+	}
+	return name
 }
 
 // Run executes the command line args of the overcast command (New()) and
@@ -88,31 +124,36 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // Run executes the command line args and returns the exit code: 0 on
 // success, 1 when a job failed, 2 on a usage error.
 func (c *CLI) Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return c.run(ctx, c.newApp(stdout, stderr), args)
+}
+
+// newApp returns a fresh invocation of the command line printing on
+// stdout and stderr.
+func (c *CLI) newApp(stdout, stderr io.Writer) *app {
+	name := c.name
+	if name == "" {
+		name = "overcast"
+	}
+	return &app{cli: c, name: name, stdout: stdout, stderr: stderr}
+}
+
+// run executes args as the invocation a: every command and flag value is
+// made afresh for it.
+func (c *CLI) run(ctx context.Context, a *app, args []string) int {
 	if c.err != nil {
-		fmt.Fprintf(stderr, "overcast: %s\n", oneLine(c.err.Error()))
+		a.printf("%s", oneLine(c.err.Error()))
 		return exitUsage
 	}
-	root := c.newRoot(stdout, stderr)
+	root := a.newRoot()
 	root.SetArgs(args)
-	err := root.ExecuteContext(context.WithValue(ctx, cliKey{}, c))
+	err := root.ExecuteContext(ctx)
 	if err != nil {
 		var ee *exitError
 		if !asExit(err, &ee) {
-			fmt.Fprintf(stderr, "overcast: %s\n", oneLine(err.Error()))
+			a.printf("%s", a.ourName(oneLine(err.Error())))
 		}
 	}
 	return exitCode(err)
-}
-
-type cliKey struct{}
-
-// fromContext returns the CLI running a command, for commands that run
-// another command line of the same program (jobs resume).
-func fromContext(ctx context.Context) *CLI {
-	if c, ok := ctx.Value(cliKey{}).(*CLI); ok {
-		return c
-	}
-	return New()
 }
 
 func asExit(err error, target **exitError) bool {

@@ -15,6 +15,8 @@ import (
 type notices struct {
 	mu sync.Mutex
 	w  io.Writer
+	// name is the program's, which begins every line.
+	name string
 }
 
 // Wants takes only the platform's events (overcast.EventFilter).
@@ -30,7 +32,7 @@ func (n *notices) Report(e overcast.Event) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	fmt.Fprintln(n.w, "overcast: "+line)
+	fmt.Fprintln(n.w, n.name+": "+line)
 }
 
 func noticeLine(e overcast.Event) string {

@@ -23,7 +23,7 @@ func eachFlag(cmd *cobra.Command, f func(cmd *cobra.Command, fl *pflag.Flag)) {
 // clear line.
 func TestEveryCountFlagTakesTheSameForms(t *testing.T) {
 	n := 0
-	eachFlag(New().newRoot(io.Discard, io.Discard), func(cmd *cobra.Command, fl *pflag.Flag) {
+	eachFlag(New().newApp(io.Discard, io.Discard).newRoot(), func(cmd *cobra.Command, fl *pflag.Flag) {
 		name := cmd.CommandPath() + " --" + fl.Name
 		switch fl.Value.Type() {
 		case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "intSlice", "uintSlice":

@@ -18,36 +18,36 @@ import (
 	"github.com/overcast-sc/overcast/worker"
 )
 
-func init() {
-	workerModes = append(workerModes,
-		workerMode{
+// openwhiskModes are the workers started by OpenWhisk's Go runtime
+// (actionloop) and by a blackbox action's image; they print errors as
+// program name.
+func openwhiskModes(name string) []workerMode {
+	return []workerMode{
+		{
 			name:   "openwhisk-actionloop",
 			detect: func(args []string) bool { return worker.ActionLoopDetect(args, os.Environ(), worker.FD3Writable()) },
-			serve:  serveActionLoop,
+			serve:  func(ctx context.Context) int { return serveActionLoop(ctx, name) },
 		},
-		workerMode{
+		{
 			name:   "openwhisk-blackbox",
 			detect: func(args []string) bool { return worker.BlackboxDetect(args, os.Environ(), worker.FD3Writable()) },
 			serve: func(ctx context.Context) int {
 				if err := worker.ServeBlackbox(actionContext(ctx), os.Args[1:], os.Stdin, os.Stdout); err != nil {
-					fmt.Fprintf(os.Stderr, "overcast: %v\n", err)
+					fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 					return 1
 				}
 				return 0
 			},
-		})
-	backendFlagSets["openwhisk"] = &backendFlags{title: "OpenWhisk", add: owFlags.add, url: owFlags.url, open: owFlags.open, uses: map[string]flagUse{
-		"apihost": forUndeploy, "auth": forUndeploy, "namespace": forUndeploy, "insecure": forUndeploy, "action": forUndeploy,
-		"kind": forDeploy, "execenv": forDeploy, "memory": forDeploy, "action-timeout": forDeploy, "storage-credentials": forDeploy,
-	}}
+		},
+	}
 }
 
 // serveActionLoop is the worker under OpenWhisk's Go runtime: requests on
 // stdin, answers on file descriptor 3, logs on stderr.
-func serveActionLoop(ctx context.Context) int {
+func serveActionLoop(ctx context.Context, name string) int {
 	fd3 := os.NewFile(3, "fd3")
 	if err := worker.ServeActionLoop(actionContext(ctx), os.Stdin, fd3, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "overcast: %v\n", err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 1
 	}
 	return 0
@@ -91,8 +91,6 @@ type openwhiskFlags struct {
 	timeout                  time.Duration
 }
 
-var owFlags openwhiskFlags
-
 // add registers the flags.
 func (f *openwhiskFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.apihost, "apihost", "", "API host (default APIHOST of ~/.wskprops or WSK_CONFIG_FILE, or WHISK_APIHOST)")
@@ -117,9 +115,15 @@ func (f *openwhiskFlags) checkCollect() error {
 	return usagef("--collect must be list, poll or blocking, got %q", f.collect)
 }
 
-// url turns the flags into the backend URL. The credentials never go into
-// it: open hands --auth to the driver's typed options.
-func (f *openwhiskFlags) url() (string, error) {
+// openwhiskURL turns the openwhisk flags into the backend URL.
+func (b *backendFlags) openwhiskURL() (string, error) {
+	return b.openwhisk.url(b.warn)
+}
+
+// url turns the flags into the backend URL, warning of --insecure. The
+// credentials never go into it: open hands --auth to the driver's typed
+// options.
+func (f *openwhiskFlags) url(warn func(format string, args ...any)) (string, error) {
 	if f.timeout < 0 {
 		return "", usagef("--action-timeout must be positive, got %v", f.timeout)
 	}
@@ -140,7 +144,7 @@ func (f *openwhiskFlags) url() (string, error) {
 	set("collect", f.collect)
 	if f.insecure {
 		q.Set("insecure", "true")
-		fmt.Fprintln(os.Stderr, "overcast: warning: --insecure: TLS certificates of the OpenWhisk API are not verified")
+		warn("warning: --insecure: TLS certificates of the OpenWhisk API are not verified")
 	}
 	if f.memory > 0 {
 		q.Set("memory", strconv.Itoa(f.memory))

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -17,11 +18,11 @@ import (
 )
 
 func TestOpenWhiskURLHasNoCredentials(t *testing.T) {
-	saved := owFlags
-	defer func() { owFlags = saved }()
-	owFlags = openwhiskFlags{apihost: "ow.example.com", auth: "u:SECRET", action: "pi", collect: "poll", memory: 512, timeout: 30 * time.Second,
+	var warned []string
+	b := backendFlags{warn: func(format string, args ...any) { warned = append(warned, fmt.Sprintf(format, args...)) }}
+	b.openwhisk = openwhiskFlags{apihost: "ow.example.com", auth: "u:SECRET", action: "pi", collect: "poll", memory: 512, timeout: 30 * time.Second,
 		kind: "go:1.24", execEnv: "openwhisk/action-golang-v1.24"}
-	got, err := owFlags.url()
+	got, err := b.url("openwhisk")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +33,15 @@ func TestOpenWhiskURLHasNoCredentials(t *testing.T) {
 		q.Get("kind") != "go:1.24" || q.Get("execenv") != "openwhisk/action-golang-v1.24" {
 		t.Errorf("url() = %s", got)
 	}
-	owFlags = openwhiskFlags{collect: "sometimes"}
-	if _, err := owFlags.url(); err == nil {
+	if len(warned) != 0 {
+		t.Errorf("warned %q without --insecure", warned)
+	}
+	b.openwhisk = openwhiskFlags{insecure: true}
+	if got, err := b.url("openwhisk"); err != nil || !strings.Contains(got, "insecure=true") || len(warned) != 1 || !strings.Contains(warned[0], "--insecure") {
+		t.Errorf("--insecure: url() = %s, %v; warned %q", got, err, warned)
+	}
+	b.openwhisk = openwhiskFlags{collect: "sometimes"}
+	if _, err := b.url("openwhisk"); err == nil {
 		t.Error("url() accepted --collect sometimes")
 	}
 }

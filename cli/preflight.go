@@ -154,9 +154,9 @@ func bytesText(n uint64) string {
 
 // preflight checks that a run of tasks tasks on ex fits this machine,
 // counting the journal when the run is journaled (see openJournal).
-func preflight(ex *overcast.Executor, tasks int) error {
+func (a *app) preflight(ex *overcast.Executor, tasks int) error {
 	dir, used := "", uint64(0)
-	if root, err := jobsRoot(""); err == nil && os.Getenv("OVERCAST_JOURNAL") != "off" {
+	if root, err := a.jobsRoot(""); err == nil && os.Getenv("OVERCAST_JOURNAL") != "off" {
 		dir = root
 		if fi, err := os.Stat(filepath.Join(root, ex.JobID(), "journal.db")); err == nil {
 			used = uint64(fi.Size())

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -42,7 +41,7 @@ var notSettings = map[string]bool{"help": true, "job-id": true, configFlag: true
 // the configuration file: the command gains --config and
 // --config-profile, and before it runs, the profile's settings fill the
 // flags that neither the command line nor the environment gave.
-func useProfiles(root *cobra.Command) {
+func useProfiles(root *cobra.Command, a *app) {
 	for _, cmd := range profileCommands(root) {
 		var file, profile string
 		fs := cmd.Flags()
@@ -55,7 +54,7 @@ func useProfiles(root *cobra.Command) {
 			cmd.RunE = func(c *cobra.Command, args []string) error { return blameConfig(c, run(c, args)) }
 		}
 		cmd.PreRunE = func(c *cobra.Command, args []string) error {
-			if err := applyProfile(c, file, profile); err != nil {
+			if err := applyProfile(c, a, file, profile); err != nil {
 				return err
 			}
 			if pre != nil {
@@ -107,8 +106,8 @@ func settingNames(root *cobra.Command) map[string]bool {
 // naming the file, profile and key. A resumed job runs exactly its
 // recorded command line (which holds what a profile gave it): no profile
 // applies to it.
-func applyProfile(cmd *cobra.Command, file, profile string) error {
-	if resuming() {
+func applyProfile(cmd *cobra.Command, a *app, file, profile string) error {
+	if a.resuming() {
 		return nil
 	}
 	c, err := loadConfig(configPath(file))
@@ -137,8 +136,8 @@ func applyProfile(cmd *cobra.Command, file, profile string) error {
 		if f == nil || f.Changed || envFor(key) != "" {
 			continue
 		}
-		if v := set[key].value; key == "backend" && !strings.Contains(v, "://") && backendFlagSets[v] == nil {
-			return usagef("%s: backend: unknown backend %q (known: %s)", c.where(name, key), v, strings.Join(slices.Sorted(maps.Keys(backendFlagSets)), ", "))
+		if v := set[key].value; key == "backend" && !strings.Contains(v, "://") && !slices.Contains(backendNames(), v) {
+			return usagef("%s: backend: unknown backend %q (known: %s)", c.where(name, key), v, strings.Join(backendNames(), ", "))
 		}
 		if err := f.Value.Set(set[key].value); err != nil {
 			return usagef("%s: %s: %v", c.where(name, key), key, err)
@@ -205,14 +204,6 @@ func envFor(key string) string {
 		}
 	}
 	return ""
-}
-
-// resuming reports whether a jobs resume is running its job's recorded
-// command line.
-func resuming() bool {
-	resumeDir.Lock()
-	defer resumeDir.Unlock()
-	return resumeDir.dir != ""
 }
 
 // fromConfig returns where the configuration file set f, "" if it did not.

@@ -2,12 +2,12 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"runtime"
 	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/backend"
@@ -16,9 +16,11 @@ import (
 // Version is set at build time with -ldflags "-X github.com/overcast-sc/overcast/cli.Version=v1.2.3".
 var Version = "dev"
 
-func (c *CLI) newRoot(stdout, stderr io.Writer) *cobra.Command {
+// newRoot builds the invocation's command tree: every command and its
+// flags, bound to values of this invocation only.
+func (a *app) newRoot() *cobra.Command {
 	root := &cobra.Command{
-		Use:   "overcast",
+		Use:   a.name,
 		Short: "Run highly parallel jobs as thousands of serverless function calls",
 		Long: `Overcast splits a parallel job into many small tasks, runs each as a function
 invocation on the local machine, Apache OpenWhisk or AWS Lambda, survives
@@ -28,20 +30,42 @@ throttling, crashes and stragglers, and assembles the answer.`,
 		Args:          noArgs,
 		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	root.SetUsageTemplate(usageTemplate(root.UsageTemplate()))
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(newRunCmd(c.jobs, stdout, stderr), newTasksCmd(c.jobs, stdout), newVersionCmd(stdout))
-	for _, add := range extraCommands {
-		root.AddCommand(add(stdout, stderr))
-	}
-	useProfiles(root)
+	root.AddCommand(
+		newRunCmd(a),
+		newTasksCmd(a),
+		newVersionCmd(a),
+		newDeployCmd(a),
+		newUndeployCmd(a),
+		newInvokeCmd(a),
+		newDoctorCmd(a),
+		newBenchCmd(a),
+		newJobsCmd(a),
+		newConfigCmd(a),
+		newSimCmd(a.stdout, a.stderr),
+		newGenCmd(a),
+		newValidateCmd(a.stdout, a.stderr),
+		newWorkerCmd(a.stdout, a.stderr),
+	)
+	useProfiles(root, a)
+	a.nameTexts(root)
+	setUsage(root)
 	return root
 }
 
-// extraCommands are added by other files of the package (sim, jobs, bench).
-var extraCommands []func(stdout, stderr io.Writer) *cobra.Command
+// nameTexts gives every command's texts and flags' help the program's
+// name where they name a command as "overcast COMMAND".
+func (a *app) nameTexts(cmd *cobra.Command) {
+	cmd.Long, cmd.Example = a.ourName(cmd.Long), a.ourName(cmd.Example)
+	visit := func(f *pflag.Flag) { f.Usage = a.ourName(f.Usage) }
+	cmd.LocalNonPersistentFlags().VisitAll(visit)
+	cmd.PersistentFlags().VisitAll(visit)
+	for _, sub := range cmd.Commands() {
+		a.nameTexts(sub)
+	}
+}
 
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
@@ -50,14 +74,15 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-func newTasksCmd(jobs []*Job, stdout io.Writer) *cobra.Command {
+func newTasksCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "tasks",
 		Short: "List the registered tasks, workloads and backends",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(stdout, "workloads (overcast run WORKLOAD):")
-			for _, j := range jobs {
+			stdout := a.stdout
+			fmt.Fprintf(stdout, "workloads (%s run WORKLOAD):\n", a.name)
+			for _, j := range a.cli.jobs {
 				fmt.Fprintf(stdout, "  %-10s %s\n", j.Name, j.Short)
 			}
 			fmt.Fprintln(stdout, "tasks:")
@@ -70,13 +95,13 @@ func newTasksCmd(jobs []*Job, stdout io.Writer) *cobra.Command {
 	}
 }
 
-func newVersionCmd(stdout io.Writer) *cobra.Command {
+func newVersionCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(stdout, "overcast %s (%s, %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(a.stdout, "%s %s (%s, %s/%s)\n", a.name, version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
 		},
 	}

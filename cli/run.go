@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -37,6 +36,8 @@ type runFlags struct {
 	// args is the command line as flags the user set, without secrets,
 	// for the journal (so that jobs resume can run it again).
 	args []string
+	// backends are the backends' flags.
+	backends backendFlags
 }
 
 // secretFlags are never written to a journal or printed.
@@ -82,10 +83,6 @@ type JobSpec struct {
 	Storage string `json:"storage,omitempty"`
 }
 
-// journalHook, when set (by cli/jobs.go), opens the journal of a run and
-// returns a function to call with the run's outcome when it ends.
-var journalHook func(spec *JobSpec) (overcast.Journal, func(result any), error)
-
 func (f *runFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.backend, "backend", "local", "where tasks run: local, openwhisk, lambda, http, ... (see overcast tasks)")
 	fs.Var(positive(&f.concurrency, 0), "concurrency", "bound on tasks in flight (default: the backend's capacity); on every backend fewer go while the platform throttles")
@@ -100,7 +97,7 @@ func (f *runFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.storage, "storage", "", "object storage for the job's data and for payloads over the backend's limit: file:///dir, mem://name or s3://bucket?endpoint=...&region=... (default $"+storageEnv+")")
 	fs.StringVar(&f.dashboard, "dashboard", "", "serve a live dashboard of the job at this address, e.g. 127.0.0.1:8787")
 	fs.StringVar(&f.dashboardToken, "dashboard-token", "", "the token a dashboard on a non-loopback address requires (default $"+dashboardTokenEnv+")")
-	addBackendFlags(fs, forRun)
+	f.backends.add(fs, forRun)
 }
 
 func (f *runFlags) validate() error {
@@ -113,7 +110,8 @@ func (f *runFlags) validate() error {
 	return nil
 }
 
-func newRunCmd(jobs []*Job, stdout, stderr io.Writer) *cobra.Command {
+func newRunCmd(a *app) *cobra.Command {
+	jobs := a.cli.jobs
 	cmd := &cobra.Command{
 		Use:   "run WORKLOAD [flags]",
 		Short: "Run a workload as many parallel tasks",
@@ -126,13 +124,13 @@ func newRunCmd(jobs []*Job, stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	for _, j := range jobs {
-		cmd.AddCommand(newJobCmd(j, stdout, stderr))
+		cmd.AddCommand(newJobCmd(a, j))
 	}
 	return cmd
 }
 
-func newJobCmd(j *Job, stdout, stderr io.Writer) *cobra.Command {
-	var rf runFlags
+func newJobCmd(a *app, j *Job) *cobra.Command {
+	rf := runFlags{backends: a.backendFlags()}
 	var plan Plan
 	cmd := &cobra.Command{
 		Use:     j.Name,
@@ -147,7 +145,7 @@ func newJobCmd(j *Job, stdout, stderr io.Writer) *cobra.Command {
 				return fmt.Errorf("job %s: its Setup returned no Run", j.Name)
 			}
 			rf.args = recordedArgs(cmd)
-			return runWorkload(cmd.Context(), j.Name, &rf, plan, stdout, stderr)
+			return a.runWorkload(cmd.Context(), j.Name, &rf, plan)
 		},
 	}
 	plan = j.Setup(cmd.Flags())
@@ -195,8 +193,9 @@ func validJobName(name string) bool {
 	return true
 }
 
-func runWorkload(ctx context.Context, name string, rf *runFlags, plan Plan, stdout, stderr io.Writer) error {
-	url, err := backendURL(rf.backend)
+func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, plan Plan) error {
+	stdout, stderr := a.stdout, a.stderr
+	url, err := rf.backends.url(rf.backend)
 	if err != nil {
 		return err
 	}
@@ -211,7 +210,7 @@ func runWorkload(ctx context.Context, name string, rf *runFlags, plan Plan, stdo
 	}
 	// Notices of an unreachable platform reach stderr whatever the
 	// progress settings; above the bar when there is one.
-	notes := &notices{w: stderr}
+	notes := &notices{w: stderr, name: a.name}
 	opts.Reporter = notes
 	var progress *report.Progress
 	if !rf.noProgress && isatty.IsTerminal(os.Stderr.Fd()) && stderr == os.Stderr {
@@ -222,19 +221,17 @@ func runWorkload(ctx context.Context, name string, rf *runFlags, plan Plan, stdo
 	if opts.JobID == "" {
 		opts.JobID = overcast.NewJobID()
 	}
+	spec := &JobSpec{ID: opts.JobID, Workload: name, Backend: rf.backend, Args: rf.args, Started: time.Now(), Storage: store}
 	var journalDone func(result any)
-	if journalHook != nil {
-		spec := &JobSpec{ID: opts.JobID, Workload: name, Backend: rf.backend, Args: rf.args, Started: time.Now(), Storage: store}
-		if opts.Journal, journalDone, err = journalHook(spec); err != nil {
-			return err
-		}
+	if opts.Journal, journalDone, err = a.openJournal(spec); err != nil {
+		return err
 	}
-	dash, err := startDashboard(rf, name, opts, stderr)
+	dash, err := a.startDashboard(rf, name, opts)
 	if err != nil {
 		return err
 	}
 	defer dash.close()
-	b, err := openURL(ctx, url)
+	b, err := rf.backends.openURL(ctx, url)
 	if err != nil {
 		return err
 	}
@@ -243,11 +240,11 @@ func runWorkload(ctx context.Context, name string, rf *runFlags, plan Plan, stdo
 	defer ex.Close()
 	dash.attach(ex)
 	if !rf.noDeploy {
-		if err := deployWorker(ctx, ex.Backend(), stderr); err != nil {
+		if err := a.deployWorker(ctx, ex.Backend()); err != nil {
 			return err
 		}
 	}
-	if err := sizeUp(plan.Size, ex, stderr); err != nil {
+	if err := a.sizeUp(plan.Size, ex); err != nil {
 		return err
 	}
 	res, err := plan.Run(ctx, ex)
@@ -283,14 +280,14 @@ func runWorkload(ctx context.Context, name string, rf *runFlags, plan Plan, stdo
 	hint := ""
 	var oe *overcast.OutageError
 	if errors.As(out.err, &oe) && journalDone != nil {
-		hint = "; once it answers, run: overcast jobs resume " + opts.JobID
+		hint = "; once it answers, run: " + a.name + " jobs resume " + opts.JobID
 	}
 	if out.Report.Tasks > 0 && out.Report.Succeeded() == 0 {
-		fmt.Fprintf(stderr, "overcast: %s%s\n", noAnswer(out), hint)
+		a.printf("%s%s", a.ourName(noAnswer(out)), hint)
 		return &exitError{exitFailed}
 	}
 	if out.err != nil {
-		fmt.Fprintf(stderr, "overcast: %s%s\n", oneLine(out.err.Error()), hint)
+		a.printf("%s%s", a.ourName(oneLine(out.err.Error())), hint)
 		return &exitError{exitFailed}
 	}
 	if c := out.Check; c != nil && !c.OK {

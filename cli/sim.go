@@ -11,10 +11,6 @@ import (
 	"github.com/overcast-sc/overcast/sim"
 )
 
-func init() {
-	extraCommands = append(extraCommands, newSimCmd)
-}
-
 // simFlags are the settings of overcast sim.
 type simFlags struct {
 	opts        sim.Options

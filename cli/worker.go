@@ -17,25 +17,14 @@ import (
 	"github.com/overcast-sc/overcast/worker"
 )
 
-func init() {
-	extraCommands = append(extraCommands, newWorkerCmd)
-	// Last of the modes: Lambda and OpenWhisk set variables of their own,
-	// and HTTPDetect steps aside for them as well.
-	workerModes = append(workerModes, workerMode{
-		name:   "http",
-		detect: func(args []string) bool { return worker.HTTPDetect(args, os.Environ()) },
-		serve:  serveHTTPPlatform,
-	})
-}
-
 // serveHTTPPlatform is the worker started with no arguments by a platform
 // that set PORT or FUNCTIONS_CUSTOMHANDLER_PORT: overcast worker serve with
 // its defaults, the token from OVERCAST_TOKEN.
-func serveHTTPPlatform(ctx context.Context) int {
+func (c *CLI) serveHTTPPlatform(ctx context.Context) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintf(os.Stderr, "overcast worker: started with a platform's port %s and no arguments: serving tasks over HTTP (overcast worker serve)\n", worker.HTTPPort(os.Environ()))
-	return Run(ctx, []string{"worker", "serve"}, os.Stdout, os.Stderr)
+	return c.Run(ctx, []string{"worker", "serve"}, os.Stdout, os.Stderr)
 }
 
 func newWorkerCmd(stdout, stderr io.Writer) *cobra.Command {

@@ -167,6 +167,42 @@ func TestExampleAnswersTheCLI(t *testing.T) {
 	}
 }
 
+// TestExampleNamesItself: the program's messages, usage lines and hints
+// name it (its file's name), not overcast.
+func TestExampleNamesItself(t *testing.T) {
+	bin := testbin.Example(t, "options")
+	name := filepath.Base(bin)
+	env := home(t)
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string // on stderr, or on stdout when code is 0
+	}{
+		{[]string{"run", "nope"}, 2, name + `: unknown workload "nope"`},
+		{[]string{"run", "options", "--tasks", "0"}, 2, name + ": "},
+		{[]string{"jobs", "resume", "nosuchjob"}, 1, "(see " + name + " jobs list)"},
+		{[]string{"invoke"}, 2, "(see " + name + " tasks)"},
+		{[]string{"--help"}, 0, "Usage:\n  " + name + " [flags]\n  " + name + " [command]"},
+		{[]string{"run", "pi", "--help"}, 0, "  " + name + " run pi --samples 1e10 --tasks 1000"},
+		{[]string{"version"}, 0, name + " "},
+	} {
+		stdout, stderr, code := run(t, bin, env, tt.args...)
+		out := stderr
+		if tt.code == 0 {
+			out = stdout
+		}
+		if code != tt.code || !strings.Contains(out, tt.want) || strings.Contains(stdout+stderr, "overcast ") || strings.HasPrefix(stderr, "overcast") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit %d and %q, and no overcast", tt.args, code, stdout, stderr, tt.code, tt.want)
+		}
+	}
+	// jobs show names the program's command line of a job.
+	_, _, code := run(t, bin, env, "run", "pi", "--samples", "1e6", "--tasks", "4", "--job-id", "named", "--no-progress")
+	out, _, code2 := run(t, bin, env, "jobs", "show", "named")
+	if code != 0 || code2 != 0 || !strings.Contains(out, "command  "+name+" run pi ") {
+		t.Errorf("jobs show: exit %d, %d:\n%s", code, code2, out)
+	}
+}
+
 // TestOptionsOnSim deploys the options binary to an OpenWhisk simulator
 // that runs actions as processes: the worker is the example itself, as
 // only it has the options/simulate task, and the check passes there.
@@ -184,7 +220,19 @@ func TestOptionsOnSim(t *testing.T) {
 	props := filepath.Join(t.TempDir(), "wskprops")
 	os.WriteFile(props, []byte("APIHOST="+s.APIHost()+"\nAUTH="+s.Auth()+"\nNAMESPACE="+s.Namespace()+"\n"), 0o600)
 	env = append(env, "WSK_CONFIG_FILE="+props)
-	out, stderr, code := run(t, bin, env, "deploy", "--backend", "openwhisk")
+	// Not deployed yet: every task fails, the hint names this program's
+	// deploy, and the partial run's check is null.
+	out, stderr, code := run(t, bin, env, "run", "options", "--backend", "openwhisk", "--no-deploy", "--paths", "2e5", "--tasks", "2", "--json", "--no-progress")
+	var undeployed map[string]any
+	if err := json.Unmarshal([]byte(out), &undeployed); err != nil || code != 1 {
+		t.Fatalf("run before deploy: exit %d (%v), stdout %q, stderr %q", code, err, out, stderr)
+	}
+	name := filepath.Base(bin)
+	if check, ok := undeployed["check"]; !ok || check != nil || !strings.HasPrefix(stderr, name+": ") ||
+		!strings.Contains(stderr, name+" deploy --backend openwhisk") || strings.Contains(stderr, "overcast deploy") {
+		t.Errorf("run before deploy: check %v (present %v), stderr %q; want check null and the hint to run options deploy", check, ok, stderr)
+	}
+	out, stderr, code = run(t, bin, env, "deploy", "--backend", "openwhisk")
 	if code != 0 || !strings.Contains(out, "uploaded") {
 		t.Fatalf("deploy: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}

@@ -4,4 +4,4 @@ package main
 
 import "github.com/overcast-sc/overcast/cli"
 
-func main() { cli.Main() }
+func main() { cli.Main(cli.WithName("overcast")) }
