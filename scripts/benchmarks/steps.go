@@ -72,7 +72,7 @@ var steps = []step{
 	{name: "go-ten-million", goBench: []string{"-run", "^$", "-bench", "TenMillionTasks", "-benchtime", "1x", "-timeout", "4h", "./bench"}, once: true},
 	{name: "go-fanout-fraction", goBench: []string{"-run", "^$", "-bench", "FanoutFraction", "-benchtime", "1x", "-count", "3", "./bench"}, once: true},
 	{name: "go-wordcount", goBench: []string{"-run", "^$", "-bench", "LocalVsSingleProcess", "-benchtime", "1x", "-count", "2", "-timeout", "120m", "./workloads/wordcount"}, once: true},
-	{name: "go-sort-gnu", goBench: []string{"-run", "^$", "-bench", "LocalVsGNUSort", "-benchtime", "1x", "-timeout", "60m", "./workloads/sortbench"}, needs: "sort", once: true},
+	{name: "go-sort-gnu", goBench: []string{"-run", "^$", "-bench", "LocalVsGNUSort", "-benchtime", "1x", "-count", "3", "-timeout", "60m", "./workloads/sortbench"}, needs: "sort", once: true},
 	{name: "go-sort-sim-s3", goBench: []string{"-run", "^$", "-bench", "SortOnSimS3", "-benchtime", "1x", "-timeout", "60m", "./cli"}, once: true},
 	{name: "go-wordcount-sim-s3", goBench: []string{"-run", "^$", "-bench", "WordcountOnSimS3", "-benchtime", "2x", "-timeout", "60m", "./cli"}, once: true},
 	{name: "parallel", script: "scripts/bench-parallel.sh", needs: "parallel", once: true},
