@@ -188,7 +188,7 @@ func TestWordcountBadInput(t *testing.T) {
 		{[]string{}, exitUsage, "needs --input"},
 		{[]string{"--input", "file://" + dir + "/t.txt", "--reducers", "0"}, exitUsage, "--reducers"},
 		{[]string{"--input", "file://" + dir + "/missing.txt"}, 1, "missing.txt"},
-		{[]string{"--input", "ftp://x/y"}, 1, "unknown scheme"},
+		{[]string{"--input", "ftp://x/y"}, exitUsage, "unknown scheme"},
 		{[]string{"--input", "file://" + dir + "/t.txt", "--output", "file://" + dir + "/out/"}, 1, "already holds"},
 	} {
 		stdout, stderr, code := runEnv(t, nil, append([]string{"run", "wordcount"}, tc.args...)...)
