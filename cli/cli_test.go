@@ -40,16 +40,7 @@ func execBin(t *testing.T, env []string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run overcast %v: %v", args, err)
-	}
-	return stdout.String(), stderr.String(), code
+	return testbin.Exec(t, cmd)
 }
 
 type result struct {

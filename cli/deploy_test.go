@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/overcast-sc/overcast/deploy"
+	"github.com/overcast-sc/overcast/internal/testbin"
 	"github.com/overcast-sc/overcast/internal/testpeer"
 	"github.com/overcast-sc/overcast/sim"
 )
@@ -163,15 +164,7 @@ func runIn(t *testing.T, bin, dir string, env []string, args ...string) (string,
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir, cmd.Env = dir, env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return stdout.String(), stderr.String(), ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %s %v: %v", bin, args, err)
-	}
-	return stdout.String(), stderr.String(), 0
+	return testbin.Exec(t, cmd)
 }
 
 // TestDeployFromAnywhere runs a CGO_ENABLED=0 build from a folder outside

@@ -13,6 +13,7 @@ import (
 
 	"github.com/overcast-sc/overcast"
 	"github.com/overcast-sc/overcast/backend/drivertest/selftest"
+	"github.com/overcast-sc/overcast/internal/testbin"
 	"github.com/overcast-sc/overcast/journal"
 	"github.com/overcast-sc/overcast/sim"
 )
@@ -23,16 +24,7 @@ func invokeWith(t *testing.T, env []string, stdin string, args ...string) (strin
 	cmd := exec.Command(binary, append([]string{"invoke"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run overcast invoke %v: %v", args, err)
-	}
-	return stdout.String(), stderr.String(), code
+	return testbin.Exec(t, cmd)
 }
 
 func TestInvokeLocal(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overcast-sc/overcast/internal/testbin"
 	"github.com/overcast-sc/overcast/sim"
 	"github.com/overcast-sc/overcast/worker"
 )
@@ -51,15 +52,7 @@ func runEnv(t testing.TB, env []string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return stdout.String(), stderr.String(), ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run overcast %v: %v", args, err)
-	}
-	return stdout.String(), stderr.String(), 0
+	return testbin.Exec(t, cmd)
 }
 
 // TestActionLoopBinary drives the real binary as the Go runtime's proxy

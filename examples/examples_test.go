@@ -5,7 +5,6 @@
 package examples_test
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -68,15 +67,7 @@ func run(t *testing.T, bin string, env []string, args ...string) (string, string
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return stdout.String(), stderr.String(), ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %s %v: %v", bin, args, err)
-	}
-	return stdout.String(), stderr.String(), 0
+	return testbin.Exec(t, cmd)
 }
 
 // runJSON runs a job with --json and checks the contract: exit 0, every
