@@ -77,6 +77,9 @@ func mapChunk(ctx context.Context, in overcast.Chunk, emit func(string, int64)) 
 		}
 		c.End()
 	}
+	// The words hold until the counter is reused, which is safe here
+	// because the job is Unordered: its shuffle copies each key as it
+	// is emitted, where an ordered one would keep the string.
 	for w, n := range c.All() {
 		emit(w, n)
 	}

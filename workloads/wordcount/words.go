@@ -3,6 +3,8 @@ package wordcount
 import (
 	"hash/maphash"
 	"iter"
+	"strings"
+	"unsafe"
 )
 
 // space marks the bytes that separate words: ASCII space, \t, \n, \v, \f
@@ -98,12 +100,15 @@ func (c *Counter) End() {
 func (c *Counter) Distinct() int { return len(c.entries) }
 
 // All yields each distinct word with its count, in the order first seen.
-// The words share one string: they allocate nothing each.
+// The words are strings over the counter's own memory, which is neither
+// copied nor allocated: they hold until the counter is next written to
+// or reset, so keep a copy (strings.Clone) of any word kept longer.
+// Copying the arena into one string for each map task cost 4% of word
+// count's CPU time, most of it in faulting in fresh pages.
 func (c *Counter) All() iter.Seq2[string, int64] {
 	return func(yield func(string, int64) bool) {
-		words := string(c.arena)
 		for _, e := range c.entries {
-			if !yield(words[e.off:e.off+e.n], e.count) {
+			if !yield(unsafe.String(unsafe.SliceData(c.arena[e.off:]), e.n), e.count) {
 				return
 			}
 		}
@@ -114,7 +119,7 @@ func (c *Counter) All() iter.Seq2[string, int64] {
 func (c *Counter) Map() map[string]int64 {
 	m := make(map[string]int64, len(c.entries))
 	for w, n := range c.All() {
-		m[w] = n
+		m[strings.Clone(w)] = n
 	}
 	return m
 }
