@@ -81,6 +81,39 @@ func TestCounterSplitsAnywhere(t *testing.T) {
 	}
 }
 
+// TestCounterResetsAcrossEpochs resets a counter more times than its
+// table has epochs, each time counting words that fill the same slots
+// as the last count's: no count sees a word of an earlier one, before,
+// at and after the epochs wrap around and the table is cleared.
+func TestCounterResetsAcrossEpochs(t *testing.T) {
+	c := NewCounter()
+	for i := range 1<<16 + 3 {
+		c.Reset()
+		w := []byte(fmt.Sprintf("w%d x%d w%d ", i%5, i%3, i%5))
+		c.Write(w)
+		c.End()
+		if c.Words != 3 || c.Distinct() != 2 {
+			t.Fatalf("count %d of %q: %d words, %d distinct", i, w, c.Words, c.Distinct())
+		}
+		if i%4096 == 0 || i >= 1<<16-2 {
+			want := map[string]int64{fmt.Sprintf("w%d", i%5): 2, fmt.Sprintf("x%d", i%3): 1}
+			if got := c.Map(); !maps.Equal(got, want) {
+				t.Fatalf("count %d: %v, want %v", i, got, want)
+			}
+		}
+	}
+	// A grown table keeps its epoch: the words counted before it grew
+	// are still found.
+	c.Reset()
+	for i := range 10_000 {
+		c.Write([]byte(fmt.Sprintf("g%d g0 ", i)))
+	}
+	c.End()
+	if m := c.Map(); len(m) != 10_000 || m["g0"] != 10_001 {
+		t.Fatalf("grown table: %d words, g0 seen %d times", len(m), m["g0"])
+	}
+}
+
 // wcWords runs LC_ALL=C wc -w on a file.
 func wcWords(t *testing.T, path string) int64 {
 	if _, err := exec.LookPath("wc"); err != nil {

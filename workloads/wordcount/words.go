@@ -23,9 +23,13 @@ type Counter struct {
 	Words int64
 	part  []byte
 	seed  maphash.Seed
-	// slots holds the upper half of a word's hash and its entry's index
-	// plus one (0 for an empty slot), probed linearly.
+	// slots holds, probed linearly, the epoch the slot was filled in
+	// (top 16 bits), the top 16 bits of its word's hash and its entry's
+	// index (low 32 bits). A slot of another epoch than epoch is empty,
+	// so Reset empties the table by a new epoch instead of clearing it,
+	// which cost a map task as much time as writing its table's memory.
 	slots   []uint64
+	epoch   uint64
 	entries []entry
 	arena   []byte
 	// buf is a map task's read buffer, pooled with the counter.
@@ -40,14 +44,17 @@ type entry struct {
 
 // NewCounter returns an empty counter.
 func NewCounter() *Counter {
-	return &Counter{seed: maphash.MakeSeed(), slots: make([]uint64, 1<<12)}
+	return &Counter{seed: maphash.MakeSeed(), slots: make([]uint64, 1<<12), epoch: 1}
 }
 
 // Reset empties the counter, keeping its memory for the next count.
 func (c *Counter) Reset() {
 	c.Words = 0
 	c.part = c.part[:0]
-	clear(c.slots)
+	if c.epoch++; c.epoch == 1<<16 {
+		clear(c.slots)
+		c.epoch = 1
+	}
 	c.entries = c.entries[:0]
 	c.arena = c.arena[:0]
 }
@@ -127,16 +134,16 @@ func (c *Counter) Map() map[string]int64 {
 func (c *Counter) add(w []byte) {
 	c.Words++
 	h := maphash.Bytes(c.seed, w)
-	tag := h >> 32 << 32
+	tag := c.epoch<<48 | h>>48<<32
 	mask := uint64(len(c.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := c.slots[i]
-		if s == 0 {
+		if s>>48 != c.epoch {
 			c.insert(i, tag, w)
 			return
 		}
 		if s&^0xffffffff == tag {
-			e := &c.entries[uint32(s)-1]
+			e := &c.entries[uint32(s)]
 			if string(c.arena[e.off:e.off+e.n]) == string(w) {
 				e.count++
 				return
@@ -150,7 +157,7 @@ func (c *Counter) add(w []byte) {
 func (c *Counter) insert(i, tag uint64, w []byte) {
 	c.entries = append(c.entries, entry{off: len(c.arena), n: len(w), count: 1})
 	c.arena = append(c.arena, w...)
-	c.slots[i] = tag | uint64(len(c.entries))
+	c.slots[i] = tag | uint64(len(c.entries)-1)
 	if 2*len(c.entries) > len(c.slots) {
 		c.grow()
 	}
@@ -162,9 +169,9 @@ func (c *Counter) grow() {
 	for j, e := range c.entries {
 		h := maphash.Bytes(c.seed, c.arena[e.off:e.off+e.n])
 		i := h & mask
-		for c.slots[i] != 0 {
+		for c.slots[i]>>48 == c.epoch {
 			i = (i + 1) & mask
 		}
-		c.slots[i] = h>>32<<32 | uint64(j+1)
+		c.slots[i] = c.epoch<<48 | h>>48<<32 | uint64(j)
 	}
 }
