@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/overcast-sc/overcast/storage"
 )
 
@@ -158,9 +160,14 @@ func jobData(prefix, key string) bool {
 	return strings.HasPrefix(key, JobDataPrefix) && !strings.HasPrefix(prefix, JobDataPrefix)
 }
 
-// cutObject splits one object into ranges of at least chunkSize bytes
-// (the last may be shorter), each ending on a record boundary.
+// cutObject splits one object into ranges of about chunkSize bytes, each
+// ending on a record boundary. Fixed-size records need no reads; chunks
+// of probeParallelSize or more are cut by cutParallel, smaller ones one
+// cut after the other.
 func cutObject(ctx context.Context, b *storage.Bucket, o object, chunkSize int64, cfg *partitionConfig) ([]Range, error) {
+	if chunkSize >= probeParallelSize && cfg.recordSize == 0 {
+		return cutParallel(ctx, b, o, chunkSize, cfg.sep)
+	}
 	var rs []Range
 	for start := int64(0); start < o.size; {
 		end := start + chunkSize
@@ -170,7 +177,7 @@ func cutObject(ctx context.Context, b *storage.Bucket, o object, chunkSize int64
 			end = min(o.size, (end+cfg.recordSize-1)/cfg.recordSize*cfg.recordSize)
 		} else {
 			var err error
-			if end, err = nextBoundary(ctx, b, o, end, cfg.sep); err != nil {
+			if end, _, err = nextBoundary(ctx, b, o.key, end, o.size, cfg.sep); err != nil {
 				return nil, err
 			}
 		}
@@ -180,24 +187,75 @@ func cutObject(ctx context.Context, b *storage.Bucket, o object, chunkSize int64
 	return rs, nil
 }
 
-// nextBoundary returns the first record boundary at or after pos: a
-// position just past a separator, or the object's end. It reads from
-// pos-1 in growing ranges until it finds a separator.
-func nextBoundary(ctx context.Context, b *storage.Bucket, o object, pos int64, sep byte) (int64, error) {
+// cutParallel cuts an object at the first record boundary at or after
+// each multiple of chunkSize, looking for probeConcurrency of them at
+// once: on S3 each look is a request's round trip, which one after the
+// other added up to about a second per GB before the first task could
+// start. The look for cut k reads no further than cut k+1's position:
+// with no separator before it, cut k is cut k+1, so every byte is read
+// at most once, however long its record. A record longer than a chunk
+// makes the ranges it spans empty, which are dropped.
+func cutParallel(ctx context.Context, b *storage.Bucket, o object, chunkSize int64, sep byte) ([]Range, error) {
+	n := (o.size - 1) / chunkSize // cut points strictly inside the object
+	cuts := make([]int64, n+2)
+	cuts[n+1] = o.size
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(probeConcurrency)
+	for k := int64(1); k <= n; k++ {
+		g.Go(func() error {
+			end, ok, err := nextBoundary(gctx, b, o.key, k*chunkSize, min(o.size, (k+1)*chunkSize), sep)
+			if !ok {
+				end = -1 // cut k+1's
+			}
+			cuts[k] = end
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for k := n; k >= 1; k-- {
+		if cuts[k] < 0 {
+			cuts[k] = cuts[k+1]
+		}
+	}
+	var rs []Range
+	for k := range cuts[:n+1] {
+		if start, end := cuts[k], cuts[k+1]; end > start {
+			rs = append(rs, Range{Key: o.key, Offset: start, Length: end - start})
+		}
+	}
+	return rs, nil
+}
+
+// Partition looks for up to probeConcurrency cut points of an object at
+// once when its chunks are probeParallelSize or more; smaller chunks
+// are cut one after the other, so that a long record is read once, not
+// once for each of the many cut points inside it.
+const (
+	probeConcurrency  = 16
+	probeParallelSize = 1 << 20
+)
+
+// nextBoundary returns the first record boundary at or after pos, a
+// position just past a separator, if one is before stop; ok is false
+// when none is, and end is then stop. It reads from pos-1 in growing
+// ranges.
+func nextBoundary(ctx context.Context, b *storage.Bucket, key string, pos, stop int64, sep byte) (end int64, ok bool, err error) {
 	block := int64(64 << 10)
-	for at := pos - 1; at < o.size; {
-		n := min(block, o.size-at)
-		buf, err := readRange(ctx, b, o.key, at, n)
+	for at := pos - 1; at < stop-1; {
+		n := min(block, stop-1-at)
+		buf, err := readRange(ctx, b, key, at, n)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		if i := bytes.IndexByte(buf, sep); i >= 0 {
-			return at + int64(i) + 1, nil
+			return at + int64(i) + 1, true, nil
 		}
 		at += n
 		block = min(2*block, 8<<20)
 	}
-	return o.size, nil
+	return stop, false, nil
 }
 
 func readRange(ctx context.Context, b *storage.Bucket, key string, off, n int64) ([]byte, error) {

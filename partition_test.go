@@ -148,6 +148,59 @@ func checkProperty(t *testing.T, cases int, bucketURL func(int) string) {
 	}
 }
 
+// TestPartitionParallelCuts cuts objects into chunks of a MiB or more,
+// whose cut points Partition looks for at once, with records of up to 5
+// MiB among short ones and objects without a trailing newline: the
+// chunks' records are the objects', and the cut points' reads add up to
+// no more than the objects' bytes, however many cut points fall inside
+// one long record.
+func TestPartitionParallelCuts(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(7, 8))
+	for i, chunk := range []int64{1 << 20, 1<<20 + 7, 3 << 20, 1 << 20, 2<<20 - 1} {
+		b, err := storage.Open(ctx, fmt.Sprintf("mem://partition-parallel-%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs := make([][]byte, 1+r.IntN(3))
+		var total int
+		for j := range objs {
+			var buf []byte
+			for len(buf) < 8<<20 {
+				n := r.IntN(200)
+				if r.IntN(50) == 0 {
+					n = r.IntN(5 << 20)
+				}
+				buf = append(buf, bytes.Repeat([]byte{byte('a' + r.IntN(26))}, n)...)
+				buf = append(buf, '\n')
+			}
+			if j%2 == 1 {
+				buf = buf[:len(buf)-1]
+			}
+			objs[j] = buf
+			total += len(buf)
+		}
+		keys := putObjects(t, ctx, b, objs)
+		pctx, count := storage.WithIOCount(ctx)
+		chunks, err := overcast.Partition(pctx, b, keys, chunk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if count.Read() > int64(total) {
+			t.Errorf("chunk %d: finding the cut points read %d bytes of %d", chunk, count.Read(), total)
+		}
+		var want [][]byte
+		for _, o := range objs {
+			want = append(want, splitRecords(o, '\n')...)
+		}
+		if got := readAll(t, ctx, chunks); !slices.EqualFunc(got, want, bytes.Equal) {
+			t.Fatalf("chunk %d: got %d records, want %d", chunk, len(got), len(want))
+		}
+		checkChunks(t, chunks, chunk, int64(total))
+		b.Close()
+	}
+}
+
 // checkChunks checks that chunks cover every byte once, and that a chunk
 // of several ranges is no bigger than the chunk size.
 func checkChunks(t testing.TB, chunks []overcast.Chunk, chunkSize, total int64) {
