@@ -89,13 +89,20 @@ func benchChunk(size int64) int64 {
 	return min(16<<20, size/int64(4*runtime.GOMAXPROCS(0))+1)
 }
 
+// passes is how many times an iteration counts a file of size bytes on
+// each side: enough for about 400 MB, so that a small file's ratio (a
+// pass over dict-gcide's 40 MB takes half a second) is not one short
+// measurement's noise.
+func passes(size int64) int { return int(max(1, min(20, 4e8/max(size, 1)))) }
+
 // BenchmarkLocalVsSingleProcess counts the same file, in one run, with
 // wordcount on the local backend (map tasks of benchChunk bytes, 2
 // reducers, the file in a file bucket) and with a single-process Go
-// count, alternating the order, and reports the ratio of their times
-// (single over overcast), both rates and both CPU times (user and
-// system seconds of the process per run, which the machine's other load
-// does not inflate as it does wall time). Each side's CPU profile
+// count, passes(size) times an iteration each, alternating the order,
+// and reports the ratio of their times (single over overcast), both
+// rates and both CPU times (user and system seconds of the process per
+// pass, which the machine's other load does not inflate as it does wall
+// time). Each side's CPU profile
 // samples carry the label side=overcast or side=single.
 func BenchmarkLocalVsSingleProcess(b *testing.B) {
 	for _, name := range []string{"generated", "gcide"} {
@@ -136,24 +143,29 @@ func BenchmarkLocalVsSingleProcess(b *testing.B) {
 				singleCPU += cpuSeconds() - c0
 				return n
 			}
+			p := passes(fi.Size())
 			for i := 0; b.Loop(); i++ {
-				var a, s int64
-				if i%2 == 0 {
-					a, s = runLocal(), runSingle()
-				} else {
-					s, a = runSingle(), runLocal()
-				}
-				if a != s {
-					b.Fatalf("overcast counted %d words, the single process %d", a, s)
+				for j := range p {
+					var a, s int64
+					if (i*p+j)%2 == 0 {
+						a, s = runLocal(), runSingle()
+					} else {
+						s, a = runSingle(), runLocal()
+					}
+					if a != s {
+						b.Fatalf("overcast counted %d words, the single process %d", a, s)
+					}
 				}
 			}
-			mb := float64(b.N) * float64(fi.Size()) / 1e6
+			runs := float64(b.N * p)
+			mb := runs * float64(fi.Size()) / 1e6
 			b.ReportMetric(single.Seconds()/local.Seconds(), "ratio")
 			b.ReportMetric(mb/local.Seconds(), "overcast-MB/s")
 			b.ReportMetric(mb/single.Seconds(), "single-MB/s")
 			b.ReportMetric(float64(fi.Size())/1e6, "MB")
-			b.ReportMetric(localCPU/float64(b.N), "overcast-cpu-s")
-			b.ReportMetric(singleCPU/float64(b.N), "single-cpu-s")
+			b.ReportMetric(localCPU/runs, "overcast-cpu-s")
+			b.ReportMetric(singleCPU/runs, "single-cpu-s")
+			b.ReportMetric(float64(p), "passes")
 		})
 	}
 }
