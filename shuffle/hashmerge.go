@@ -338,8 +338,10 @@ func (j *Job[K, V]) reduceHashed(ctx context.Context, in reduceInput, out io.Wri
 		if err != nil || !ok {
 			return keys, m.nvals, err
 		}
-		k, err := j.Keys.Decode(kb)
-		if err != nil {
+		var k K
+		if j.borrow != nil {
+			k = j.borrow(kb)
+		} else if k, err = j.Keys.Decode(kb); err != nil {
 			return 0, 0, fmt.Errorf("decode key: %w", err)
 		}
 		if err := j.Reduce(ctx, k, vals, out); err != nil {

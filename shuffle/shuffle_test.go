@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/overcast-sc/overcast"
 	_ "github.com/overcast-sc/overcast/backend/local"
@@ -85,7 +86,7 @@ var (
 		Combine: func(a, b int64) int64 { return a + b }})
 	uncombined = Define(Job[string, int64]{Name: "shuffletest/uncombined", Map: countMap, Reduce: countReduce})
 	unordered  = Define(Job[string, int64]{Name: "shuffletest/unordered", Map: countMap, Reduce: countReduce,
-		Combine: func(a, b int64) int64 { return a + b }, Unordered: true})
+		Combine: func(a, b int64) int64 { return a + b }, Unordered: true, BorrowKeys: true})
 	unorderedUncombined = Define(Job[string, int64]{Name: "shuffletest/unordered-uncombined", Map: countMap, Reduce: countReduce,
 		Unordered: true})
 	sorter = Define(Job[string, string]{Name: "shuffletest/sort",
@@ -456,5 +457,27 @@ func TestIntermediateKeysFlat(t *testing.T) {
 		if !e.Type().IsRegular() || !hashed.MatchString(e.Name()) {
 			t.Fatalf("%s holds %s (%v), want only objects named after a hashed prefix", dir, e.Name(), e.Type())
 		}
+	}
+}
+
+// TestBorrower lends keys only for string keys of the default codec,
+// when asked: the key then shares the bytes it was decoded from.
+func TestBorrower(t *testing.T) {
+	b := []byte("borrowed")
+	if f := borrower(DefaultCodec[string](), true); f == nil || unsafe.StringData(f(b)) != &b[0] || f(b) != "borrowed" {
+		t.Fatal("string keys are not borrowed")
+	}
+	if f := borrower(DefaultCodec[string](), true); f(b[:0]) != "" {
+		t.Fatal("an empty key is not empty")
+	}
+	if borrower(DefaultCodec[string](), false) != nil {
+		t.Fatal("keys borrowed without BorrowKeys")
+	}
+	type word string
+	if borrower(DefaultCodec[int64](), true) != nil || borrower[string](jsonCodec[string]{}, true) != nil || borrower(DefaultCodec[word](), true) != nil {
+		t.Fatal("keys of another codec borrowed")
+	}
+	if unordered.borrow == nil || combined.borrow != nil {
+		t.Fatal("Define did not set borrow from BorrowKeys")
 	}
 }

@@ -30,6 +30,8 @@ var Job = shuffle.Define(shuffle.Job[string, int64]{
 	Combine:   func(a, b int64) int64 { return a + b },
 	Reduce:    reduceWord,
 	Unordered: true,
+	// reduceWord only copies its word into the output line.
+	BorrowKeys: true,
 })
 
 // counters keeps the counters of finished map tasks for the next ones
