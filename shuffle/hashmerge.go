@@ -351,7 +351,7 @@ func (j *Job[K, V]) reduceHashed(ctx context.Context, in reduceInput, out io.Wri
 	}
 }
 
-// openHashRuns opens the partition's objects and reads each one's first
+// openHashRuns opens the partition's regions and reads each one's first
 // record.
 func openHashRuns[V any](ctx context.Context, in reduceInput, vals Codec[V]) (*hashMerger[V], error) {
 	b, err := overcast.OpenBucket(ctx, in.Storage)
@@ -360,15 +360,19 @@ func openHashRuns[V any](ctx context.Context, in reduceInput, vals Codec[V]) (*h
 	}
 	m := &hashMerger[V]{vals: vals}
 	var size int64
-	for _, key := range in.Inputs {
-		rd, err := b.NewReader(ctx, key, nil)
-		if err == nil {
-			size += rd.Size()
-			err = m.add(rd)
+	for _, rg := range in.Inputs {
+		if rg.Length == 0 {
+			continue
 		}
+		rd, n, err := openRegion(ctx, b, rg)
 		if err != nil {
 			m.close()
-			return nil, fmt.Errorf("read %s: %w", key, err)
+			return nil, err
+		}
+		size += n
+		if err := m.add(rd); err != nil {
+			m.close()
+			return nil, fmt.Errorf("read %s: %w", rg.Key, err)
 		}
 	}
 	m.shift = sliceShift(size)

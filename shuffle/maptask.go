@@ -29,10 +29,16 @@ type mapInput struct {
 	Chunk     overcast.Chunk `json:"chunk"`
 }
 
-// mapOutput names what a map attempt wrote.
+// mapOutput names what a map attempt wrote: one object holding its
+// partitions one after another, partition r being bytes Ends[r-1] (0 for
+// r = 0) to Ends[r]. Key is empty when every partition is.
 type mapOutput struct {
-	// Parts holds the key of each partition's object, "" for an empty one.
-	Parts    []string         `json:"parts"`
+	Key  string  `json:"key,omitempty"`
+	Ends []int64 `json:"ends,omitempty"`
+	// Parts is the layout of runs before Ends, one object per partition
+	// ("" for an empty one), which a journal of such a run may hand back
+	// on resume: each object is read whole.
+	Parts    []string         `json:"parts,omitempty"`
 	Counters map[string]int64 `json:"counters,omitempty"`
 }
 
@@ -196,36 +202,61 @@ func (j *Job[K, V]) mapTask(ctx context.Context, in mapInput) (mapOutput, error)
 	if err := buf.finish(); err != nil {
 		return mapOutput{}, err
 	}
+	return writeMapOutput(ctx, in, buf, counters)
+}
+
+// writeMapOutput writes the buffer's partitions one after another as one
+// object under a name of the attempt's own, unless all are empty, and
+// returns its name and where each partition ends in it.
+func writeMapOutput[K, V any](ctx context.Context, in mapInput, buf mapBuffer[K, V], counters map[string]int64) (mapOutput, error) {
+	out := mapOutput{Ends: make([]int64, in.Reducers), Counters: counters}
+	var pairs int64
+	for r := range in.Reducers {
+		pairs += int64(buf.size(r))
+	}
+	if pairs == 0 {
+		return out, nil
+	}
 	b, err := overcast.OpenBucket(ctx, in.Storage)
 	if err != nil {
 		return mapOutput{}, err
 	}
-	out := mapOutput{Parts: make([]string, in.Reducers), Counters: counters}
-	attempt := attemptID(ctx)
-	for r := range in.Reducers {
-		if buf.size(r) == 0 {
-			continue
-		}
-		key := intermediateKey(in.Job, in.Index, attempt, r)
-		n, err := writeRun(ctx, b, key, func(w io.Writer) (int64, error) { return buf.write(w, r) })
-		if err != nil {
+	out.Key = mapObjectKey(in.Job, in.Index, attemptID(ctx))
+	n, err := writeRun(ctx, b, out.Key, func(w io.Writer) (int64, error) { return writeParts(w, buf, out.Ends) })
+	if err != nil {
+		return mapOutput{}, err
+	}
+	counters["pairs"] += pairs
+	counters["shuffle_bytes"] += n
+	counters["shuffle_objects"]++
+	if afterWrite != nil {
+		if err := afterWrite(ctx, in.Index, out.Key); err != nil {
 			return mapOutput{}, err
-		}
-		out.Parts[r] = key
-		counters["pairs"] += int64(buf.size(r))
-		counters["shuffle_bytes"] += n
-		if afterWrite != nil {
-			if err := afterWrite(ctx, in.Index, r); err != nil {
-				return mapOutput{}, err
-			}
 		}
 	}
 	return out, nil
 }
 
-// afterWrite, when set by a test, runs after each intermediate object is
-// written: a failing attempt that has written some of its objects.
-var afterWrite func(ctx context.Context, index, part int) error
+// writeParts writes the buffer's partitions one after another, sets
+// ends[r] to where partition r ends, and returns the bytes written.
+func writeParts[K, V any](w io.Writer, buf mapBuffer[K, V], ends []int64) (int64, error) {
+	var off int64
+	for r := range ends {
+		if buf.size(r) > 0 {
+			n, err := buf.write(w, r)
+			off += n
+			if err != nil {
+				return off, err
+			}
+		}
+		ends[r] = off
+	}
+	return off, nil
+}
+
+// afterWrite, when set by a test, runs after a map attempt has written
+// its object, named key: a failing attempt that has written its output.
+var afterWrite func(ctx context.Context, index int, key string) error
 
 // writeRun writes one object of records uvarint(len key) key uvarint(len
 // value) value, which write makes, and returns its size.
@@ -296,16 +327,15 @@ func attemptID(ctx context.Context) string {
 	return fmt.Sprintf("a%d-%s", n, hex.EncodeToString(b[:]))
 }
 
-// intermediateKey names map task index's object for reducer r, after one
-// of 65,536 hashed prefixes. The prefixes end in "-", not "/": an object
-// store spreads the keys as well either way, and a file bucket keeps
-// them all in one directory, where making and removing a directory per
-// object cost more time than writing it.
-func intermediateKey(job string, index int, attempt string, r int) string {
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(index))
-	binary.LittleEndian.PutUint64(b[8:], uint64(r))
-	return fmt.Sprintf("%s%04x-m%06d-%s-r%05d", shufflePrefix(job), fnv64(b[:])&0xffff, index, attempt, r)
+// mapObjectKey names map task index's object, after one of 65,536
+// hashed prefixes. The prefixes end in "-", not "/": an object store
+// spreads the keys as well either way, and a file bucket keeps them all
+// in one directory, where making and removing a directory per object
+// cost more time than writing it.
+func mapObjectKey(job string, index int, attempt string) string {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(index))
+	return fmt.Sprintf("%s%04x-m%06d-%s", shufflePrefix(job), fnv64(b[:])&0xffff, index, attempt)
 }
 
 func shufflePrefix(job string) string { return storage.JobPrefix(job) + "shuffle/" }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path"
 
 	"github.com/overcast-sc/overcast"
 )
@@ -138,20 +137,7 @@ func (j *RecordJob) runMaps(ctx context.Context, ex *overcast.Executor, chunks [
 // regions appends the object's non-empty partitions to parts, after
 // checking that its bounds make sense.
 func (o recordMapOutput) regions(parts [][]overcast.Range, recordSize int) error {
-	if len(o.Ends) != len(parts) {
-		return fmt.Errorf("named %d partitions, want %d", len(o.Ends), len(parts))
-	}
-	var start int64
-	for r, end := range o.Ends {
-		if end < start || (end-start)%int64(recordSize) != 0 || (end > start && o.Key == "") {
-			return fmt.Errorf("partition %d spans bytes %d to %d of %q: not whole %d-byte records", r, start, end, o.Key, recordSize)
-		}
-		if end > start {
-			parts[r] = append(parts[r], overcast.Range{Key: o.Key, Offset: start, Length: end - start})
-		}
-		start = end
-	}
-	return nil
+	return appendRegions(parts, o.Key, o.Ends, int64(recordSize))
 }
 
 // runReduces runs the reduce phase on the partitions' regions, keeps the
@@ -165,11 +151,4 @@ func (j *RecordJob) runReduces(ctx context.Context, ex *overcast.Executor, parts
 		}
 	}
 	return reducePhase(ctx, ex, j.Name+"/reduce", ins, out, res)
-}
-
-// recordMapKey names map task index's object, after one of 65,536 hashed
-// prefixes (see intermediateKey).
-func recordMapKey(job string, index int, attempt string) string {
-	h := fnv64([]byte(fmt.Sprint(index)))
-	return path.Join(shufflePrefix(job), fmt.Sprintf("%04x-m%06d-%s", h&0xffff, index, attempt))
 }

@@ -201,22 +201,28 @@ func TestRecordJobWithoutCallbacks(t *testing.T) {
 
 // TestRecordMapFailsAfterWriting fails the first attempt of a map task
 // after it has written its object: the retry's object, not both, reaches
-// the reducers.
+// the reducers, and the failed attempt's object is never read.
 func TestRecordMapFailsAfterWriting(t *testing.T) {
 	var failed atomic.Int32
-	afterWrite = func(ctx context.Context, index, _ int) error {
+	var failedKey string
+	afterWrite = func(ctx context.Context, index int, key string) error {
 		if index == 1 && firstAttempt(ctx) {
 			failed.Add(1)
+			failedKey = key
 			return errors.New("crash after writing")
 		}
 		return nil
 	}
 	defer func() { afterWrite = nil }()
+	reads := watchReads(t)
 	f := newRecordFixture(t, 8000, 2000, 1000)
 	ex := newExecutor(t, &overcast.Options{RetryTaskErrors: true, MaxAttempts: 3, BackoffBase: time.Millisecond})
 	res := f.run(t, recordSorter, ex, 3, Splitters(f.sample, 3))
 	if failed.Load() != 1 || res.Map.Retries < 1 {
 		t.Fatalf("the first attempt failed %d times, %d retries", failed.Load(), res.Map.Retries)
+	}
+	if n := reads.of(failedKey); n != 0 {
+		t.Errorf("reducers read the failed attempt's object %s %d times", failedKey, n)
 	}
 	f.check(t, res, 3, true)
 }

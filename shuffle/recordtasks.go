@@ -44,14 +44,14 @@ func (j *RecordJob) mapTask(ctx context.Context, in recordMapInput) (recordMapOu
 	if err != nil {
 		return recordMapOutput{}, err
 	}
-	out.Key = recordMapKey(in.Job, in.Index, attemptID(ctx))
+	out.Key = mapObjectKey(in.Job, in.Index, attemptID(ctx))
 	if err := writeObject(ctx, b, out.Key, grouped); err != nil {
 		return recordMapOutput{}, err
 	}
 	counters["shuffle_bytes"] += int64(len(grouped))
 	counters["shuffle_objects"]++
 	if afterWrite != nil {
-		if err := afterWrite(ctx, in.Index, 0); err != nil {
+		if err := afterWrite(ctx, in.Index, out.Key); err != nil {
 			return recordMapOutput{}, err
 		}
 	}
@@ -97,7 +97,8 @@ func (j *RecordJob) readChunk(ctx context.Context, c overcast.Chunk) ([]byte, er
 	return readRanges(ctx, b, c.Ranges)
 }
 
-// readRanges reads ranges of b into one buffer, in order.
+// readRanges reads ranges of b into one buffer, in order, with one
+// ranged read each.
 func readRanges(ctx context.Context, b *storage.Bucket, ranges []overcast.Range) ([]byte, error) {
 	var n int64
 	for _, r := range ranges {
@@ -106,6 +107,12 @@ func readRanges(ctx context.Context, b *storage.Bucket, ranges []overcast.Range)
 	buf := getBuf(int(n))
 	var off int64
 	for _, r := range ranges {
+		if r.Length == 0 {
+			continue // costs no request
+		}
+		if onRead != nil {
+			onRead(r)
+		}
 		if err := b.ReadRange(ctx, r.Key, r.Offset, buf[off:off+r.Length]); err != nil {
 			putBuf(buf)
 			return nil, err

@@ -13,15 +13,18 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/storage"
 )
 
-// reduceInput is what the driver sends a reduce task: exactly the
-// objects of its partition that the winning map attempts wrote.
+// reduceInput is what the driver sends a reduce task: exactly its
+// partition's regions of the objects the winning map attempts wrote, in
+// map order, none empty. A region of negative Length is a whole object
+// (see mapOutput.Parts).
 type reduceInput struct {
-	Job     string   `json:"job"`
-	Storage string   `json:"storage"`
-	Part    int      `json:"part"`
-	Inputs  []string `json:"inputs"`
+	Job     string           `json:"job"`
+	Storage string           `json:"storage"`
+	Part    int              `json:"part"`
+	Inputs  []overcast.Range `json:"inputs"`
 	// OutBucket and OutPrefix say where the output goes; no OutBucket
 	// means nowhere.
 	OutBucket string `json:"out_bucket,omitempty"`
@@ -34,7 +37,7 @@ type reduceOutput struct {
 	Counters map[string]int64 `json:"counters,omitempty"`
 }
 
-// run is one sorted intermediate object being read.
+// run is one sorted region of an intermediate object being read.
 type run[K, V any] struct {
 	r   *bufio.Reader
 	rc  io.Closer
@@ -228,11 +231,14 @@ func (j *Job[K, V]) openRuns(ctx context.Context, in reduceInput) (*merger[K, V]
 		return nil, err
 	}
 	m := &merger[K, V]{keys: j.Keys, vals: j.Values}
-	for i, key := range in.Inputs {
-		rd, err := b.NewReader(ctx, key, nil)
+	for i, rg := range in.Inputs {
+		if rg.Length == 0 {
+			continue
+		}
+		rd, _, err := openRegion(ctx, b, rg)
 		if err != nil {
 			m.close()
-			return nil, fmt.Errorf("read %s: %w", key, err)
+			return nil, err
 		}
 		r := &run[K, V]{r: bufio.NewReaderSize(rd, 256<<10), rc: rd, idx: i}
 		ok, err := r.next(j.Keys, j.Values)
@@ -240,7 +246,7 @@ func (j *Job[K, V]) openRuns(ctx context.Context, in reduceInput) (*merger[K, V]
 			rd.Close()
 			if err != nil {
 				m.close()
-				return nil, fmt.Errorf("read %s: %w", key, err)
+				return nil, fmt.Errorf("read %s: %w", rg.Key, err)
 			}
 			continue
 		}
@@ -248,6 +254,33 @@ func (j *Job[K, V]) openRuns(ctx context.Context, in reduceInput) (*merger[K, V]
 	}
 	heap.Init(&m.h)
 	return m, nil
+}
+
+// onRead, when set by a test, sees each region of an object that a task
+// reads with one request: the regions of intermediate objects reducers
+// read, and a record map task's input.
+var onRead func(rg overcast.Range)
+
+// openRegion opens a region of an intermediate object with one ranged
+// read and returns it with its size; a region of negative Length is the
+// whole object. An object too short for the region is an error, not a
+// short partition.
+func openRegion(ctx context.Context, b *storage.Bucket, rg overcast.Range) (*storage.Reader, int64, error) {
+	if onRead != nil {
+		onRead(rg)
+	}
+	rd, err := b.NewRangeReader(ctx, rg.Key, rg.Offset, rg.Length, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %s: %w", rg.Key, err)
+	}
+	if rg.Length < 0 {
+		return rd, rd.Size() - rg.Offset, nil
+	}
+	if end := rg.Offset + rg.Length; rd.Size() < end {
+		rd.Close()
+		return nil, 0, fmt.Errorf("read %s: the object holds %d bytes, not the %d its region ends at", rg.Key, rd.Size(), end)
+	}
+	return rd, rg.Length, nil
 }
 
 // countingWriter counts what goes through it.

@@ -78,9 +78,9 @@ func cmp0(s ...string) string {
 	return ""
 }
 
-// runMaps runs the map phase and returns, for each reducer, the objects
-// the winning map attempts wrote for it.
-func (j *Job[K, V]) runMaps(ctx context.Context, ex *overcast.Executor, chunks []overcast.Chunk, id string, cfg *Config[K], res *Result) ([][]string, error) {
+// runMaps runs the map phase and returns, for each reducer, its regions
+// of the objects the winning map attempts wrote.
+func (j *Job[K, V]) runMaps(ctx context.Context, ex *overcast.Executor, chunks []overcast.Chunk, id string, cfg *Config[K], res *Result) ([][]overcast.Range, error) {
 	var splitters [][]byte
 	for _, s := range cfg.Splitters {
 		splitters = append(splitters, j.Keys.Append(nil, s))
@@ -97,27 +97,60 @@ func (j *Job[K, V]) runMaps(ctx context.Context, ex *overcast.Executor, chunks [
 		return nil, fmt.Errorf("map phase: %w", err)
 	}
 	res.MapCounters = map[string]int64{}
-	parts := make([][]string, cfg.Reducers)
+	parts := make([][]overcast.Range, cfg.Reducers)
 	for i, o := range outs {
-		if len(o.Parts) != cfg.Reducers {
-			return nil, fmt.Errorf("map task %d named %d partitions, want %d", i, len(o.Parts), cfg.Reducers)
-		}
-		for r, key := range o.Parts {
-			if key != "" {
-				parts[r] = append(parts[r], key)
-			}
+		if err := o.regions(parts); err != nil {
+			return nil, fmt.Errorf("map task %d: %w", i, err)
 		}
 		addCounters(res.MapCounters, o.Counters)
 	}
 	return parts, nil
 }
 
-// runReduces runs the reduce phase on the partitions' objects, keeps the
+// regions appends the output's non-empty partitions to parts, after
+// checking that its bounds make sense. An output of the older layout
+// (Parts, without Ends) adds its objects whole.
+func (o mapOutput) regions(parts [][]overcast.Range) error {
+	if o.Ends != nil || o.Parts == nil {
+		return appendRegions(parts, o.Key, o.Ends, 1)
+	}
+	if len(o.Parts) != len(parts) {
+		return fmt.Errorf("named %d partitions, want %d", len(o.Parts), len(parts))
+	}
+	for r, key := range o.Parts {
+		if key != "" {
+			parts[r] = append(parts[r], overcast.Range{Key: key, Length: -1})
+		}
+	}
+	return nil
+}
+
+// appendRegions appends partition r of object key, bytes ends[r-1] (0 for
+// r = 0) to ends[r], to parts[r] for each non-empty one, after checking
+// that the bounds are whole records of recordSize bytes and in order.
+func appendRegions(parts [][]overcast.Range, key string, ends []int64, recordSize int64) error {
+	if len(ends) != len(parts) {
+		return fmt.Errorf("named %d partitions, want %d", len(ends), len(parts))
+	}
+	var start int64
+	for r, end := range ends {
+		if end < start || (end-start)%recordSize != 0 || (end > start && key == "") {
+			return fmt.Errorf("partition %d spans bytes %d to %d of %q: not whole %d-byte records", r, start, end, key, recordSize)
+		}
+		if end > start {
+			parts[r] = append(parts[r], overcast.Range{Key: key, Offset: start, Length: end - start})
+		}
+		start = end
+	}
+	return nil
+}
+
+// runReduces runs the reduce phase on the partitions' regions, keeps the
 // winning attempts' outputs and deletes the others.
-func (j *Job[K, V]) runReduces(ctx context.Context, ex *overcast.Executor, parts [][]string, id string, cfg *Config[K], out *outputPrefix, res *Result) error {
+func (j *Job[K, V]) runReduces(ctx context.Context, ex *overcast.Executor, parts [][]overcast.Range, id string, cfg *Config[K], out *outputPrefix, res *Result) error {
 	ins := make([]reduceInput, len(parts))
-	for r, keys := range parts {
-		ins[r] = reduceInput{Job: id, Storage: cfg.Storage, Part: r, Inputs: keys}
+	for r, regions := range parts {
+		ins[r] = reduceInput{Job: id, Storage: cfg.Storage, Part: r, Inputs: regions}
 		if out != nil {
 			ins[r].OutBucket, ins[r].OutPrefix = out.bucket.URL, out.prefix
 		}

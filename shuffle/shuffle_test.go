@@ -266,21 +266,28 @@ func TestWordCountExact(t *testing.T) {
 }
 
 // TestMapFailsAfterWriting fails the first attempt of a map task after it
-// has written one of its objects: the retry's objects, not both, reach
-// the reducers.
+// has written its object: the retry's object, not both, reaches the
+// reducers, the failed attempt's object is never read, and the run
+// removes it.
 func TestMapFailsAfterWriting(t *testing.T) {
 	for _, job := range []*Job[string, int64]{uncombined, unorderedUncombined} {
 		t.Run(job.Name, func(t *testing.T) {
+			f := newFixture(t, 3, 300, 1500)
 			var failed atomic.Int32
-			afterWrite = func(ctx context.Context, index, part int) error {
-				if index == 1 && part > 0 && firstAttempt(ctx) {
+			var failedKey string
+			afterWrite = func(ctx context.Context, index int, key string) error {
+				if index == 1 && firstAttempt(ctx) {
 					failed.Add(1)
+					failedKey = key
+					if ok, err := f.bucket.Exists(ctx, key); !ok || err != nil {
+						t.Errorf("the failing attempt's object %s: exists %v, %v", key, ok, err)
+					}
 					return errors.New("crash after writing")
 				}
 				return nil
 			}
 			defer func() { afterWrite = nil }()
-			f := newFixture(t, 3, 300, 1500)
+			reads := watchReads(t)
 			ex := newExecutor(t, &overcast.Options{RetryTaskErrors: true, MaxAttempts: 3, BackoffBase: time.Millisecond})
 			res, err := job.Run(context.Background(), ex, f.chunks, Config[string]{
 				Storage: "file://" + f.dir, Output: "file://" + f.dir + "/out", Reducers: 3})
@@ -289,6 +296,9 @@ func TestMapFailsAfterWriting(t *testing.T) {
 			}
 			if failed.Load() != 1 || res.Map.Retries < 1 {
 				t.Fatalf("the first attempt failed %d times, %d retries", failed.Load(), res.Map.Retries)
+			}
+			if n := reads.of(failedKey); n != 0 {
+				t.Errorf("reducers read the failed attempt's object %s %d times", failedKey, n)
 			}
 			checkExact(t, f, res, 3)
 		})
@@ -427,12 +437,12 @@ func roundTrip[T comparable](t *testing.T, c Codec[T], v T) {
 }
 
 // TestIntermediateKeysFlat checks that intermediate objects start with a
-// hashed prefix right after the job's shuffle prefix and that a file
-// bucket holds them all in one directory: making and removing a
-// directory per object cost more than writing it.
+// hashed prefix right after the job's shuffle prefix, that each map task
+// wrote one, and that a file bucket holds them all in one directory:
+// making and removing a directory per object cost more than writing it.
 func TestIntermediateKeysFlat(t *testing.T) {
 	hashed := regexp.MustCompile(`^[0-9a-f]{4}-m[0-9]{6}-[^/]+$`)
-	for _, key := range []string{intermediateKey("j", 3, "a1-00ff", 1), recordMapKey("j", 3, "a1-00ff")} {
+	for _, key := range []string{mapObjectKey("j", 3, "a1-00ff"), mapObjectKey("j", 12, "a12-00ff")} {
 		rest, ok := strings.CutPrefix(key, shufflePrefix("j"))
 		if !ok || !hashed.MatchString(rest) {
 			t.Errorf("intermediate key %q: want %s then a hashed prefix and no '/'", key, shufflePrefix("j"))
@@ -450,8 +460,8 @@ func TestIntermediateKeysFlat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) < len(f.chunks) {
-		t.Fatalf("%d entries in %s for %d map tasks", len(entries), dir, len(f.chunks))
+	if len(entries) != len(f.chunks) {
+		t.Fatalf("%d entries in %s for %d map tasks, want one object per map task", len(entries), dir, len(f.chunks))
 	}
 	for _, e := range entries {
 		if !e.Type().IsRegular() || !hashed.MatchString(e.Name()) {
