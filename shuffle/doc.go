@@ -1,9 +1,11 @@
 // Package shuffle runs MapReduce jobs whose intermediate data goes
 // through object storage: M mappers read chunks of the input (see
 // overcast.Partition), emit key/value pairs and write them, partitioned by
-// key and sorted, into R intermediate objects each; R reducers each merge
-// their partition from every mapper and write one output object. The
-// driver only ever holds object names, never the data.
+// key and sorted, into one intermediate object each, partition after
+// partition; R reducers each merge their partition's region of every
+// mapper's object, read with one ranged read (none for an empty region),
+// and write one output object. The driver only ever holds object names
+// and offsets, never the data.
 //
 // A job is defined once, at init time, in the binary that both drives
 // and serves tasks (Define registers its map and reduce tasks):
@@ -52,10 +54,17 @@
 // such object into one buffer, sort it with a bucket sort on the key and
 // write it in large blocks.
 //
+// A map attempt writes one object, not one per partition: M objects
+// created in all instead of up to M×R, so that many fewer requests write
+// to an object store (one each, unless an object is large enough to be
+// uploaded in parts) and fewer files are made in a directory; the reads
+// stay one per non-empty region.
+//
 // Intermediate objects are named overcast/<job-id>/shuffle/<hash>-..., the
 // hash spreading them over many prefixes. Every attempt of a task writes
-// under names of its own; the driver takes the names the winning attempt
-// of each map task returned and hands exactly those to the reducers, and
+// under names of its own; the driver takes the name and partition ends the
+// winning attempt of each map task returned and hands exactly those
+// regions to the reducers, and
 // likewise keeps one output per reducer, so retried, crashed and backup
 // attempts neither lose nor duplicate records. Run deletes the
 // intermediate objects and the losers' outputs when it ends.

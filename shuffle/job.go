@@ -118,8 +118,9 @@ type Result struct {
 	Outputs      []string
 	// MapCounters and ReduceCounters sum the counters (see Count) of the
 	// winning attempts of each phase's tasks; Run adds "pairs" (pairs
-	// written by mappers), "shuffle_bytes", "keys" and "values" (what
-	// reducers read) and "output_bytes".
+	// written by mappers), "shuffle_bytes" and "shuffle_objects" (what
+	// they wrote), "shuffle_reads" (ranged reads of reducers), "keys" and
+	// "values" (what they read) and "output_bytes".
 	MapCounters, ReduceCounters map[string]int64
 	// Map and Reduce are the records of the two phases.
 	Map, Reduce *overcast.Report

@@ -212,6 +212,9 @@ func TestEmptyPartitionsCostNoRead(t *testing.T) {
 					t.Errorf("read region %+v", rg)
 				}
 			}
+			if n := res.ReduceCounters["shuffle_reads"]; n != int64(want) {
+				t.Errorf("reducers counted %d reads, want %d", n, want)
+			}
 			if n := res.MapCounters["shuffle_objects"]; n != int64(len(f.chunks)) {
 				t.Errorf("%d intermediate objects for %d map tasks", n, len(f.chunks))
 			}

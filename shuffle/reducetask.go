@@ -197,6 +197,11 @@ func (j *Job[K, V]) reduceTask(ctx context.Context, in reduceInput) (reduceOutpu
 	}
 	counters["keys"] += keys
 	counters["values"] += values
+	for _, rg := range in.Inputs {
+		if rg.Length != 0 {
+			counters["shuffle_reads"]++
+		}
+	}
 	n, err := commit()
 	if err != nil {
 		return reduceOutput{}, err
