@@ -180,9 +180,6 @@ func TestEmptyPartitionsCostNoRead(t *testing.T) {
 	for _, job := range []*Job[string, int64]{digits, digitsUnordered} {
 		t.Run(job.Name, func(t *testing.T) {
 			f := newTextFixture(t, 10, texts...)
-			if len(f.chunks) < 3 {
-				t.Fatalf("%d chunks", len(f.chunks))
-			}
 			reads := watchReads(t)
 			res, err := job.Run(context.Background(), newExecutor(t, nil), f.chunks, Config[string]{
 				Storage: "file://" + f.dir, Output: "file://" + f.dir + "/out/", Reducers: reducers})
@@ -190,19 +187,7 @@ func TestEmptyPartitionsCostNoRead(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkExact(t, f, res, reducers)
-			want := 0
-			for _, c := range f.chunks {
-				parts := map[int]bool{}
-				for rec, err := range c.Records(context.Background()) {
-					if err != nil {
-						t.Fatal(err)
-					}
-					for _, w := range strings.Fields(string(rec)) {
-						parts[digitPart(w, reducers)] = true
-					}
-				}
-				want += len(parts)
-			}
+			want := nonEmptyRegions(t, f, reducers)
 			got := reads.all()
 			if len(got) != want {
 				t.Errorf("%d ranged reads, want %d (one per non-empty region): %v", len(got), want, got)
@@ -220,6 +205,30 @@ func TestEmptyPartitionsCostNoRead(t *testing.T) {
 			}
 		})
 	}
+}
+
+// nonEmptyRegions returns how many partitions of the fixture's chunks,
+// cut by digitPart, hold a word: the regions a shuffle of them reads. It
+// fails the test unless there are several chunks.
+func nonEmptyRegions(t *testing.T, f *fixture, reducers int) int {
+	t.Helper()
+	if len(f.chunks) < 3 {
+		t.Fatalf("%d chunks, want several", len(f.chunks))
+	}
+	n := 0
+	for _, c := range f.chunks {
+		parts := map[int]bool{}
+		for rec, err := range c.Records(context.Background()) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range strings.Fields(string(rec)) {
+				parts[digitPart(w, reducers)] = true
+			}
+		}
+		n += len(parts)
+	}
+	return n
 }
 
 // TestRecordEmptyPartitionsCostNoRead sorts with splitters that leave the
