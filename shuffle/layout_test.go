@@ -367,3 +367,35 @@ func TestRegionPastObjectEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestMapOutputRefusesBadEnds checks the driver's reading of map outputs:
+// partition ends out of order, of no object, or of another partition
+// count are refused with the reason.
+func TestMapOutputRefusesBadEnds(t *testing.T) {
+	for _, tc := range []struct {
+		out  string
+		want string
+	}{
+		{`{"key":"k","ends":[4,2,9]}`, "partition 1 spans bytes 4 to 2"},
+		{`{"ends":[0,3,3]}`, "of no object"},
+		{`{"key":"k","ends":[1,2]}`, "named 2 partitions, want 3"},
+		{`{"parts":["a",""]}`, "named 2 partitions, want 3"},
+	} {
+		var o mapOutput
+		if err := json.Unmarshal([]byte(tc.out), &o); err != nil {
+			t.Fatal(err)
+		}
+		err := o.regions(make([][]overcast.Range, 3))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error with %q", tc.out, err, tc.want)
+		}
+	}
+	var o mapOutput
+	if err := json.Unmarshal([]byte(`{"ends":[0,0,0]}`), &o); err != nil {
+		t.Fatal(err)
+	}
+	parts := make([][]overcast.Range, 3)
+	if err := o.regions(parts); err != nil || slices.ContainsFunc(parts, func(p []overcast.Range) bool { return len(p) > 0 }) {
+		t.Errorf("a map task that emitted nothing: %v, %v", err, parts)
+	}
+}

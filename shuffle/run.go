@@ -134,7 +134,10 @@ func appendRegions(parts [][]overcast.Range, key string, ends []int64, recordSiz
 	}
 	var start int64
 	for r, end := range ends {
-		if end < start || (end-start)%recordSize != 0 || (end > start && key == "") {
+		switch {
+		case end < start || (end > start && key == ""):
+			return fmt.Errorf("partition %d spans bytes %d to %d of %q: out of order, or of no object", r, start, end, key)
+		case (end-start)%recordSize != 0:
 			return fmt.Errorf("partition %d spans bytes %d to %d of %q: not whole %d-byte records", r, start, end, key, recordSize)
 		}
 		if end > start {
