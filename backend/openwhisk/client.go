@@ -162,7 +162,7 @@ func (c *Client) sendRaw(ctx context.Context, method, path, rawURL string, body 
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, c.scrubErr(err)
+		return nil, c.scrubErr(c.connectionError(ctx, err))
 	}
 	defer resp.Body.Close()
 	c.clock.observe(resp.Header.Get("Date"))
@@ -174,7 +174,7 @@ func (c *Client) sendRaw(ctx context.Context, method, path, rawURL string, body 
 	}
 	data, err := readAtMost(resp, limit+1)
 	if err != nil {
-		return nil, c.scrubErr(err)
+		return nil, c.scrubErr(c.connectionError(ctx, err))
 	}
 	if int64(len(data)) > limit {
 		if resp.StatusCode >= 300 {
@@ -184,6 +184,16 @@ func (c *Client) sendRaw(ctx context.Context, method, path, rawURL string, body 
 		}
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
+}
+
+// connectionError wraps err, a request's failure to get a whole answer,
+// in a *ConnectionError naming the API host; the cancellation of ctx
+// stays as it is.
+func (c *Client) connectionError(ctx context.Context, err error) error {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &ConnectionError{Host: c.base.Host, Err: err}
 }
 
 // readAtMost reads at most n bytes of resp's body, in one buffer of the

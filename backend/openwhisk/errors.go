@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -72,6 +74,36 @@ func (e *ProtocolError) Error() string {
 		e.Op, e.Host, e.Status, e.Body, e.Want)
 }
 
+// ConnectionError is a request to the API host that got no whole answer:
+// the connection could not be made, or it broke before the answer ended
+// (closed, reset, timed out). It names the host, whatever the transport
+// said. The platform counts as unreachable: tasks are idempotent, so the
+// request is tried again.
+type ConnectionError struct {
+	// Host is the API host the request went to (host:port).
+	Host string
+	// Err is the transport's error.
+	Err error
+}
+
+func (e *ConnectionError) Error() string {
+	switch {
+	case errors.Is(e.Err, io.ErrUnexpectedEOF):
+		return e.Host + " closed the connection mid-answer"
+	case errors.Is(e.Err, io.EOF):
+		return e.Host + " closed the connection before answering"
+	}
+	msg := e.Err.Error()
+	var ue *url.Error
+	if errors.As(e.Err, &ue) { // the URL says nothing the host does not
+		msg = strings.Replace(msg, ue.Error(), ue.Err.Error(), 1)
+	}
+	return "cannot reach " + e.Host + ": " + msg
+}
+
+// Unwrap returns the transport's error.
+func (e *ConnectionError) Unwrap() error { return e.Err }
+
 // TaskError is a platform-side failure of an activation that carried no
 // worker response: a crash, an out-of-memory kill, the action's time limit.
 type TaskError struct {
@@ -133,6 +165,7 @@ func errorCode(err error) driver.ErrorCode {
 	var te *TaskError
 	var le *LostError
 	var pe *ProtocolError
+	var ce *ConnectionError
 	var ne net.Error
 	switch {
 	case err == nil:
@@ -154,7 +187,7 @@ func errorCode(err error) driver.ErrorCode {
 		return driver.Canceled
 	case errors.Is(err, context.DeadlineExceeded):
 		return driver.DeadlineExceeded
-	case errors.As(err, &ne):
+	case errors.As(err, &ce), errors.As(err, &ne):
 		// Connection refused, reset or timed out: the platform is not
 		// answering. Tasks are idempotent, so a retry is safe.
 		return driver.Unreachable
