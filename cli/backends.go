@@ -182,7 +182,7 @@ func (b *backendFlags) url(name string) (string, error) {
 	}
 	s := b.section(name)
 	if s == nil {
-		return "", usagef("unknown backend %q (known: %s)", name, strings.Join(backend.Schemes(), ", "))
+		return "", usagef("unknown backend %q (known: %s, or a backend URL)", name, strings.Join(backendNames(), ", "))
 	}
 	return s.url()
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,6 +79,9 @@ func (f *benchFlags) target(ctx context.Context, a *app) (bench.Target, error) {
 		return &bench.SimTarget{APILatency: ms(f.apiLatencyMS), ColdStart: ms(f.coldStartMS), RequestRate: f.requestRate,
 			Process: f.simProcess, Collect: f.backends.openwhisk.collect, ActionTimeout: max(5*time.Minute, 2*ms(f.taskMS))}, nil
 	}
+	if !strings.Contains(f.backend, "://") && !slices.Contains(backendNames(), f.backend) {
+		return nil, usagef("unknown backend %q (known: %s, or a backend URL)", f.backend, strings.Join(benchBackends(), ", "))
+	}
 	url, err := f.backends.url(f.backend)
 	if err != nil {
 		return nil, err
@@ -91,6 +95,12 @@ func (f *benchFlags) target(ctx context.Context, a *app) (bench.Target, error) {
 		return nil, err
 	}
 	return &bench.URLTarget{URL: url, OpenBackend: f.backends.openURL}, nil
+}
+
+// benchBackends are the names bench's --backend takes: the sim and every
+// backend's, sorted.
+func benchBackends() []string {
+	return slices.Sorted(slices.Values(append(backendNames(), "sim")))
 }
 
 // startProfile starts writing a CPU profile to cpuProfile (--cpuprofile),

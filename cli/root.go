@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/overcast-sc/overcast"
-	"github.com/overcast-sc/overcast/backend"
 )
 
 // Version is set at build time with -ldflags "-X github.com/overcast-sc/overcast/cli.Version=v1.2.3".
@@ -89,7 +88,7 @@ func newTasksCmd(a *app) *cobra.Command {
 			for _, t := range overcast.Tasks() {
 				fmt.Fprintf(stdout, "  %s\n", t)
 			}
-			fmt.Fprintf(stdout, "backends: %s\n", strings.Join(backend.Schemes(), ", "))
+			fmt.Fprintf(stdout, "backends (--backend NAME, or a backend URL): %s\n", strings.Join(backendNames(), ", "))
 			return nil
 		},
 	}
