@@ -90,7 +90,11 @@ func removeJobs(ctx context.Context, st *journal.Store, ids []string, stdout io.
 			errs = append(errs, err) // keep the journal: it names the storage
 			continue
 		}
-		if err := removeJob(st, id); err != nil {
+		err := removeJob(st, id)
+		if errors.Is(err, journal.ErrNotFound) {
+			err = noJob(st, id)
+		}
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -125,7 +125,7 @@ func readJobForLogs(st *journal.Store, id string) (*journal.Job, error) {
 	j, err := st.Read(id)
 	switch {
 	case errors.Is(err, journal.ErrNotFound):
-		return nil, usagef("no job %s in %s (see overcast jobs list)", id, st.Root())
+		return nil, noJob(st, id)
 	case err != nil:
 		return nil, err
 	case j.Live:

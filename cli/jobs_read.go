@@ -100,9 +100,25 @@ func readJob(st *journal.Store, id string, tasks bool) (*journal.Job, error) {
 	}
 	j, err := readSettled(st, id, func() (*journal.Job, error) { return read(id) })
 	if errors.Is(err, journal.ErrNotFound) {
-		return nil, fmt.Errorf("no job %s in %s (see overcast jobs list)", id, st.Root())
+		return nil, noJob(st, id)
 	}
 	return j, err
+}
+
+// noJobError says that the journal has no job of an id.
+type noJobError struct{ id, root string }
+
+func (e *noJobError) Error() string {
+	return fmt.Sprintf("no job %s in %s (see overcast jobs list)", e.id, e.root)
+}
+
+// Unwrap returns journal.ErrNotFound.
+func (e *noJobError) Unwrap() error { return journal.ErrNotFound }
+
+// noJob is the error of every command given a job id the journal does not
+// hold: a usage error (exit 2), as an unknown workload or task is.
+func noJob(st *journal.Store, id string) error {
+	return &usageError{&noJobError{id: id, root: st.Root()}}
 }
 
 // reportUnreadable prints one line per job that could not be read, and

@@ -133,13 +133,18 @@ func TestJobsErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"jobs", "show", "nope"}, 1, "no job nope"},
-		{[]string{"jobs", "resume", "nope"}, 1, "no job nope"},
+		// An unknown job is a usage error, whichever command meets it.
+		{[]string{"jobs", "show", "nope"}, 2, "no job nope in "},
+		{[]string{"jobs", "resume", "nope"}, 2, "no job nope in "},
+		{[]string{"jobs", "plot", "nope"}, 2, "no job nope in "},
+		{[]string{"jobs", "report", "nope", "--output", "r.html"}, 2, "no job nope in "},
+		{[]string{"jobs", "serve", "nope"}, 2, "no job nope in "},
+		{[]string{"jobs", "logs", "nope"}, 2, "no job nope in "},
+		{[]string{"jobs", "clean", "nope"}, 2, "no job nope in "},
 		{[]string{"jobs", "resume"}, 2, "one job id"},
 		{[]string{"jobs", "show", "../etc"}, 2, "invalid job id"},
 		{[]string{"run", "pi", "--job-id", "a/b"}, 2, "invalid job id"},
 		{[]string{"jobs", "clean", "x", "--all"}, 2, "not both"},
-		{[]string{"jobs", "clean", "nope"}, 1, "no such job"},
 	}
 	for _, tt := range tests {
 		stdout, stderr, code := binIn(t, env, tt.args...)
