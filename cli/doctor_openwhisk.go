@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/overcast-sc/overcast/backend"
 	"github.com/overcast-sc/overcast/backend/openwhisk"
 	owchart "github.com/overcast-sc/overcast/deploy/openwhisk"
 )
@@ -42,7 +41,7 @@ func doctorOpenWhisk(ctx context.Context, f *doctorFlags) (*doctorReport, error)
 	if err != nil {
 		return nil, err
 	}
-	b, err := backend.Open(ctx, raw)
+	b, err := f.backends.openURL(ctx, raw) // with --auth, which no URL carries
 	if err != nil {
 		return nil, err
 	}

@@ -360,3 +360,29 @@ func TestUnreachablePlatformFailsShortly(t *testing.T) {
 		t.Errorf("last line has %d characters, want a summary under 250: %q", len(last), last)
 	}
 }
+
+// TestNothingListensAtAPIHost points every command that opens the
+// OpenWhisk backend at a closed port on 127.0.0.1: each prints one line
+// naming the address, saying nothing listens there and where the API host
+// is set, and exits 1.
+func TestNothingListensAtAPIHost(t *testing.T) {
+	apihost := closedPort(t)
+	addr := strings.TrimPrefix(apihost, "http://")
+	env, _ := homeEnv(t)
+	env = append(env, "HOME="+t.TempDir(), "WSK_CONFIG_FILE=", "WHISK_APIHOST=", "WHISK_AUTH=")
+	want := "overcast: openwhisk backend: nothing is listening at " + addr +
+		" (connection refused); check the API host (--apihost, APIHOST in ~/.wskprops, WHISK_APIHOST)\n"
+	for _, args := range [][]string{
+		{"run", "pi", "--tasks", "2"},
+		{"deploy"},
+		{"undeploy"},
+		{"invoke", "selftest/echo"},
+		{"doctor"},
+	} {
+		args = append(args, "--backend", "openwhisk", "--apihost", apihost, "--auth", "0a1b2c3d-0000-4000-8000-000000000001:key")
+		stdout, stderr, code := binIn(t, env, args...)
+		if code != 1 || stderr != want || stdout != "" {
+			t.Errorf("overcast %v: exit %d, stdout %q, stderr %q; want exit 1 and\n%s", args, code, stdout, stderr, want)
+		}
+	}
+}

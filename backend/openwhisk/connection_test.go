@@ -102,3 +102,30 @@ func checkUnreachable(t *testing.T, d *Driver, err error, host, want string) {
 		t.Errorf("error %q: want one line without the credentials", err)
 	}
 }
+
+// TestOpenWhereNothingListens opens the driver on a closed port of
+// 127.0.0.1: one line that names the address, says nothing listens there
+// and where the API host is set; the sim is named only for its own
+// address.
+func TestOpenWhereNothingListens(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, err = openOn("http://"+addr, t)
+	want := "nothing is listening at " + addr + " (connection refused); check the API host (--apihost, APIHOST in ~/.wskprops, WHISK_APIHOST)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Open on a closed port: %v\nwant %s", err, want)
+	}
+	if c := errorCode(err); c != driver.Unreachable {
+		t.Errorf("code %v, want unreachable", c)
+	}
+	for host, sim := range map[string]bool{SimAddr: true, "localhost:3233": true, "127.0.0.1:3234": false,
+		"10.0.0.1:3233": false, "whisk.example:3233": false, addr: strings.HasSuffix(addr, ":3233")} {
+		if got := isSimAddr(host); got != sim {
+			t.Errorf("isSimAddr(%q) = %v, want %v", host, got, sim)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/overcast-sc/overcast/backend/driver"
@@ -88,6 +89,8 @@ type ConnectionError struct {
 
 func (e *ConnectionError) Error() string {
 	switch {
+	case errors.Is(e.Err, syscall.ECONNREFUSED):
+		return "nothing is listening at " + e.Host + " (connection refused)"
 	case errors.Is(e.Err, io.ErrUnexpectedEOF):
 		return e.Host + " closed the connection mid-answer"
 	case errors.Is(e.Err, io.EOF):
@@ -103,6 +106,34 @@ func (e *ConnectionError) Error() string {
 
 // Unwrap returns the transport's error.
 func (e *ConnectionError) Unwrap() error { return e.Err }
+
+// SimAddr is where overcast sim listens by default, and OpenWhisk's
+// standalone server too.
+const SimAddr = "127.0.0.1:3233"
+
+// apiHostHint adds to err, the first request's failure to reach the API
+// host, what to check: whether the sim runs, when nothing listens at its
+// default address; else the settings that name the host.
+func apiHostHint(err error) error {
+	var ce *ConnectionError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) && isSimAddr(ce.Host) {
+		return fmt.Errorf("%w: is overcast sim running? (or set the API host: --apihost, APIHOST in ~/.wskprops, WHISK_APIHOST)", err)
+	}
+	return fmt.Errorf("%w; check the API host (--apihost, APIHOST in ~/.wskprops, WHISK_APIHOST)", err)
+}
+
+// isSimAddr reports whether host is SimAddr, by any name of the loopback
+// address.
+func isSimAddr(host string) bool {
+	h, port, err := net.SplitHostPort(host)
+	if err != nil || port != "3233" {
+		return false
+	}
+	return h == "localhost" || net.ParseIP(h).Equal(net.IPv4(127, 0, 0, 1))
+}
 
 // TaskError is a platform-side failure of an activation that carried no
 // worker response: a crash, an out-of-memory kill, the action's time limit.

@@ -252,7 +252,7 @@ func Open(ctx context.Context, opts *Options) (*Driver, error) {
 	lim, err := c.Limits(ctx)
 	if err != nil {
 		c.Close()
-		return nil, err
+		return nil, apiHostHint(err)
 	}
 	d := &Driver{c: c, opts: o, memoryMB: o.MemoryMB, maxPayload: o.MaxPayload, pollGETs: make(chan struct{}, maxPollGETs),
 		invokeReqs: make(chan struct{}, maxInvokeRequests)}
