@@ -183,3 +183,35 @@ func TestJobRecordsItsStorage(t *testing.T) {
 		t.Errorf("rerun with other storage: exit %d, %s; want a refusal naming the storage", code, stderr)
 	}
 }
+
+// TestJobsCleanWithoutCredentials cleans a job whose data is in S3 with no
+// AWS credentials: one line that names the job and says none were found
+// and where they were looked for, exit 1, and the journal kept (it names
+// the storage whose data is still to remove).
+func TestJobsCleanWithoutCredentials(t *testing.T) {
+	u := s3test.Bucket(t)
+	home := t.TempDir()
+	env := append([]string{"OVERCAST_HOME=" + home}, s3test.Env()...)
+	args := []string{"run", "transfer", "--in-bytes", "2e6", "--out-bytes", "10", "--tasks", "2", "--job-id", "s3job", "--storage", u, "--no-progress"}
+	if _, stderr, code := binIn(t, env, args...); code != 0 {
+		t.Fatalf("overcast %v: exit %d: %s", args, code, stderr)
+	}
+	bare := append(noCredentialsEnv(t), "OVERCAST_HOME="+home, "OVERCAST_JOURNAL=")
+	_, stderr, code := runIn(t, binary, t.TempDir(), bare, "jobs", "clean", "s3job")
+	if code != 1 || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("jobs clean without credentials: exit %d, stderr %q; want exit 1 and one line", code, stderr)
+	}
+	for _, want := range []string{"job s3job", "no AWS credentials found", "AWS_ACCESS_KEY_ID", os.DevNull, "instance role"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q lacks %q", stderr, want)
+		}
+	}
+	for _, wrong := range []string{"operation error", "IMDS", "failed to refresh cached credentials", "secret"} {
+		if strings.Contains(stderr, wrong) {
+			t.Errorf("stderr %q says %q", stderr, wrong)
+		}
+	}
+	if out, _, code := binIn(t, env, "jobs", "show", "s3job"); code != 0 || !strings.Contains(out, "job      s3job") {
+		t.Errorf("the journal is gone after a clean that removed no data: exit %d\n%s", code, out)
+	}
+}

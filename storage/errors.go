@@ -1,10 +1,14 @@
 package storage
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
 
 	"gocloud.dev/gcerrors"
@@ -21,6 +25,9 @@ type Error struct {
 func (e *Error) Error() string {
 	if code, msg, ok := refusedCredentials(e.Err); ok {
 		return fmt.Sprintf("storage %s %s: the server refused the credentials: %s: %s", e.Op, e.Object, code, msg)
+	}
+	if missingCredentials(e.Err) {
+		return fmt.Sprintf("storage %s %s: %s", e.Op, e.Object, noCredentials())
 	}
 	if IsNotFound(e.Err) {
 		return fmt.Sprintf("storage %s %s: no such object", e.Op, e.Object)
@@ -46,6 +53,24 @@ func refusedCredentials(err error) (code, msg string, ok bool) {
 		return "", "", false
 	}
 	return api.ErrorCode(), api.ErrorMessage(), true
+}
+
+// missingCredentials reports an S3 request the SDK could not sign because
+// its credential chain ran out: the last link, the instance role, is off
+// or absent. The SDK says so only in words.
+func missingCredentials(err error) bool {
+	s := err.Error()
+	return (strings.Contains(s, "get identity") || strings.Contains(s, "retrieve credentials")) && strings.Contains(s, "EC2 IMDS")
+}
+
+// noCredentials says where the AWS chain looks for credentials, in its
+// order, in one line without the SDK's chain.
+func noCredentials() string {
+	profile := cmp.Or(os.Getenv("AWS_PROFILE"), "default")
+	creds := cmp.Or(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), config.DefaultSharedCredentialsFilename())
+	conf := cmp.Or(os.Getenv("AWS_CONFIG_FILE"), config.DefaultSharedConfigFilename())
+	return fmt.Sprintf("no AWS credentials found: looked in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), "+
+		"profile %q (AWS_PROFILE) in %s and %s with its SSO login (aws sso login), and the EC2/ECS instance role", profile, creds, conf)
 }
 
 // IsNotFound reports whether err says an object or bucket does not exist.
