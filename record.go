@@ -63,10 +63,14 @@ type Report struct {
 	// Records holds every task's record, by index.
 	Records Records
 	Failed  []*TaskFailure
-	// Retries and Throttles count retried attempts and 429-style refusals.
+	// Retries counts the attempts that ran a task again after an attempt
+	// of the same copy failed (crashed, lost, throttled, unreachable, ...),
+	// counted when they were sent. Throttles counts 429-style refusals.
 	Retries, Throttles int64
-	// Backups counts speculative backup copies launched, BackupWins those
-	// whose result was taken.
+	// Backups counts the speculative backup copies that made an attempt,
+	// BackupWins those whose result was taken. Every attempt is a task's
+	// first, a retry or a backup copy's first: the attempts of a run are
+	// the tasks it attempted plus Retries plus Backups.
 	Backups, BackupWins int64
 	// ReadBytes and WrittenBytes sum the storage I/O of every attempt that
 	// answered, retried and losing copies included (the records hold each

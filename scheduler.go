@@ -279,7 +279,7 @@ func (j *job) runTask(ctx context.Context, i int) {
 	}
 	tries := 0 // this copy's attempts that counted against MaxAttempts
 	var code backend.ErrorCode
-	for {
+	for sent := 0; ; sent++ {
 		if !j.outage.await(ctx) {
 			return
 		}
@@ -292,6 +292,9 @@ func (j *job) runTask(ctx context.Context, i int) {
 			j.fail(i, &rec, &TaskFailure{Index: i, Attempts: int(j.tries[i].Load()), Code: code, Err: err})
 			return
 		}
+		if sent > 0 {
+			j.retries.Add(1) // counted when it goes, not when decided: a backup may resolve the task meanwhile
+		}
 		code, err = j.attempt(ctx, i, req, &rec, false)
 		if code == backend.OK || j.final(i) || ctx.Err() != nil {
 			return
@@ -303,7 +306,6 @@ func (j *job) runTask(ctx context.Context, i int) {
 		case backend.Unreachable:
 			// The platform never had it: await waits for the platform,
 			// and the attempt does not count against MaxAttempts.
-			j.retries.Add(1)
 			j.event(Event{Kind: Retried, Index: i, Attempt: int(rec.Attempts), Err: err, Code: code})
 			continue
 		default:
@@ -314,7 +316,6 @@ func (j *job) runTask(ctx context.Context, i int) {
 			return
 		}
 		d := j.backoff(tries + int(rec.Throttled))
-		j.retries.Add(1)
 		j.event(Event{Kind: Retried, Index: i, Attempt: int(rec.Attempts), Err: err, Code: code, Delay: d})
 		if !ctxtime.Sleep(ctx, d) {
 			return

@@ -32,6 +32,8 @@ type speculation struct {
 	min            time.Duration
 	mu             sync.Mutex
 	copies         map[int]*copies
+	// launched counts the backup copies that made an attempt; wins those
+	// whose result was taken.
 	launched, wins atomic.Int64
 }
 
@@ -118,7 +120,6 @@ func (j *job) speculate(ctx context.Context, wg *sync.WaitGroup) {
 				int(j.tries[i].Load()) >= j.ex.opts.MaxAttempts || !j.spec.claimBackup(i, now, limit) {
 				continue
 			}
-			j.spec.launched.Add(1)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -191,6 +192,11 @@ func (j *job) backup(ctx context.Context, i int) {
 	for tries := 1; ; tries++ {
 		if !j.reserve(i) {
 			return // the task's attempts are used up; the original fails it
+		}
+		if tries == 1 {
+			j.spec.launched.Add(1) // a copy that makes no attempt is no backup
+		} else {
+			j.retries.Add(1)
 		}
 		rec := TaskRecord{Backup: true}
 		j.spec.started(i)

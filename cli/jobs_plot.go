@@ -95,12 +95,12 @@ func printCost(w io.Writer, c *costJSON) {
 	}
 	fmt.Fprintf(w, "cost     %.4g GB-s (%s), %s: %s\n", c.GBSeconds, how, plural(c.Invocations, "invocation", "invocations"),
 		strings.TrimSpace(report.FormatCosts(c.Estimates)))
-	if c.RetryInvocations > 0 {
-		fmt.Fprintf(w, "         of which retries %.4g GB-s, %s: %s\n", c.RetryGBSeconds, plural(c.RetryInvocations, "invocation", "invocations"),
-			report.FormatCostsOf(c.Estimates, func(c report.Cost) float64 { return c.RetryUSD }))
+	if c.FailedInvocations > 0 {
+		fmt.Fprintf(w, "         of which failed attempts %.4g GB-s, %s: %s\n", c.FailedGBSeconds, plural(c.FailedInvocations, "invocation", "invocations"),
+			report.FormatCostsOf(c.Estimates, func(c report.Cost) float64 { return c.FailedUSD }))
 	}
-	if c.BackupInvocations > 0 {
-		fmt.Fprintf(w, "         of which backups %.4g GB-s, %s: %s\n", c.BackupGBSeconds, plural(c.BackupInvocations, "invocation", "invocations"),
-			report.FormatCostsOf(c.Estimates, func(c report.Cost) float64 { return c.BackupUSD }))
+	if c.LosingInvocations > 0 {
+		fmt.Fprintf(w, "         of which losing copies %.4g GB-s, %s: %s\n", c.LosingGBSeconds, plural(c.LosingInvocations, "invocation", "invocations"),
+			report.FormatCostsOf(c.Estimates, func(c report.Cost) float64 { return c.LosingUSD }))
 	}
 }

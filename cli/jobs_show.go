@@ -41,15 +41,17 @@ func newJobsShowCmd(a *app, store storeFunc) *cobra.Command {
 // jobJSON is jobs show's view of a job.
 type jobJSON struct {
 	journal.Summary
-	Args         []string          `json:"args"`
-	Storage      string            `json:"storage,omitempty"`
-	PendingTasks int               `json:"pending_tasks"`
-	Retries      int               `json:"retries"`
-	ColdStarts   int               `json:"cold_starts"`
-	TaskSeconds  *taskSecondsJSON  `json:"task_seconds,omitempty"`
-	Failures     []journal.Failure `json:"failures"`
-	Cost         *costJSON         `json:"cost,omitempty"`
-	Result       json.RawMessage   `json:"result,omitempty"`
+	Args         []string `json:"args"`
+	Storage      string   `json:"storage,omitempty"`
+	PendingTasks int      `json:"pending_tasks"`
+	// ExtraAttempts counts the attempts beyond each task's first, over
+	// every run: retries and backup copies (a run's retries and backups).
+	ExtraAttempts int               `json:"extra_attempts"`
+	ColdStarts    int               `json:"cold_starts"`
+	TaskSeconds   *taskSecondsJSON  `json:"task_seconds,omitempty"`
+	Failures      []journal.Failure `json:"failures"`
+	Cost          *costJSON         `json:"cost,omitempty"`
+	Result        json.RawMessage   `json:"result,omitempty"`
 }
 
 type taskSecondsJSON struct {
@@ -66,7 +68,7 @@ func newJobJSON(j *journal.Job) *jobJSON {
 	}
 	s := j.Stats()
 	v.Tasks, v.DoneTasks, v.FailedTasks, v.PendingTasks = s.Tasks, s.Done, s.Failed, s.Pending
-	v.Retries, v.ColdStarts = s.Retries, s.ColdStarts
+	v.ExtraAttempts, v.ColdStarts = s.Retries, s.ColdStarts
 	if s.Failures != nil {
 		v.Failures = s.Failures
 	}
@@ -100,7 +102,7 @@ func printJob(w io.Writer, v *jobJSON, program string) error {
 		_, err := fmt.Fprintln(w, "         (running: details when it ends)")
 		return err
 	}
-	fmt.Fprintf(w, "attempts %s%s\n", plural(v.Retries, "retry", "retries"), coldStarts(v.Backend, v.ColdStarts))
+	fmt.Fprintf(w, "attempts %d beyond each task's first (retries and backup copies, over every run)%s\n", v.ExtraAttempts, coldStarts(v.Backend, v.ColdStarts))
 	if t := v.TaskSeconds; t != nil {
 		fmt.Fprintf(w, "timing   task median %.3f s, p95 %.3f s, max %.3f s\n", t.Median, t.P95, t.Max)
 	}

@@ -113,13 +113,13 @@ func TestJobsShowNamesFailedTasks(t *testing.T) {
 		}
 	}
 	// Each task ran until its time limit: four billed attempts, all failed.
-	if c := v.Cost; c == nil || c.Invocations != 4 || c.RetryInvocations != 4 || c.GBSeconds <= 0 ||
-		c.RetryGBSeconds != c.GBSeconds || c.BackupInvocations != 0 || c.Estimates[0].RetryUSD != c.Estimates[0].USD {
+	if c := v.Cost; c == nil || c.Invocations != 4 || c.FailedInvocations != 4 || c.GBSeconds <= 0 ||
+		c.FailedGBSeconds != c.GBSeconds || c.LosingInvocations != 0 || c.Estimates[0].FailedUSD != c.Estimates[0].USD {
 		t.Errorf("cost %+v; want 4 billed attempts, all retries", c)
 	}
 	out, _, _ = binIn(t, env, "jobs", "show", "doomed")
 	for _, s := range []string{"failed   task 0 (map 0)", "failed   task 3 (map 0)", "deadline exceeded", "jobs resume doomed", "logs     overcast jobs logs doomed\n",
-		"of which retries"} {
+		"of which failed attempts"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("jobs show lacks %q:\n%s", s, out)
 		}

@@ -138,8 +138,8 @@ func printHuman(w io.Writer, o *outcome) error {
 	}
 	fmt.Fprintln(w, o.summaryLine())
 	fmt.Fprintf(w, "job      %s on %s, up to %s in flight\n", j.JobID, j.Backend, plural(j.Concurrency, "task", "tasks"))
-	fmt.Fprintf(w, "tasks    %d: %d done, %d failed, %s, %d throttled%s\n", j.Tasks, j.DoneTasks, j.FailedTasks,
-		plural(j.Retries, "retry", "retries"), j.Throttled, coldStarts(j.Backend, j.ColdStarts))
+	fmt.Fprintf(w, "tasks    %d: %d done, %d failed, %s%s, %d throttled%s\n", j.Tasks, j.DoneTasks, j.FailedTasks,
+		plural(j.Retries, "retry", "retries"), backupsText(j.Backups, j.BackupWins), j.Throttled, coldStarts(j.Backend, j.ColdStarts))
 	fmt.Fprintf(w, "wall     %.3f s\n", j.WallSeconds)
 	_, err := fmt.Fprintf(w, "rate     %.3g %s\n", j.Throughput, j.Unit)
 	if j.ReadBytes != 0 || j.WrittenBytes != 0 {
@@ -147,6 +147,14 @@ func printHuman(w io.Writer, o *outcome) error {
 	}
 	printCost(w, j.Cost)
 	return err
+}
+
+// backupsText is ", N backup copies (K won)" for a run that made any.
+func backupsText(backups, wins int64) string {
+	if backups == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %s (%d won)", plural(backups, "backup copy", "backup copies"), wins)
 }
 
 // summaryLine is the result's summary, or "NAME: ANSWER" without one.

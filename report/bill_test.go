@@ -100,7 +100,7 @@ func TestJobBillMatchesThePlatforms(t *testing.T) {
 	// Backups: task 3's straggler, 2,500 ms: 1 invocation.
 	// The throttled and the refused request are free. All at 1 GB.
 	want := Usage{Invocations: 9 + 4 + 1, GBSeconds: 3.537, Measured: true, MemoryMB: 1024,
-		RetryInvocations: 4, RetryGBSeconds: 0.1, BackupInvocations: 1, BackupGBSeconds: 2.5}
+		FailedInvocations: 4, FailedGBSeconds: 0.1, LosingInvocations: 1, LosingGBSeconds: 2.5}
 	if !near(u, want) || !u.Measured {
 		t.Fatalf("usage = %+v\nwant    %+v", u, want)
 	}
@@ -109,7 +109,7 @@ func TestJobBillMatchesThePlatforms(t *testing.T) {
 		total := 3.537*0.0000133334 + 14*0.20/1e6
 		retry := 0.1*0.0000133334 + 4*0.20/1e6
 		backup := 2.5*0.0000133334 + 1*0.20/1e6
-		if math.Abs(c.USD-total) > 1e-12 || math.Abs(c.RetryUSD-retry) > 1e-12 || math.Abs(c.BackupUSD-backup) > 1e-12 {
+		if math.Abs(c.USD-total) > 1e-12 || math.Abs(c.FailedUSD-retry) > 1e-12 || math.Abs(c.LosingUSD-backup) > 1e-12 {
 			t.Fatalf("cost %+v, want $%g, retries $%g, backups $%g", c, total, retry, backup)
 		}
 	}

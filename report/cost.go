@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -41,17 +42,41 @@ type Usage struct {
 	// MemoryMB is the memory per invocation assumed when the platform did
 	// not report it.
 	MemoryMB int `json:"memory_mb"`
-	// RetryInvocations and RetryGBSeconds are the part of the above spent
+	// FailedInvocations and FailedGBSeconds are the part of the above spent
 	// on attempts that failed after they ran (crashed, timed out, lost, or
-	// failed with the task's own error), retried or not.
-	RetryInvocations int64   `json:"retry_invocations"`
-	RetryGBSeconds   float64 `json:"retry_gb_seconds"`
-	// BackupInvocations and BackupGBSeconds are the part spent on copies
+	// failed with the task's own error), retried or not: a task that failed
+	// for good adds its last attempt too, so this is not the retry count.
+	FailedInvocations int64   `json:"failed_invocations"`
+	FailedGBSeconds   float64 `json:"failed_gb_seconds"`
+	// LosingInvocations and LosingGBSeconds are the part spent on copies
 	// another copy of the same task beat (losing backups, or originals
 	// that lost to their backup), billed until they ended, or until the
 	// job ended when the driver stopped waiting for them.
-	BackupInvocations int64   `json:"backup_invocations"`
-	BackupGBSeconds   float64 `json:"backup_gb_seconds"`
+	LosingInvocations int64   `json:"losing_invocations"`
+	LosingGBSeconds   float64 `json:"losing_gb_seconds"`
+}
+
+// UnmarshalJSON reads a Usage, also as journals of older versions
+// recorded it, when the failed and losing parts were named retry_ and
+// backup_.
+func (u *Usage) UnmarshalJSON(data []byte) error {
+	type usage Usage // without this method
+	var v struct {
+		usage
+		RetryInvocations  int64   `json:"retry_invocations"`
+		RetryGBSeconds    float64 `json:"retry_gb_seconds"`
+		BackupInvocations int64   `json:"backup_invocations"`
+		BackupGBSeconds   float64 `json:"backup_gb_seconds"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*u = Usage(v.usage)
+	if u.FailedInvocations == 0 && u.LosingInvocations == 0 {
+		u.FailedInvocations, u.FailedGBSeconds = v.RetryInvocations, v.RetryGBSeconds
+		u.LosingInvocations, u.LosingGBSeconds = v.BackupInvocations, v.BackupGBSeconds
+	}
+	return nil
 }
 
 // MeasureUsage sums a job's billed use. Each invocation's duration is
@@ -78,11 +103,11 @@ func TallyUsage(t overcast.Tally, memoryMB int) Usage {
 		switch {
 		case k.Output:
 		case k.Kind == overcast.BillFailed:
-			u.RetryInvocations += s.Invocations
-			u.RetryGBSeconds += gbs
+			u.FailedInvocations += s.Invocations
+			u.FailedGBSeconds += gbs
 		case k.Kind == overcast.BillOutrun:
-			u.BackupInvocations += s.Invocations
-			u.BackupGBSeconds += gbs
+			u.LosingInvocations += s.Invocations
+			u.LosingGBSeconds += gbs
 		}
 	}
 	return u
@@ -119,11 +144,11 @@ func (u *Usage) AddBills(bs overcast.Bills, rec *overcast.TaskRecord, memoryMB i
 		u.Measured = u.Measured && (b.Reported || sign < 0)
 		switch b.Kind {
 		case overcast.BillFailed:
-			u.RetryInvocations += sign
-			u.RetryGBSeconds += float64(sign) * gbs
+			u.FailedInvocations += sign
+			u.FailedGBSeconds += float64(sign) * gbs
 		case overcast.BillOutrun:
-			u.BackupInvocations += sign
-			u.BackupGBSeconds += float64(sign) * gbs
+			u.LosingInvocations += sign
+			u.LosingGBSeconds += float64(sign) * gbs
 		}
 	}
 }
@@ -154,19 +179,19 @@ func (u *Usage) Add(v Usage) {
 	u.Invocations += v.Invocations
 	u.GBSeconds += v.GBSeconds
 	u.Measured = u.Measured && v.Measured
-	u.RetryInvocations += v.RetryInvocations
-	u.RetryGBSeconds += v.RetryGBSeconds
-	u.BackupInvocations += v.BackupInvocations
-	u.BackupGBSeconds += v.BackupGBSeconds
+	u.FailedInvocations += v.FailedInvocations
+	u.FailedGBSeconds += v.FailedGBSeconds
+	u.LosingInvocations += v.LosingInvocations
+	u.LosingGBSeconds += v.LosingGBSeconds
 }
 
-// Cost is a usage priced on one platform: USD in all, of which RetryUSD
-// on failed attempts and BackupUSD on losing copies.
+// Cost is a usage priced on one platform: USD in all, of which FailedUSD
+// on failed attempts and LosingUSD on losing copies.
 type Cost struct {
 	Platform  string  `json:"platform"`
 	USD       float64 `json:"usd"`
-	RetryUSD  float64 `json:"retry_usd"`
-	BackupUSD float64 `json:"backup_usd"`
+	FailedUSD float64 `json:"failed_usd"`
+	LosingUSD float64 `json:"losing_usd"`
 }
 
 // Estimate prices u on every platform in prices, cheapest first.
@@ -174,8 +199,8 @@ func Estimate(u Usage, prices map[string]Price) []Cost {
 	var cs []Cost
 	for _, p := range prices {
 		cs = append(cs, Cost{Platform: p.Name, USD: p.price(u.GBSeconds, u.Invocations),
-			RetryUSD:  p.price(u.RetryGBSeconds, u.RetryInvocations),
-			BackupUSD: p.price(u.BackupGBSeconds, u.BackupInvocations)})
+			FailedUSD: p.price(u.FailedGBSeconds, u.FailedInvocations),
+			LosingUSD: p.price(u.LosingGBSeconds, u.LosingInvocations)})
 	}
 	sort.Slice(cs, func(a, b int) bool {
 		if cs[a].USD != cs[b].USD {

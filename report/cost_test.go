@@ -1,7 +1,9 @@
 package report
 
 import (
+	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,8 +41,8 @@ func TestMeasureUsageAndEstimate(t *testing.T) {
 	retry := 0.3*2 + 0.1*0.5 + 0.2*0.5 // 0.75
 	backup := 1.235 * 2                // 2.47
 	want := Usage{Invocations: 1 + 3 + 1 + 2 + 1, MemoryMB: 512,
-		GBSeconds:        1.0 + 0.5*2 + retry + backup + 1.501*0.5 + 0.05*0.5,
-		RetryInvocations: 3, RetryGBSeconds: retry, BackupInvocations: 1, BackupGBSeconds: backup}
+		GBSeconds:         1.0 + 0.5*2 + retry + backup + 1.501*0.5 + 0.05*0.5,
+		FailedInvocations: 3, FailedGBSeconds: retry, LosingInvocations: 1, LosingGBSeconds: backup}
 	if !near(u, want) || u.Measured {
 		t.Fatalf("usage = %+v\nwant    %+v, not all measured", u, want)
 	}
@@ -48,19 +50,19 @@ func TestMeasureUsageAndEstimate(t *testing.T) {
 	if len(cs) != 2 || cs[0].Platform != "B" || math.Abs(cs[1].USD-(want.GBSeconds+8)) > 1e-9 || math.Abs(cs[0].USD-2*want.GBSeconds) > 1e-9 {
 		t.Fatalf("estimate = %+v", cs)
 	}
-	if math.Abs(cs[1].RetryUSD-(retry+3)) > 1e-9 || math.Abs(cs[1].BackupUSD-(backup+1)) > 1e-9 || math.Abs(cs[0].BackupUSD-2*backup) > 1e-9 {
+	if math.Abs(cs[1].FailedUSD-(retry+3)) > 1e-9 || math.Abs(cs[1].LosingUSD-(backup+1)) > 1e-9 || math.Abs(cs[0].LosingUSD-2*backup) > 1e-9 {
 		t.Fatalf("estimate parts = %+v", cs)
 	}
-	if FormatCosts(cs) == "" || FormatCostsOf(cs, func(c Cost) float64 { return c.RetryUSD }) == "" {
+	if FormatCosts(cs) == "" || FormatCostsOf(cs, func(c Cost) float64 { return c.FailedUSD }) == "" {
 		t.Fatal("empty format")
 	}
 }
 
 func near(a, b Usage) bool {
 	eq := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
-	return a.Invocations == b.Invocations && a.RetryInvocations == b.RetryInvocations &&
-		a.BackupInvocations == b.BackupInvocations && a.MemoryMB == b.MemoryMB &&
-		eq(a.GBSeconds, b.GBSeconds) && eq(a.RetryGBSeconds, b.RetryGBSeconds) && eq(a.BackupGBSeconds, b.BackupGBSeconds)
+	return a.Invocations == b.Invocations && a.FailedInvocations == b.FailedInvocations &&
+		a.LosingInvocations == b.LosingInvocations && a.MemoryMB == b.MemoryMB &&
+		eq(a.GBSeconds, b.GBSeconds) && eq(a.FailedGBSeconds, b.FailedGBSeconds) && eq(a.LosingGBSeconds, b.LosingGBSeconds)
 }
 
 func TestBillsRoundTrip(t *testing.T) {
@@ -80,5 +82,28 @@ func TestBillsRoundTrip(t *testing.T) {
 	}
 	if w := bs.Without(overcast.BillStopped); len(w) != 2 || w[1] != bs[1] {
 		t.Fatalf("without stopped: %v", w)
+	}
+}
+
+// TestUsageReadsOlderJournals decodes a Usage as journals of older
+// versions recorded it (retry_ and backup_ for the failed and losing
+// parts) and as this one does.
+func TestUsageReadsOlderJournals(t *testing.T) {
+	want := Usage{Invocations: 12, GBSeconds: 3, Measured: true, MemoryMB: 256, FailedInvocations: 4, FailedGBSeconds: 1.5,
+		LosingInvocations: 2, LosingGBSeconds: 0.5}
+	old := `{"invocations":12,"gb_seconds":3,"measured":true,"memory_mb":256,"retry_invocations":4,"retry_gb_seconds":1.5,` +
+		`"backup_invocations":2,"backup_gb_seconds":0.5}`
+	now, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range []string{old, string(now)} {
+		var got Usage
+		if err := json.Unmarshal([]byte(data), &got); err != nil || got != want {
+			t.Errorf("Unmarshal(%s) = %+v, %v; want %+v", data, got, err, want)
+		}
+	}
+	if strings.Contains(string(now), "retry") || strings.Contains(string(now), "backup") {
+		t.Errorf("Marshal = %s; want failed_ and losing_ names", now)
 	}
 }

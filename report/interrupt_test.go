@@ -80,7 +80,7 @@ func TestInterruptedJobSummaryNeedsNoWalk(t *testing.T) {
 		t.Fatalf("summary %+v, succeeded %d; walked %+v", st, r.Succeeded(), walked)
 	}
 	u, w := MeasureUsage(r, 2048), walkUsage(r, 2048)
-	if !near(u, w) || u.Measured != w.Measured || u.RetryInvocations == 0 {
+	if !near(u, w) || u.Measured != w.Measured || u.FailedInvocations == 0 {
 		t.Fatalf("usage = %+v\nwalked  %+v", u, w)
 	}
 }

@@ -102,8 +102,8 @@ func TestDeadEndpointLeavesRotation(t *testing.T) {
 		t.Errorf("%d requests to the dead endpoint after the warning in %v, want at most %d", after, rep1.Wall(), probes)
 	}
 	u := report.MeasureUsage(rep1, 1024)
-	if u.Invocations != tasks || u.RetryInvocations != 0 {
-		t.Errorf("billed %d invocations (%d retries) for %d tasks; refused connections are not invocations", u.Invocations, u.RetryInvocations, tasks)
+	if u.Invocations != tasks || u.FailedInvocations != 0 {
+		t.Errorf("billed %d invocations (%d retries) for %d tasks; refused connections are not invocations", u.Invocations, u.FailedInvocations, tasks)
 	}
 
 	// Something answers on the dead port: the prober puts it back.
