@@ -27,11 +27,11 @@ type Speculation struct {
 
 // speculation is a job's backup-task state.
 type speculation struct {
-	enabled        bool
-	after, factor  float64
-	min            time.Duration
-	mu             sync.Mutex
-	copies         map[int]*copies
+	enabled       bool
+	after, factor float64
+	min           time.Duration
+	mu            sync.Mutex
+	copies        map[int]*copies
 	// launched counts the backup copies that made an attempt; wins those
 	// whose result was taken.
 	launched, wins atomic.Int64
