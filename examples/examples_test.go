@@ -171,7 +171,7 @@ func TestExampleNamesItself(t *testing.T) {
 	}{
 		{[]string{"run", "nope"}, 2, name + `: unknown workload "nope"`},
 		{[]string{"run", "options", "--tasks", "0"}, 2, name + ": "},
-		{[]string{"jobs", "resume", "nosuchjob"}, 1, "(see " + name + " jobs list)"},
+		{[]string{"jobs", "resume", "nosuchjob"}, 2, "(see " + name + " jobs list)"},
 		{[]string{"invoke"}, 2, "(see " + name + " tasks)"},
 		{[]string{"--help"}, 0, "Usage:\n  " + name + " [flags]\n  " + name + " [command]"},
 		{[]string{"run", "pi", "--help"}, 0, "  " + name + " run pi --samples 1e10 --tasks 1000"},

@@ -1,10 +1,14 @@
 package journal
 
 import (
+	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/overcast-sc/overcast"
+	"github.com/overcast-sc/overcast/report"
 )
 
 func TestStats(t *testing.T) {
@@ -40,5 +44,29 @@ func TestQuantile(t *testing.T) {
 		if got := quantile(d, tt.q); got != tt.want {
 			t.Errorf("quantile(%v) = %v, want %v", tt.q, got, tt.want)
 		}
+	}
+}
+
+// TestMapSummaryReadsOlderJournals decodes a MapSummary as journals of
+// older versions recorded it (the usage's failed and losing parts named
+// retry_ and backup_) and as this one does.
+func TestMapSummaryReadsOlderJournals(t *testing.T) {
+	want := MapSummary{Tasks: 3, Done: 2, Failed: 1, Retries: 4, Usage: report.Usage{Invocations: 12, GBSeconds: 3, Measured: true,
+		MemoryMB: 256, FailedInvocations: 4, FailedGBSeconds: 1.5, LosingInvocations: 2, LosingGBSeconds: 0.5}}
+	old := `{"tasks":3,"done":2,"failed":1,"retries":4,"cold_starts":0,"durations":{"n":0,"max":0},` +
+		`"usage":{"invocations":12,"gb_seconds":3,"measured":true,"memory_mb":256,"retry_invocations":4,"retry_gb_seconds":1.5,` +
+		`"backup_invocations":2,"backup_gb_seconds":0.5}}`
+	now, err := json.Marshal(&want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range []string{old, string(now)} {
+		var got MapSummary
+		if err := json.Unmarshal([]byte(data), &got); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("Unmarshal(%s) = %+v, %v; want %+v", data, got, err, want)
+		}
+	}
+	if strings.Contains(string(now), "retry_") || strings.Contains(string(now), "backup_") {
+		t.Errorf("Marshal = %s; want failed_ and losing_ names", now)
 	}
 }

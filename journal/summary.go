@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"encoding/json"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -29,6 +30,32 @@ type MapSummary struct {
 	// tasks' attempts that produced their outputs.
 	ReadBytes    int64 `json:"read_bytes,omitempty"`
 	WrittenBytes int64 `json:"written_bytes,omitempty"`
+}
+
+// UnmarshalJSON reads a MapSummary, also as journals of older versions
+// recorded it, when the usage's failed and losing parts were named retry_
+// and backup_.
+func (s *MapSummary) UnmarshalJSON(data []byte) error {
+	type summary MapSummary // without this method
+	var older struct {
+		Usage struct {
+			RetryInvocations  int64   `json:"retry_invocations"`
+			RetryGBSeconds    float64 `json:"retry_gb_seconds"`
+			BackupInvocations int64   `json:"backup_invocations"`
+			BackupGBSeconds   float64 `json:"backup_gb_seconds"`
+		} `json:"usage"`
+	}
+	if err := json.Unmarshal(data, (*summary)(s)); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, &older); err != nil {
+		return err
+	}
+	if u, o := &s.Usage, older.Usage; u.FailedInvocations == 0 && u.LosingInvocations == 0 {
+		u.FailedInvocations, u.FailedGBSeconds = o.RetryInvocations, o.RetryGBSeconds
+		u.LosingInvocations, u.LosingGBSeconds = o.BackupInvocations, o.BackupGBSeconds
+	}
+	return nil
 }
 
 // Histogram counts durations in buckets of under 1% relative width, so

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -54,29 +53,6 @@ type Usage struct {
 	// job ended when the driver stopped waiting for them.
 	LosingInvocations int64   `json:"losing_invocations"`
 	LosingGBSeconds   float64 `json:"losing_gb_seconds"`
-}
-
-// UnmarshalJSON reads a Usage, also as journals of older versions
-// recorded it, when the failed and losing parts were named retry_ and
-// backup_.
-func (u *Usage) UnmarshalJSON(data []byte) error {
-	type usage Usage // without this method
-	var v struct {
-		usage
-		RetryInvocations  int64   `json:"retry_invocations"`
-		RetryGBSeconds    float64 `json:"retry_gb_seconds"`
-		BackupInvocations int64   `json:"backup_invocations"`
-		BackupGBSeconds   float64 `json:"backup_gb_seconds"`
-	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		return err
-	}
-	*u = Usage(v.usage)
-	if u.FailedInvocations == 0 && u.LosingInvocations == 0 {
-		u.FailedInvocations, u.FailedGBSeconds = v.RetryInvocations, v.RetryGBSeconds
-		u.LosingInvocations, u.LosingGBSeconds = v.BackupInvocations, v.BackupGBSeconds
-	}
-	return nil
 }
 
 // MeasureUsage sums a job's billed use. Each invocation's duration is

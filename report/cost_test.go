@@ -1,9 +1,7 @@
 package report
 
 import (
-	"encoding/json"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
@@ -82,28 +80,5 @@ func TestBillsRoundTrip(t *testing.T) {
 	}
 	if w := bs.Without(overcast.BillStopped); len(w) != 2 || w[1] != bs[1] {
 		t.Fatalf("without stopped: %v", w)
-	}
-}
-
-// TestUsageReadsOlderJournals decodes a Usage as journals of older
-// versions recorded it (retry_ and backup_ for the failed and losing
-// parts) and as this one does.
-func TestUsageReadsOlderJournals(t *testing.T) {
-	want := Usage{Invocations: 12, GBSeconds: 3, Measured: true, MemoryMB: 256, FailedInvocations: 4, FailedGBSeconds: 1.5,
-		LosingInvocations: 2, LosingGBSeconds: 0.5}
-	old := `{"invocations":12,"gb_seconds":3,"measured":true,"memory_mb":256,"retry_invocations":4,"retry_gb_seconds":1.5,` +
-		`"backup_invocations":2,"backup_gb_seconds":0.5}`
-	now, err := json.Marshal(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, data := range []string{old, string(now)} {
-		var got Usage
-		if err := json.Unmarshal([]byte(data), &got); err != nil || got != want {
-			t.Errorf("Unmarshal(%s) = %+v, %v; want %+v", data, got, err, want)
-		}
-	}
-	if strings.Contains(string(now), "retry") || strings.Contains(string(now), "backup") {
-		t.Errorf("Marshal = %s; want failed_ and losing_ names", now)
 	}
 }
