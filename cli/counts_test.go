@@ -21,6 +21,9 @@ type countsJSON struct {
 		Invocations       int64 `json:"invocations"`
 		FailedInvocations int64 `json:"failed_invocations"`
 		LosingInvocations int64 `json:"losing_invocations"`
+		// The older names of the two above.
+		RetryInvocations  int64 `json:"retry_invocations"`
+		BackupInvocations int64 `json:"backup_invocations"`
 	} `json:"cost"`
 }
 
@@ -72,6 +75,15 @@ func TestAttemptCountsAgree(t *testing.T) {
 	}
 	if show.ExtraAttempts != run.Retries+run.Backups {
 		t.Errorf("jobs show counts %d attempts beyond each task's first; want run's %d retries + %d backups", show.ExtraAttempts, run.Retries, run.Backups)
+	}
+	for _, v := range []countsJSON{run, show} {
+		if v.Cost.RetryInvocations != v.Cost.FailedInvocations || v.Cost.BackupInvocations != v.Cost.LosingInvocations {
+			t.Errorf("the older cost fields retry_invocations %d and backup_invocations %d are not failed_invocations %d and losing_invocations %d",
+				v.Cost.RetryInvocations, v.Cost.BackupInvocations, v.Cost.FailedInvocations, v.Cost.LosingInvocations)
+		}
+	}
+	if show.Retries != show.ExtraAttempts {
+		t.Errorf("jobs show's older field retries is %d, not extra_attempts %d", show.Retries, show.ExtraAttempts)
 	}
 	if show.Cost != run.Cost {
 		t.Errorf("jobs show's cost %+v, run's %+v", show.Cost, run.Cost)

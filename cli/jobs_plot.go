@@ -85,7 +85,7 @@ func jobCost(j *journal.Job) *costJSON {
 		}
 		u.Add(report.MeasureUsage(mapReport(j, m), assumedMemoryMB))
 	}
-	return &costJSON{Usage: u, Estimates: report.Estimate(u, report.Prices)}
+	return newCostJSON(u)
 }
 
 func printCost(w io.Writer, c *costJSON) {
@@ -93,14 +93,15 @@ func printCost(w io.Writer, c *costJSON) {
 	if !c.Measured {
 		how = fmt.Sprintf("task time at %d MB where not billed", c.MemoryMB)
 	}
+	costs := c.costs()
 	fmt.Fprintf(w, "cost     %.4g GB-s (%s), %s: %s\n", c.GBSeconds, how, plural(c.Invocations, "invocation", "invocations"),
-		strings.TrimSpace(report.FormatCosts(c.Estimates)))
+		strings.TrimSpace(report.FormatCosts(costs)))
 	if c.FailedInvocations > 0 {
 		fmt.Fprintf(w, "         of which failed attempts %.4g GB-s, %s: %s\n", c.FailedGBSeconds, plural(c.FailedInvocations, "invocation", "invocations"),
-			report.FormatCostsOf(c.Estimates, func(c report.Cost) float64 { return c.FailedUSD }))
+			report.FormatCostsOf(costs, func(c report.Cost) float64 { return c.FailedUSD }))
 	}
 	if c.LosingInvocations > 0 {
 		fmt.Fprintf(w, "         of which losing copies %.4g GB-s, %s: %s\n", c.LosingGBSeconds, plural(c.LosingInvocations, "invocation", "invocations"),
-			report.FormatCostsOf(c.Estimates, func(c report.Cost) float64 { return c.LosingUSD }))
+			report.FormatCostsOf(costs, func(c report.Cost) float64 { return c.LosingUSD }))
 	}
 }

@@ -46,12 +46,15 @@ type jobJSON struct {
 	PendingTasks int      `json:"pending_tasks"`
 	// ExtraAttempts counts the attempts beyond each task's first, over
 	// every run: retries and backup copies (a run's retries and backups).
-	ExtraAttempts int               `json:"extra_attempts"`
-	ColdStarts    int               `json:"cold_starts"`
-	TaskSeconds   *taskSecondsJSON  `json:"task_seconds,omitempty"`
-	Failures      []journal.Failure `json:"failures"`
-	Cost          *costJSON         `json:"cost,omitempty"`
-	Result        json.RawMessage   `json:"result,omitempty"`
+	ExtraAttempts int `json:"extra_attempts"`
+	// Retries is ExtraAttempts under its older name, kept for scripts
+	// that read it.
+	Retries     int               `json:"retries"`
+	ColdStarts  int               `json:"cold_starts"`
+	TaskSeconds *taskSecondsJSON  `json:"task_seconds,omitempty"`
+	Failures    []journal.Failure `json:"failures"`
+	Cost        *costJSON         `json:"cost,omitempty"`
+	Result      json.RawMessage   `json:"result,omitempty"`
 }
 
 type taskSecondsJSON struct {
@@ -69,6 +72,7 @@ func newJobJSON(j *journal.Job) *jobJSON {
 	s := j.Stats()
 	v.Tasks, v.DoneTasks, v.FailedTasks, v.PendingTasks = s.Tasks, s.Done, s.Failed, s.Pending
 	v.ExtraAttempts, v.ColdStarts = s.Retries, s.ColdStarts
+	v.Retries = v.ExtraAttempts
 	if s.Failures != nil {
 		v.Failures = s.Failures
 	}

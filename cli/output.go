@@ -64,7 +64,41 @@ type resultJSON struct {
 // the priced platforms.
 type costJSON struct {
 	report.Usage
-	Estimates []report.Cost `json:"estimates"`
+	// RetryInvocations, RetryGBSeconds, BackupInvocations and
+	// BackupGBSeconds are the names Usage's failed and losing parts had
+	// before they were named for what they count; kept, with the same
+	// values, for scripts that read them.
+	RetryInvocations  int64          `json:"retry_invocations"`
+	RetryGBSeconds    float64        `json:"retry_gb_seconds"`
+	BackupInvocations int64          `json:"backup_invocations"`
+	BackupGBSeconds   float64        `json:"backup_gb_seconds"`
+	Estimates         []estimateJSON `json:"estimates"`
+}
+
+// estimateJSON is a priced usage, also under its parts' older names.
+type estimateJSON struct {
+	report.Cost
+	RetryUSD  float64 `json:"retry_usd"`
+	BackupUSD float64 `json:"backup_usd"`
+}
+
+// costs returns the estimates as report.Costs.
+func (c *costJSON) costs() []report.Cost {
+	cs := make([]report.Cost, len(c.Estimates))
+	for i, e := range c.Estimates {
+		cs[i] = e.Cost
+	}
+	return cs
+}
+
+// newCostJSON prices u on every platform.
+func newCostJSON(u report.Usage) *costJSON {
+	c := &costJSON{Usage: u, RetryInvocations: u.FailedInvocations, RetryGBSeconds: u.FailedGBSeconds,
+		BackupInvocations: u.LosingInvocations, BackupGBSeconds: u.LosingGBSeconds}
+	for _, e := range report.Estimate(u, report.Prices) {
+		c.Estimates = append(c.Estimates, estimateJSON{e, e.FailedUSD, e.LosingUSD})
+	}
+	return c
 }
 
 // assumedMemoryMB prices tasks whose platform reported no memory size.
@@ -106,7 +140,7 @@ func toJSONOnce(o *outcome) *resultJSON {
 	j.Backups, j.BackupWins = r.Backups, r.BackupWins
 	j.ReadBytes, j.WrittenBytes = r.ReadBytes, r.WrittenBytes
 	u := report.MeasureUsage(r, assumedMemoryMB)
-	j.Cost = &costJSON{Usage: u, Estimates: report.Estimate(u, report.Prices)}
+	j.Cost = newCostJSON(u)
 	if !hasColdStarts(o.backend) {
 		j.ColdStarts = 0
 	}
