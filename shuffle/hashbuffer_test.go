@@ -189,3 +189,74 @@ func TestHashMergerBatches(t *testing.T) {
 		}
 	}
 }
+
+// wordPairs returns n distinct word-like keys, 1 to 20 bytes of
+// lowercase letters (most of them 5 to 10), in random order, each with a
+// Zipf-distributed count: what a word count's map task emits.
+func wordPairs(n int) ([]string, []int64) {
+	r := rand.New(rand.NewPCG(1, 2))
+	z := rand.NewZipf(r, 1.1, 1, 1<<20)
+	seen := make(map[string]bool, n)
+	keys := make([]string, 0, n)
+	counts := make([]int64, 0, n)
+	var w []byte
+	for len(keys) < n {
+		w = w[:0]
+		for range 1 + min(19, r.IntN(6)+r.IntN(6)+r.IntN(4)) {
+			w = append(w, byte('a'+r.IntN(26)))
+		}
+		if !seen[string(w)] {
+			seen[string(w)] = true
+			keys = append(keys, string(w))
+			counts = append(counts, int64(z.Uint64())+1)
+		}
+	}
+	return keys, counts
+}
+
+// BenchmarkHashBufferWordPairs runs the map side of a word count's
+// shuffle for one task through a reused hash buffer with a Combine and
+// 2 reducers: "distinct" emits 131,072 distinct words once each with
+// their counts, as wordcount's mapper does, "repeated" emits 2^20 pairs
+// of 65,536 words with count 1, which combines when the buffer is full.
+// It finishes the buffer and writes every partition to io.Discard, and
+// reports ns/pair emitted.
+func BenchmarkHashBufferWordPairs(b *testing.B) {
+	sum := func(a, b int64) int64 { return a + b }
+	distinct, counts := wordPairs(1 << 17)
+	var repeated []string
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 1 << 20 {
+		repeated = append(repeated, distinct[r.IntN(1<<16)])
+	}
+	for _, c := range []struct {
+		name   string
+		keys   []string
+		counts []int64
+	}{{"distinct", distinct, counts}, {"repeated", repeated, nil}} {
+		b.Run(c.name, func(b *testing.B) {
+			spare := newFreeList[*hashBuffer[string, int64]]()
+			for b.Loop() {
+				hb, _ := spare.get()
+				hb = hb.reset(nil, 2, stringCodec{}, intCodec[int64]{}, sum, spare)
+				for i, k := range c.keys {
+					v := int64(1)
+					if c.counts != nil {
+						v = c.counts[i]
+					}
+					hb.emit(k, v)
+				}
+				if err := hb.finish(); err != nil {
+					b.Fatal(err)
+				}
+				for r := range 2 {
+					if _, err := hb.write(io.Discard, r); err != nil {
+						b.Fatal(err)
+					}
+				}
+				hb.release()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(c.keys)), "ns/pair")
+		})
+	}
+}
