@@ -36,7 +36,7 @@ func (r *hashRun) next() (bool, error) {
 		}
 		if n > 0 {
 			r.pos += n
-			r.h = fnv64(r.key)
+			r.h = keyHash(r.key)
 			return true, nil
 		}
 		if r.eof {
