@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"iter"
 	"math"
 	"math/bits"
 	"slices"
@@ -43,11 +44,11 @@ type hashBuffer[K any, V any] struct {
 	// held is the number of pairs in parts, limit when to combine them.
 	held, limit int
 	err         error
-	// enc, val, tmp and ends are scratch space of emit, sortPart and
-	// combinePart.
+	// enc (a key's encoding), val, tmp and ends are scratch space of
+	// emit, sortPart and combinePart.
 	enc, val []byte
 	tmp      []hashPair
-	ends     []int
+	ends     []uint32
 	// out collects records to write in pieces of about 1 MiB.
 	out   []byte
 	spare freeList[*hashBuffer[K, V]]
@@ -104,8 +105,8 @@ func (b *hashBuffer[K, V]) emit(k K, v V) {
 	}
 	off := len(b.arena)
 	b.arena = appendField(b.arena, b.enc)
-	b.enc = b.values.Append(b.enc[:0], v)
-	b.arena = appendField(b.arena, b.enc)
+	voff := len(b.arena)
+	b.arena = putLength(b.values.Append(append(b.arena, 0), v), voff)
 	b.parts[r] = append(b.parts[r], hashPair{h: h, off: off})
 	b.held++
 	if b.combine != nil && b.held >= b.limit {
@@ -123,6 +124,25 @@ func hashPartition(h uint64, n int) int {
 		return int(h % uint64(n))
 	}
 	return int((h & math.MaxUint32) * uint64(n) >> 32)
+}
+
+// putLength writes the length of the field that follows arena[off] as
+// a uvarint at arena[off], where one byte was left for it, moving the
+// field on when the length takes more than that byte. (emit encodes a
+// key apart, to hash it, and then appends it after its length, but a
+// value straight into the arena: reading back at once bytes just
+// written to the arena would wait for them.)
+func putLength(arena []byte, off int) []byte {
+	n := len(arena) - off - 1
+	if n < 0x80 {
+		arena[off] = byte(n)
+		return arena
+	}
+	w := (bits.Len64(uint64(n)) + 6) / 7
+	arena = append(arena, make([]byte, w-1)...)
+	copy(arena[off+w:], arena[off+1:off+1+n])
+	binary.PutUvarint(arena[off:], uint64(n))
+	return arena
 }
 
 // appendField appends f to dst after its length as a uvarint.
@@ -159,21 +179,31 @@ func (b *hashBuffer[K, V]) record(off int) (key, val, rec []byte) {
 	return key, val, b.arena[off:end]
 }
 
-// sortPart orders partition r by hash, then by key: it spreads the pairs
-// over about as many buckets as there are pairs by their hash's top
-// bits, in one pass, sorts each bucket, which holds a pair or two unless
-// many pairs share a key, by hash, and then orders by key the pairs of
-// one hash whose keys differ, which two keys of a 64-bit hash do about
-// never. Keys are compared only within runs of one hash, once per pair.
+// sortPart orders partition r by hash, then by key. It compares keys
+// only within runs of one hash, once per pair unless two keys share a
+// hash, which two keys of a 64-bit hash about never do.
 func (b *hashBuffer[K, V]) sortPart(r int) {
+	b.hashOrder(r)
+	for run := range hashRuns(b.parts[r]) {
+		if !b.sameKeys(run) {
+			b.sortRun(run)
+		}
+	}
+}
+
+// hashOrder orders partition r by hash: it spreads the pairs over half
+// to one bucket per pair by their hash's top bits, in one pass, and
+// sorts each bucket, which holds a pair or two unless many pairs share a
+// key. The buckets' ends are 32-bit, to keep them with the pairs in the
+// CPU's caches.
+func (b *hashBuffer[K, V]) hashOrder(r int) {
 	p := b.parts[r]
 	n := len(p)
-	if n <= 16 {
+	if n <= 16 || n > math.MaxUint32 {
 		sortByHash(p)
-		b.orderRuns(p)
 		return
 	}
-	width := uint(bits.Len(uint(n)))
+	width := uint(bits.Len(uint(n))) - 1
 	shift := 64 - width
 	b.ends = slices.Grow(b.ends[:0], 1<<width+1)[:1<<width+1]
 	ends := b.ends
@@ -191,14 +221,13 @@ func (b *hashBuffer[K, V]) sortPart(r int) {
 		tmp[ends[i]] = q
 		ends[i]++
 	}
-	start := 0
+	start := uint32(0)
 	for _, end := range ends[:len(ends)-1] {
 		if end-start > 1 {
 			sortByHash(tmp[start:end])
 		}
 		start = end
 	}
-	b.orderRuns(tmp)
 	b.parts[r], b.tmp = tmp, p
 }
 
@@ -216,25 +245,40 @@ func sortByHash(p []hashPair) {
 	}
 }
 
-// orderRuns sorts by key each run of pairs of one hash in p, which is
-// sorted by hash, unless all its keys are equal.
-func (b *hashBuffer[K, V]) orderRuns(p []hashPair) {
-	for i := 0; i < len(p)-1; i++ {
-		if p[i+1].h != p[i].h {
-			continue
+// hashRuns yields the runs of pairs of one hash of p, which is sorted
+// by hash.
+func hashRuns(p []hashPair) iter.Seq[[]hashPair] {
+	return func(yield func([]hashPair) bool) {
+		for i := 0; i < len(p); {
+			n := 1
+			for i+n < len(p) && p[i+n].h == p[i].h {
+				n++
+			}
+			if !yield(p[i : i+n]) {
+				return
+			}
+			i += n
 		}
-		n := 2
-		for i+n < len(p) && p[i+n].h == p[i].h {
-			n++
-		}
-		run := p[i : i+n]
-		i += n - 1
-		first := b.key(run[0].off)
-		if !slices.ContainsFunc(run[1:], func(q hashPair) bool { return !bytes.Equal(b.key(q.off), first) }) {
-			continue
-		}
-		slices.SortStableFunc(run, func(x, y hashPair) int { return bytes.Compare(b.key(x.off), b.key(y.off)) })
 	}
+}
+
+// sameKeys reports whether the pairs of run all have the same key.
+func (b *hashBuffer[K, V]) sameKeys(run []hashPair) bool {
+	if len(run) == 1 {
+		return true
+	}
+	first := b.key(run[0].off)
+	for _, q := range run[1:] {
+		if !bytes.Equal(b.key(q.off), first) {
+			return false
+		}
+	}
+	return true
+}
+
+// sortRun sorts a run of pairs of one hash by key.
+func (b *hashBuffer[K, V]) sortRun(run []hashPair) {
+	slices.SortStableFunc(run, func(x, y hashPair) int { return bytes.Compare(b.key(x.off), b.key(y.off)) })
 }
 
 // combineAll sorts and combines every partition, copying the records
@@ -256,36 +300,57 @@ func (b *hashBuffer[K, V]) combineAll() {
 // the arena, a combined one rewritten in place when its value's
 // encoding keeps its length, else appended to the arena.
 func (b *hashBuffer[K, V]) combinePart(r int, kept []byte) []byte {
-	b.sortPart(r)
+	b.hashOrder(r)
 	p := b.parts[r]
 	out := p[:0]
-	for j := 0; j < len(p); {
-		q := p[j]
-		n := 1
-		for j+n < len(p) && p[j+n].h == q.h && bytes.Equal(b.key(p[j+n].off), b.key(q.off)) {
-			n++
+	for run := range hashRuns(p) {
+		if len(run) == 1 && kept == nil {
+			out = append(out, run[0])
+			continue
 		}
-		switch {
-		case n > 1:
-			key, val, _ := b.record(q.off)
-			val = b.combineValues(p[j:j+n], val)
-			if kept != nil {
-				q.off = len(kept)
-				kept = appendRecord(kept, key, val)
-			} else {
-				q.off = b.rewrite(q.off, key, val)
+		same := b.sameKeys(run)
+		if !same {
+			b.sortRun(run)
+		}
+		for len(run) > 0 {
+			n := len(run)
+			if !same {
+				n = 1
+				for n < len(run) && bytes.Equal(b.key(run[n].off), b.key(run[0].off)) {
+					n++
+				}
 			}
-		case kept != nil:
-			_, _, rec := b.record(q.off)
-			q.off = len(kept)
-			kept = append(kept, rec...)
+			var q hashPair
+			q, kept = b.combineKey(run[:n], kept)
+			out = append(out, q)
+			run = run[n:]
 		}
-		out = append(out, q)
-		j += n
 	}
 	b.held += len(out) - len(p)
 	b.parts[r] = out
 	return kept
+}
+
+// combineKey combines the pairs of one key into the first, whose record
+// it appends to kept unless kept is nil, and returns it and kept.
+func (b *hashBuffer[K, V]) combineKey(p []hashPair, kept []byte) (hashPair, []byte) {
+	q := p[0]
+	switch {
+	case len(p) > 1:
+		key, val, _ := b.record(q.off)
+		val = b.combineValues(p, val)
+		if kept != nil {
+			q.off = len(kept)
+			kept = appendRecord(kept, key, val)
+		} else {
+			q.off = b.rewrite(q.off, key, val)
+		}
+	case kept != nil:
+		_, _, rec := b.record(q.off)
+		q.off = len(kept)
+		kept = append(kept, rec...)
+	}
+	return q, kept
 }
 
 // combineValues combines the values of the pairs of one key, the first
@@ -345,8 +410,7 @@ func (b *hashBuffer[K, V]) write(w io.Writer, r int) (int64, error) {
 	out := b.out[:0]
 	var n int64
 	for _, q := range b.parts[r] {
-		_, _, rec := b.record(q.off)
-		out = append(out, rec...)
+		out = b.appendRecordAt(out, q.off)
 		if len(out) >= 1<<20 {
 			if _, err := w.Write(out); err != nil {
 				return n, err
@@ -360,4 +424,25 @@ func (b *hashBuffer[K, V]) write(w io.Writer, r int) (int64, error) {
 		return n, err
 	}
 	return n + int64(len(out)), nil
+}
+
+// appendRecordAt appends the record at off to out. A record of at most
+// 16 bytes with 16 bytes of arena from its start, as most of a word
+// count's are, it copies as two 8-byte words, sparing a call to copy
+// per record.
+func (b *hashBuffer[K, V]) appendRecordAt(out []byte, off int) []byte {
+	a := b.arena
+	if off+16 <= len(a) && a[off] < 0x80 {
+		if v := off + 1 + int(a[off]); v < off+16 && a[v] < 0x80 {
+			if m := v + 1 + int(a[v]) - off; m <= 16 && cap(out)-len(out) >= 16 {
+				n := len(out)
+				out = out[:n+16]
+				binary.LittleEndian.PutUint64(out[n:], binary.LittleEndian.Uint64(a[off:]))
+				binary.LittleEndian.PutUint64(out[n+8:], binary.LittleEndian.Uint64(a[off+8:]))
+				return out[:n+m]
+			}
+		}
+	}
+	_, _, rec := b.record(off)
+	return append(out, rec...)
 }
