@@ -185,7 +185,7 @@ func (b *hashBuffer[K, V]) record(off int) (key, val, rec []byte) {
 func (b *hashBuffer[K, V]) sortPart(r int) {
 	b.hashOrder(r)
 	for run := range hashRuns(b.parts[r]) {
-		if !b.sameKeys(run) {
+		if len(run) > 1 && !b.sameKeys(run) {
 			b.sortRun(run)
 		}
 	}

@@ -20,6 +20,8 @@ const (
 // Every byte and the length enter it, and each step ends in a 64×64 to
 // 128-bit multiply whose halves are folded, so that its low bits (the
 // partition) and high bits (the order) both depend on every input bit.
+// It is no defence against keys chosen to collide; those cost time (keys
+// of one hash are compared), never a wrong result.
 func keyHash(b []byte) uint64 {
 	h := hashK0 ^ uint64(len(b))
 	for len(b) > 16 {
