@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/overcast-sc/overcast/internal/s3test"
 )
 
@@ -290,5 +292,50 @@ func TestS3RemoveIsOneRequest(t *testing.T) {
 	}
 	if n := counter.Take(); n.Deletes != 2 || n.Requests() != 2 {
 		t.Errorf("two removals of a plain key sent %+v, want 2 DELETEs and nothing else", n)
+	}
+}
+
+// TestS3RemoveAllDeletesInBatches checks that RemoveAll of 1,003 objects
+// of an S3 bucket, two of whose keys gocloud escapes, sends one list
+// request per page, two DeleteObjects for the 1,001 plain keys and one
+// DELETE (after a HEAD) for each escaped key, and leaves nothing under the prefix and
+// the other prefix's object in place.
+func TestS3RemoveAllDeletesInBatches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a thousand objects to versitygw")
+	}
+	counter := s3test.Start(t).Counter(t)
+	ctx := context.Background()
+	b, err := Open(ctx, counter.Bucket(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	keys := []string{"overcast/job-1/a/../b", "overcast/job-1/x\x01y"}
+	for i := range 1001 {
+		keys = append(keys, fmt.Sprintf("overcast/job-1/shuffle/%04d", i))
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(16)
+	for _, k := range append(keys, "overcast/job-10/keep") {
+		g.Go(func() error { return b.Put(gctx, k, []byte("x")) })
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	counter.Take()
+	n, err := b.RemoveAll(ctx, "overcast/job-1/")
+	if err != nil || n != len(keys) {
+		t.Fatalf("RemoveAll removed %d, %v; want %d", n, err, len(keys))
+	}
+	// gocloud checks that an escaped key exists (a HEAD) before deleting it.
+	if c := counter.Take(); c.Deletes != 4 || c.Lists != 2 || c.Heads > 2 || c.Gets+c.Puts != 0 {
+		t.Errorf("RemoveAll of %d objects sent %+v; want 2 lists, 2 batch deletes and 2 single ones", len(keys), c)
+	}
+	if left, _ := b.List(ctx, "overcast/job-1/"); len(left) != 0 {
+		t.Errorf("%d objects left under the prefix, first %q", len(left), left[0].Key)
+	}
+	if ok, _ := b.Exists(ctx, "overcast/job-10/keep"); !ok {
+		t.Error("RemoveAll removed an object of another prefix")
 	}
 }

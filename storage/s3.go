@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	gcaws "gocloud.dev/aws"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/s3blob"
@@ -93,6 +94,30 @@ func (d *s3Deleter) plain(key string) bool {
 		}
 	}
 	return key != ""
+}
+
+// deleteBatch is the most keys one DeleteObjects request takes.
+const deleteBatch = 1000
+
+// deleteMany deletes keys, at most deleteBatch plain ones, with one
+// DeleteObjects request in quiet mode, which names only the keys it
+// could not delete; a missing key is deleted already.
+func (d *s3Deleter) deleteMany(ctx context.Context, keys []string) error {
+	ids := make([]types.ObjectIdentifier, len(keys))
+	for i, k := range keys {
+		ids[i] = types.ObjectIdentifier{Key: aws.String(k)}
+	}
+	out, err := d.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(d.bucket),
+		Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+	if err != nil {
+		return err
+	}
+	for _, e := range out.Errors {
+		if aws.ToString(e.Code) != "NoSuchKey" {
+			return fmt.Errorf("delete %s: %s: %s", aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message))
+		}
+	}
+	return nil
 }
 
 // delete sends one DeleteObject, which succeeds for a missing key too.
