@@ -75,39 +75,14 @@ func (r *Reader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// WriteTo copies the rest of the object to w, counting the bytes. When w
-// is not an io.ReaderFrom it copies through a pooled buffer: gocloud's
-// own WriteTo makes a new 1 MiB buffer for every call, which a map task
-// reading its chunk range by range paid for in page faults and clearing.
+// WriteTo copies the rest of the object to w, counting the bytes, through
+// a pooled buffer: gocloud's own WriteTo makes a new 1 MiB buffer for
+// every call, which a map task reading its chunk range by range paid for
+// in page faults and clearing.
 func (r *Reader) WriteTo(w io.Writer) (int64, error) {
-	if _, ok := w.(io.ReaderFrom); ok {
-		n, err := r.Reader.WriteTo(w)
-		r.count.AddRead(n)
-		return n, err
-	}
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
-	var n int64
-	for {
-		m, err := r.Reader.Read(*bp)
-		if m > 0 {
-			r.count.AddRead(int64(m))
-			k, werr := w.Write((*bp)[:m])
-			n += int64(k)
-			if werr != nil {
-				return n, werr
-			}
-			if k < m {
-				return n, io.ErrShortWrite
-			}
-		}
-		if err == io.EOF {
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
-	}
+	return io.CopyBuffer(w, struct{ io.Reader }{r}, *bp) // r's Read counts; the struct hides WriteTo
 }
 
 // copyBufs holds WriteTo's buffers.

@@ -160,12 +160,12 @@ func (b *Bucket) RemoveAll(ctx context.Context, prefix string) (int, error) {
 			continue
 		}
 		if batch = append(batch, o.Key); len(batch) == deleteBatch {
-			b.removeBatch(g, gctx, prefix, batch)
+			b.removeBatch(g, gctx, batch)
 			batch = nil
 		}
 	}
 	if len(batch) > 0 {
-		b.removeBatch(g, gctx, prefix, batch)
+		b.removeBatch(g, gctx, batch)
 	}
 	if err := g.Wait(); err != nil {
 		return 0, err
@@ -174,11 +174,11 @@ func (b *Bucket) RemoveAll(ctx context.Context, prefix string) (int, error) {
 	return len(objs), nil
 }
 
-// removeBatch deletes keys of an S3 bucket under prefix with one request
-// (retried) in g. When that fails, as on a store that has no
+// removeBatch deletes keys of an S3 bucket with one request (retried)
+// in g. When that fails, as on a store that has no
 // multi-object delete, it deletes them one by one, whose errors name the
 // object.
-func (b *Bucket) removeBatch(g *errgroup.Group, ctx context.Context, prefix string, keys []string) {
+func (b *Bucket) removeBatch(g *errgroup.Group, ctx context.Context, keys []string) {
 	g.Go(func() error {
 		if b.retry().do(ctx, func() error { return b.s3.deleteMany(ctx, keys) }) == nil {
 			return nil

@@ -47,9 +47,7 @@ func getCounter() *Counter {
 		c.Reset()
 		return c
 	default:
-		c := NewCounter()
-		c.buf = make([]byte, 1<<20)
-		return c
+		return NewCounter()
 	}
 }
 
@@ -66,13 +64,12 @@ func putCounter(c *Counter) {
 func mapChunk(ctx context.Context, in overcast.Chunk, emit func(string, int64)) error {
 	c := getCounter()
 	defer putCounter(c)
-	buf := c.buf
 	for i := range in.Ranges {
 		r, err := in.Open(ctx, i)
 		if err != nil {
 			return err
 		}
-		_, err = io.CopyBuffer(c, r, buf)
+		_, err = io.Copy(c, r) // through the reader's own pooled buffer
 		r.Close()
 		if err != nil {
 			return fmt.Errorf("read %s: %w", in.Ranges[i].Key, err)

@@ -32,8 +32,6 @@ type Counter struct {
 	epoch   uint64
 	entries []entry
 	arena   []byte
-	// buf is a map task's read buffer, pooled with the counter.
-	buf []byte
 }
 
 // entry is one distinct word: arena[off:off+n], seen count times.
